@@ -1,0 +1,138 @@
+"""Assembles the application: store, domain services, operation table, wire
+adapters, background work; and serves it as an ASGI callable."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from vlcmsim.auth import Sessions
+from vlcmsim.config import Settings
+from vlcmsim.inventory.store import Inventory
+from vlcmsim.services import cis, vcenter
+from vlcmsim.store.db import Store
+from vlcmsim.tasks.manager import TaskManager
+from vlcmsim.vapi.errors import Message, VapiError, internal_error
+from vlcmsim.vapi.http import Request, Response, error_response
+from vlcmsim.vapi.jsonrpc import JsonRpcAdapter
+from vlcmsim.vapi.legacy import LegacyAdapter
+from vlcmsim.vapi.operations import OperationTable
+from vlcmsim.vapi.rest import RestAdapter, no_such_resource
+
+log = logging.getLogger(__name__)
+
+OPERATION_SETS = [cis.ops, vcenter.ops]
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store.open(settings.database_url, settings.data_dir)
+        self.inventory = Inventory(self.store)
+        self.inventory.seed(settings.inventory)
+        self.sessions = Sessions(self.store, settings)
+        self.tasks = TaskManager(self.store, settings.task_retention_seconds)
+        self.recovered_tasks = self.tasks.recover()
+        self.operations = OperationTable(OPERATION_SETS)
+        self.rest = RestAdapter(self)
+        self.jsonrpc = JsonRpcAdapter(self)
+        self.legacy = LegacyAdapter(self)
+        self._housekeeping: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def startup(self) -> None:
+        self._housekeeping = asyncio.get_running_loop().create_task(self._housekeep())
+
+    async def shutdown(self) -> None:
+        if self._housekeeping:
+            self._housekeeping.cancel()
+        await self.tasks.shutdown()
+        self.store.dispose()
+
+    async def _housekeep(self) -> None:
+        while True:
+            await asyncio.sleep(300)
+            try:
+                self.sessions.purge_expired()
+                self.tasks.purge()
+            except Exception:  # keep serving; the next round retries
+                log.exception("housekeeping failed")
+
+    # -- dispatch ----------------------------------------------------------------
+
+    async def dispatch(self, req: Request) -> Response:
+        path = req.path
+        try:
+            if path == "/api" or path == "/api/":
+                if req.method == "POST":
+                    return await self.jsonrpc.handle(req)
+                raise no_such_resource(path)
+            if path.startswith("/api/"):
+                return await self.rest.handle(req)
+            if path.startswith("/rest/"):
+                return await self.legacy.handle(req)
+            raise no_such_resource(path)
+        except VapiError as err:
+            return error_response(err)
+        except Exception:  # never a stack trace on the wire
+            log.exception("internal error on %s %s", req.method, path)
+            return error_response(internal_error("Internal server error; see the server log."))
+
+    # -- ASGI ----------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        limit = self.settings.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        too_large = False
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                too_large = True
+            elif chunk:
+                chunks.append(chunk)
+            more = message.get("more_body", False)
+        if too_large:
+            response = error_response(
+                VapiError(
+                    "invalid_request",
+                    [
+                        Message(
+                            "com.vmware.vlcmsim.RequestTooLarge",
+                            f"The request body is larger than {limit} bytes.",
+                            (str(limit),),
+                        )
+                    ],
+                )
+            )
+            response.status = 413
+        else:
+            response = await self.dispatch(Request.from_scope(scope, b"".join(chunks)))
+        await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
+        await send({"type": "http.response.body", "body": response.body})

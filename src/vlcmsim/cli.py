@@ -1,0 +1,112 @@
+"""The `vlcmsim` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from vlcmsim.config import Settings, default_data_dir, default_inventory, load_config_file
+
+
+def build_settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if args.config:
+        load_config_file(Path(args.config), settings)
+    if args.host is not None:
+        settings.host = args.host
+    if args.port is not None:
+        settings.port = args.port
+    if args.data_dir is not None:
+        settings.data_dir = Path(args.data_dir).expanduser()
+    if args.no_tls:
+        settings.tls = False
+    if args.database_url:
+        settings.database_url = args.database_url
+    if args.server:
+        settings.server = args.server
+    if args.clusters is not None or args.hosts_per_cluster is not None:
+        settings.inventory = default_inventory(args.clusters, args.hosts_per_cluster)
+    return settings
+
+
+def serve(settings: Settings) -> None:
+    started = time.monotonic()
+    from vlcmsim.app import App
+
+    app = App(settings)
+    cert = key = None
+    if settings.tls:
+        from vlcmsim.tls import ensure_certificate
+
+        cert, key = ensure_certificate(settings.data_dir)
+    print(f"vlcmsim serving {settings.url}  (started in {time.monotonic() - started:.2f}s)")
+    for u in settings.users:
+        print(f"  user {u.name}  password {u.password}  ({u.role})")
+    if cert:
+        print(f"  certificate {cert}")
+    print(f"  data dir {settings.data_dir}")
+    if app.recovered_tasks:
+        print(f"  {app.recovered_tasks} task(s) that were running at the last stop are now FAILED")
+    sys.stdout.flush()
+    if settings.server == "granian":
+        _serve_granian(app, settings, cert, key)
+    else:
+        import uvicorn
+
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            ssl_certfile=str(cert) if cert else None,
+            ssl_keyfile=str(key) if key else None,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            log_level=settings.log_level,
+            access_log=False,
+            server_header=False,
+            # idle keep-alive TLS connections (the SDK keeps one) would hold a
+            # graceful stop open for ever
+            timeout_graceful_shutdown=2,
+        )
+
+
+def _serve_granian(app: object, settings: Settings, cert: Path | None, key: Path | None) -> None:
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    import asyncio
+
+    server = Server(
+        app,  # type: ignore[arg-type]
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        ssl_cert=cert,
+        ssl_key=key,
+    )
+    asyncio.run(server.serve())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="vlcmsim", description="A vSphere Lifecycle Manager endpoint.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the server")
+    s.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default 8443)")
+    s.add_argument("--data-dir", help=f"state folder (default {default_data_dir()})")
+    s.add_argument("--no-tls", action="store_true", help="serve plain http")
+    s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
+    s.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)")
+    s.add_argument("--server", choices=("uvicorn", "granian"), help="HTTP server (default uvicorn)")
+    s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
+    s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(build_settings(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""One settings object, from defaults, a config file (TOML) and flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PASSWORD = "VMware1!"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "vlcmsim"
+
+
+@dataclass
+class UserConfig:
+    name: str
+    password: str
+    role: str  # "admin" | "readonly"
+
+
+@dataclass
+class HostConfig:
+    name: str
+    connection_state: str = "CONNECTED"
+    power_state: str = "POWERED_ON"
+    bandwidth_bytes_per_s: int = 0  # 0 = unlimited
+    staging_capacity_bytes: int = 64 * 1024**3
+
+
+@dataclass
+class ClusterConfig:
+    name: str
+    image_managed: bool = True
+    ha_enabled: bool = True
+    drs_enabled: bool = True
+    hosts: list[HostConfig] = field(default_factory=list)
+
+
+@dataclass
+class DatacenterConfig:
+    name: str
+    clusters: list[ClusterConfig] = field(default_factory=list)
+
+
+def default_inventory(clusters: int | None = None, hosts_per_cluster: int | None = None) -> list[DatacenterConfig]:
+    """Cluster-A (4 hosts) and Cluster-B (3 hosts), image-managed, and Legacy
+    (2 hosts, baseline-managed); or `clusters` image-managed clusters of
+    `hosts_per_cluster` hosts each, plus Legacy."""
+    if clusters is None and hosts_per_cluster is None:
+        sizes = [4, 3]
+    else:
+        sizes = [hosts_per_cluster or 4] * (2 if clusters is None else clusters)
+    result = []
+    for i, size in enumerate(sizes):
+        letter = _cluster_letters(i)
+        result.append(
+            ClusterConfig(
+                name=f"Cluster-{letter}",
+                hosts=[HostConfig(f"esx-{letter.lower()}{n}.vlcmsim.local") for n in range(1, size + 1)],
+            )
+        )
+    result.append(
+        ClusterConfig(
+            name="Legacy",
+            image_managed=False,
+            drs_enabled=False,
+            hosts=[HostConfig(f"esx-legacy{n}.vlcmsim.local") for n in (1, 2)],
+        )
+    )
+    return [DatacenterConfig("Datacenter", result)]
+
+
+def _cluster_letters(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8443
+    data_dir: Path = field(default_factory=default_data_dir)
+    tls: bool = True
+    database_url: str | None = None
+    server: str = "uvicorn"  # or "granian"
+    session_idle_seconds: int = 30 * 60
+    task_retention_seconds: int = 24 * 3600
+    max_body_bytes: int = 1024 * 1024
+    max_concurrent_downloads: int = 32
+    host_stage_timeout_seconds: float = 30 * 60
+    stage_tries: int = 3
+    log_level: str = "warning"
+    users: list[UserConfig] = field(
+        default_factory=lambda: [
+            UserConfig("administrator@vsphere.local", DEFAULT_PASSWORD, "admin"),
+            UserConfig("readonly@vsphere.local", DEFAULT_PASSWORD, "readonly"),
+        ]
+    )
+    inventory: list[DatacenterConfig] = field(default_factory=default_inventory)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+def load_config_file(path: Path, settings: Settings) -> Settings:
+    """Apply a TOML config file; see docs/configuration.md."""
+    raw = tomllib.loads(path.read_text())
+    server = raw.get("server", {})
+    for key in (
+        "host",
+        "port",
+        "tls",
+        "database_url",
+        "server",
+        "session_idle_seconds",
+        "task_retention_seconds",
+        "max_body_bytes",
+        "max_concurrent_downloads",
+        "host_stage_timeout_seconds",
+        "stage_tries",
+        "log_level",
+    ):
+        if key in server:
+            setattr(settings, key, server[key])
+    if "data_dir" in server:
+        settings.data_dir = Path(server["data_dir"]).expanduser()
+    if "users" in raw:
+        settings.users = [
+            UserConfig(name, u.get("password", DEFAULT_PASSWORD), u.get("role", "admin"))
+            for name, u in raw["users"].items()
+        ]
+        for u in settings.users:
+            if u.role not in ("admin", "readonly"):
+                raise ValueError(f"user {u.name}: role must be admin or readonly, not {u.role!r}")
+    if "datacenters" in raw:
+        settings.inventory = [_datacenter(dc) for dc in raw["datacenters"]]
+    return settings
+
+
+def _datacenter(raw: dict[str, Any]) -> DatacenterConfig:
+    return DatacenterConfig(raw["name"], [_cluster(c) for c in raw.get("clusters", [])])
+
+
+def _cluster(raw: dict[str, Any]) -> ClusterConfig:
+    hosts_raw = raw.get("hosts", [])
+    name = raw["name"]
+    if isinstance(hosts_raw, int):
+        stem = name.lower().replace(" ", "-")
+        hosts = [HostConfig(f"esx-{stem}-{n}.vlcmsim.local") for n in range(1, hosts_raw + 1)]
+    else:
+        hosts = [HostConfig(**h) for h in hosts_raw]
+    return ClusterConfig(
+        name=name,
+        image_managed=raw.get("image_managed", True),
+        ha_enabled=raw.get("ha_enabled", True),
+        drs_enabled=raw.get("drs_enabled", True),
+        hosts=hosts,
+    )

@@ -1,0 +1,114 @@
+"""com.vmware.vcenter.datacenter, .cluster and .host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vlcmsim.inventory.model import Host
+from vlcmsim.vapi.errors import not_found
+from vlcmsim.vapi.operations import Call, OperationSet, Privilege
+
+ops = OperationSet()
+
+DATACENTER = "com.vmware.vcenter.datacenter"
+CLUSTER = "com.vmware.vcenter.cluster"
+HOST = "com.vmware.vcenter.host"
+
+
+def _in(values: list[Any] | None, value: Any) -> bool:
+    """A filter set that is unset or empty matches everything."""
+    return not values or value in values
+
+
+@ops.operation(DATACENTER, "list")
+async def list_datacenters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    f = filter or {}
+    return [
+        {"datacenter": dc.id, "name": dc.name}
+        for dc in call.app.inventory.datacenters()
+        if _in(f.get("datacenters"), dc.id) and _in(f.get("names"), dc.name) and _in(f.get("folders"), "group-d1")
+    ]
+
+
+@ops.operation(DATACENTER, "get")
+async def get_datacenter(call: Call, datacenter: str) -> dict[str, Any]:
+    dc = call.app.inventory.datacenter(datacenter)
+    if dc is None:
+        raise not_found("com.vmware.vcenter.datacenter.NotFound", f"Datacenter {datacenter} not found.", datacenter)
+    n = dc.id.rsplit("-", 1)[-1]
+    return {
+        "name": dc.name,
+        "datastore_folder": f"group-s{n}",
+        "host_folder": f"group-h{n}",
+        "network_folder": f"group-n{n}",
+        "vm_folder": f"group-v{n}",
+    }
+
+
+@ops.operation(CLUSTER, "list")
+async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    f = filter or {}
+    return [
+        {"cluster": c.id, "name": c.name, "ha_enabled": c.ha_enabled, "drs_enabled": c.drs_enabled}
+        for c in call.app.inventory.clusters()
+        if _in(f.get("clusters"), c.id)
+        and _in(f.get("names"), c.name)
+        and _in(f.get("datacenters"), c.datacenter)
+        and _in(f.get("folders"), _host_folder(c.datacenter))
+    ]
+
+
+@ops.operation(CLUSTER, "get")
+async def get_cluster(call: Call, cluster: str) -> dict[str, Any]:
+    c = call.app.inventory.cluster(cluster)
+    if c is None:
+        raise not_found("com.vmware.vcenter.cluster.NotFound", f"Cluster {cluster} not found.", cluster)
+    return {"name": c.name, "resource_pool": "resgroup-" + c.id.removeprefix("domain-c")}
+
+
+def _host_folder(datacenter: str) -> str:
+    return "group-h" + datacenter.rsplit("-", 1)[-1]
+
+
+def host_summary(h: Host) -> dict[str, Any]:
+    summary: dict[str, Any] = {"host": h.id, "name": h.name, "connection_state": h.connection_state}
+    if h.connection_state == "CONNECTED":  # union rule: power_state only when connected
+        summary["power_state"] = h.power_state
+    return summary
+
+
+@ops.operation(HOST, "list")
+async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    f = filter or {}
+    standalone = f.get("standalone")
+    return [
+        host_summary(h)
+        for h in call.app.inventory.hosts()
+        if _in(f.get("hosts"), h.id)
+        and _in(f.get("names"), h.name)
+        and _in(f.get("datacenters"), h.datacenter)
+        and _in(f.get("clusters"), h.cluster)
+        and _in(f.get("connection_states"), h.connection_state)
+        and _in(f.get("folders"), _host_folder(h.datacenter))
+        and (standalone is None or standalone == (h.cluster is None))
+        and not f.get("host_uuids")
+    ]
+
+
+def _require_host(call: Call, host: str) -> Host:
+    h = call.app.inventory.host(host)
+    if h is None:
+        raise not_found("com.vmware.vcenter.host.NotFound", f"Host {host} not found.", host)
+    return h
+
+
+@ops.operation(HOST, "connect", Privilege.WRITE)
+async def connect_host(call: Call, host: str) -> None:
+    _require_host(call, host)
+    call.app.inventory.update_host(host, connection_state="CONNECTED")
+
+
+@ops.operation(HOST, "disconnect", Privilege.WRITE)
+async def disconnect_host(call: Call, host: str) -> None:
+    _require_host(call, host)
+    call.app.inventory.update_host(host, connection_state="DISCONNECTED")

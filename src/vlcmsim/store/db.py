@@ -1,0 +1,69 @@
+"""Opening the store: SQLite in the data dir by default, any SQLAlchemy URL
+(PostgreSQL) when configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from vlcmsim.store import schema
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None, data_dir: Path) -> Store:
+        if not url:
+            url = f"sqlite:///{data_dir / 'vlcmsim.db'}"
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False}
+        engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        schema.metadata.create_all(engine)
+        store = cls(engine)
+        store._check_version()
+        return store
+
+    def _check_version(self) -> None:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+            ).first()
+            if row is None:
+                conn.execute(
+                    schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION))
+                )
+            elif int(row[0]) > schema.SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the store was written by a newer vlcmsim (schema {row[0]} > {schema.SCHEMA_VERSION})"
+                )
+
+    def next_id(self, counter: str) -> int:
+        """A monotonically increasing number per counter, in the store so that
+        ids stay unique across restarts."""
+        with self.engine.begin() as conn:
+            table = schema.counters
+            dialect = self.engine.dialect.name
+            ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+            conn.execute(ins.values(name=counter, value=0).on_conflict_do_nothing())
+            conn.execute(update(table).where(table.c.name == counter).values(value=table.c.value + 1))
+            return int(conn.execute(select(table.c.value).where(table.c.name == counter)).scalar_one())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

@@ -1,0 +1,97 @@
+"""The tables. One metadata object; `Store.open` creates what is missing."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+SCHEMA_VERSION = 1
+
+meta = Table(
+    "vlcmsim_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user", String(256), nullable=False),
+    Column("created_time", DateTime(timezone=True), nullable=False),
+    Column("last_accessed_time", DateTime(timezone=True), nullable=False),
+)
+
+datacenters = Table(
+    "datacenters",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(256), nullable=False, unique=True),
+)
+
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("datacenter", String(64), ForeignKey("datacenters.id"), nullable=False),
+    Column("image_managed", Boolean, nullable=False),
+    Column("ha_enabled", Boolean, nullable=False),
+    Column("drs_enabled", Boolean, nullable=False),
+)
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("cluster", String(64), ForeignKey("clusters.id"), nullable=True),
+    Column("datacenter", String(64), ForeignKey("datacenters.id"), nullable=False),
+    Column("connection_state", String(32), nullable=False),
+    Column("power_state", String(32), nullable=False),
+    Column("in_maintenance_mode", Boolean, nullable=False, default=False),
+    # simulation knobs (GET/PATCH /sim/hosts/{host})
+    Column("bandwidth_bytes_per_s", BigInteger, nullable=False, default=0),
+    Column("staging_capacity_bytes", BigInteger, nullable=False, default=0),
+    Column("corrupt_downloads", Integer, nullable=False, default=0),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("service", String(256), nullable=False),
+    Column("operation", String(128), nullable=False),
+    Column("description", JSON, nullable=False),
+    Column("target", JSON, nullable=True),
+    Column("user", String(256), nullable=True),
+    Column("cancelable", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("progress", JSON, nullable=True),
+    Column("result_type", JSON, nullable=True),  # type descriptor of the result
+    Column("result", JSON, nullable=True),  # clean JSON of the result type
+    Column("error", JSON, nullable=True),  # {"id": std error id, "value": clean JSON}
+    Column("start_time", DateTime(timezone=True), nullable=True),
+    Column("end_time", DateTime(timezone=True), nullable=True),
+    Column("created_time", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,355 @@
+"""CIS tasks: records, runner, progress, cancellation, restart recovery.
+
+A task is created PENDING, runs as an asyncio task of this process, and is
+written to the store at every change of status and, while it runs, at most
+every `_FLUSH_EVERY` for its progress and partial result. Reads of a task that
+runs here come from memory; every other read comes from the store.
+The shape of `info()` follows the union rules of cis.task.Info exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from vlcmsim.store import schema
+from vlcmsim.store.db import Store
+from vlcmsim.vapi.codec import Opaque, from_clean, now, to_clean
+from vlcmsim.vapi.errors import Message, VapiError, internal_error
+from vlcmsim.vapi.model import TD
+
+log = logging.getLogger(__name__)
+
+PROGRESS_MSG_ID = "com.vmware.vcIntegrity.lifecycle.Progress"
+_FLUSH_EVERY = 0.5  # seconds
+
+
+class TaskFailed(Exception):
+    """Raised by a task's work to fail with an error *and* a result."""
+
+    def __init__(self, error: VapiError, result: Any = None) -> None:
+        super().__init__(error.text)
+        self.error = error
+        self.result = result
+
+
+@dataclass
+class TaskRecord:
+    id: str
+    service: str
+    operation: str
+    description: Message
+    target: tuple[str, str] | None
+    user: str | None
+    cancelable: bool
+    result_td: TD | None
+    status: str = "PENDING"
+    progress: tuple[int, int, Message] | None = None
+    result: Any = None
+    error: VapiError | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    created_time: datetime = field(default_factory=now)
+
+    def info(self, with_result: bool = True) -> dict[str, Any]:
+        """The domain value of cis.task.Info for this record."""
+        value: dict[str, Any] = {
+            "description": self.description.as_value(),
+            "service": self.service,
+            "operation": self.operation,
+            "status": self.status,
+            "cancelable": self.cancelable and self.status in ("PENDING", "RUNNING"),
+        }
+        if self.target:
+            value["target"] = {"type": self.target[0], "id": self.target[1]}
+        if self.user:
+            value["user"] = self.user
+        if self.status == "PENDING":
+            return value
+        total, completed, message = self.progress or (100, 0, Message(PROGRESS_MSG_ID, "Running"))
+        value["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
+        value["start_time"] = self.start_time
+        if self.status in ("SUCCEEDED", "FAILED"):
+            value["end_time"] = self.end_time
+        if self.status == "FAILED" and self.error is not None:
+            value["error"] = self.error
+        if with_result and self.result is not None and self.result_td is not None:
+            value["result"] = Opaque(self.result_td, self.result)
+        return value
+
+
+class TaskContext:
+    """What a task's work uses to report progress and partial results."""
+
+    def __init__(self, manager: TaskManager, record: TaskRecord) -> None:
+        self._manager = manager
+        self.record = record
+
+    @property
+    def task_id(self) -> str:
+        return self.record.id
+
+    def progress(self, completed: int, total: int, message: str = "Running") -> None:
+        self.record.progress = (total, min(completed, total), Message(PROGRESS_MSG_ID, message))
+        self._manager._flush_soon(self.record)
+
+    def set_result(self, result: Any) -> None:
+        self.record.result = result
+        self._manager._flush_soon(self.record)
+
+
+Work = Callable[[TaskContext], Awaitable[Any]]
+
+
+class TaskManager:
+    def __init__(self, store: Store, retention_seconds: int) -> None:
+        self.store = store
+        self.retention = timedelta(seconds=retention_seconds)
+        self.live: dict[str, TaskRecord] = {}
+        self._runners: dict[str, asyncio.Task[None]] = {}
+        self._last_flush: dict[str, float] = {}
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def recover(self) -> int:
+        """At start: tasks that were running when the server stopped are FAILED,
+        ended tasks older than the retention are dropped. Returns how many failed."""
+        t = now()
+        err = VapiError(
+            "error",
+            [
+                Message(
+                    "com.vmware.vlcmsim.tasks.ServerRestarted",
+                    "The server stopped while the task was running; the task did not complete.",
+                )
+            ],
+        )
+        with self.store.engine.begin() as conn:
+            stale = conn.execute(
+                select(schema.tasks.c.id, schema.tasks.c.start_time, schema.tasks.c.progress).where(
+                    schema.tasks.c.status.in_(("PENDING", "RUNNING", "BLOCKED"))
+                )
+            ).all()
+            for row in stale:
+                conn.execute(
+                    update(schema.tasks)
+                    .where(schema.tasks.c.id == row.id)
+                    .values(
+                        status="FAILED",
+                        start_time=row.start_time or t,
+                        end_time=t,
+                        progress=row.progress
+                        or {"total": 100, "completed": 0, "message": {"id": PROGRESS_MSG_ID, "default_message": "Failed", "args": []}},
+                        error={"id": err.error_id, "value": err.as_value()},
+                    )
+                )
+        self.purge()
+        return len(stale)
+
+    def purge(self) -> None:
+        cutoff = now() - self.retention
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.tasks).where(schema.tasks.c.end_time < cutoff))
+
+    async def shutdown(self) -> None:
+        runners = list(self._runners.values())
+        for r in runners:
+            r.cancel()
+        if runners:
+            await asyncio.gather(*runners, return_exceptions=True)
+
+    # -- creating and running --------------------------------------------------
+
+    def start(
+        self,
+        *,
+        service: str,
+        operation: str,
+        description: Message,
+        work: Work,
+        target: tuple[str, str] | None = None,
+        user: str | None = None,
+        result_td: TD | None = None,
+        cancelable: bool = False,
+    ) -> str:
+        record = TaskRecord(
+            id=f"{uuid.uuid4()}:{service}",
+            service=service,
+            operation=operation,
+            description=description,
+            target=target,
+            user=user,
+            cancelable=cancelable,
+            result_td=result_td,
+        )
+        self.live[record.id] = record
+        self._write(record, insert=True)
+        self._runners[record.id] = asyncio.get_running_loop().create_task(self._run(record, work))
+        return record.id
+
+    async def _run(self, record: TaskRecord, work: Work) -> None:
+        await asyncio.sleep(0)  # let the caller see the task PENDING first
+        record.status = "RUNNING"
+        record.start_time = now()
+        record.progress = (100, 0, Message(PROGRESS_MSG_ID, "Running"))
+        self._write(record)
+        try:
+            result = await work(TaskContext(self, record))
+            record.result = result if result is not None else record.result
+            record.status = "SUCCEEDED"
+            total = record.progress[0] if record.progress else 100
+            record.progress = (total, total, Message(PROGRESS_MSG_ID, "Done"))
+        except TaskFailed as failed:
+            record.status, record.error = "FAILED", failed.error
+            if failed.result is not None:
+                record.result = failed.result
+        except VapiError as err:
+            record.status, record.error = "FAILED", err
+        except asyncio.CancelledError:
+            record.status = "FAILED"
+            record.error = VapiError(
+                "canceled", [Message("com.vmware.vlcmsim.tasks.Canceled", "The task was canceled.")]
+            )
+        except Exception as exc:  # a bug in the work must not leave the task RUNNING
+            log.exception("task %s failed", record.id)
+            record.status, record.error = "FAILED", internal_error(f"Internal error: {exc}")
+        finally:
+            record.end_time = now()
+            if record.status == "FAILED" and record.progress:
+                total, completed, _ = record.progress
+                record.progress = (total, completed, Message(PROGRESS_MSG_ID, "Failed"))
+            self._write(record)
+            self.live.pop(record.id, None)
+            self._runners.pop(record.id, None)
+            self._last_flush.pop(record.id, None)
+
+    def cancel(self, task_id: str) -> None:
+        from vlcmsim.vapi.errors import not_allowed, unsupported
+
+        record = self.live.get(task_id)
+        if record is None:
+            if self._load(task_id) is None:
+                raise not_found_task(task_id)
+            raise not_allowed("com.vmware.vlcmsim.tasks.NotRunning", f"Task {task_id} is not running.", task_id)
+        if not record.cancelable:
+            raise unsupported("com.vmware.vlcmsim.tasks.NotCancelable", f"Task {task_id} cannot be canceled.", task_id)
+        runner = self._runners.get(task_id)
+        if runner:
+            runner.cancel()
+
+    async def wait(self, task_id: str) -> None:
+        runner = self._runners.get(task_id)
+        if runner:
+            await asyncio.shield(runner)
+
+    # -- reading -------------------------------------------------------------
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        return self.live.get(task_id) or self._load(task_id)
+
+    def list(self) -> list[TaskRecord]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.tasks).order_by(schema.tasks.c.created_time)).all()
+        records = [self.live.get(r.id) or _record(r) for r in rows]
+        return records
+
+    def _load(self, task_id: str) -> TaskRecord | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(schema.tasks).where(schema.tasks.c.id == task_id)).first()
+        return _record(row) if row else None
+
+    # -- persistence ---------------------------------------------------------
+
+    def _flush_soon(self, record: TaskRecord) -> None:
+        t = time.monotonic()
+        if t - self._last_flush.get(record.id, 0.0) >= _FLUSH_EVERY:
+            self._last_flush[record.id] = t
+            self._write(record)
+
+    def _write(self, record: TaskRecord, insert: bool = False) -> None:
+        values: dict[str, Any] = {
+            "status": record.status,
+            "progress": None,
+            "result": None,
+            "error": None,
+            "start_time": record.start_time,
+            "end_time": record.end_time,
+        }
+        if record.progress:
+            total, completed, message = record.progress
+            values["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
+        if record.result is not None and record.result_td is not None:
+            values["result"] = to_clean(record.result_td, record.result)
+        if record.error is not None:
+            values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
+        with self.store.engine.begin() as conn:
+            if insert:
+                conn.execute(
+                    schema.tasks.insert().values(
+                        id=record.id,
+                        service=record.service,
+                        operation=record.operation,
+                        description=record.description.as_value(),
+                        target=list(record.target) if record.target else None,
+                        user=record.user,
+                        cancelable=record.cancelable,
+                        result_type=record.result_td,
+                        created_time=record.created_time,
+                        **values,
+                    )
+                )
+            else:
+                conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+
+
+def not_found_task(task_id: str) -> VapiError:
+    from vlcmsim.vapi.errors import not_found
+
+    return not_found("com.vmware.vapi.std.errors.not_found", f"Task {task_id} not found.", task_id)
+
+
+def _message(v: dict[str, Any]) -> Message:
+    return Message(v["id"], v["default_message"], tuple(v.get("args") or ()))
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _record(r: Any) -> TaskRecord:
+    progress = None
+    if r.progress:
+        progress = (r.progress["total"], r.progress["completed"], _message(r.progress["message"]))
+    result = None
+    if r.result is not None and r.result_type is not None:
+        result = from_clean(r.result_type, r.result)
+    error = VapiError.from_value(r.error["id"], r.error["value"]) if r.error else None
+    return TaskRecord(
+        id=r.id,
+        service=r.service,
+        operation=r.operation,
+        description=_message(r.description),
+        target=tuple(r.target) if r.target else None,  # type: ignore[arg-type]
+        user=r.user,
+        cancelable=r.cancelable,
+        result_td=r.result_type,
+        status=r.status,
+        progress=progress,
+        result=result,
+        error=error,
+        start_time=_aware(r.start_time),
+        end_time=_aware(r.end_time),
+        created_time=_aware(r.created_time) or now(),
+    )

@@ -1,0 +1,116 @@
+"""The vAPI model: type descriptors and REST bindings of every operation.
+
+Loaded from ``model.json`` (generated from the shared API contract by
+``tools/gen_model.py``) plus the declarations that vlcmsim adds for services
+the contract does not describe (datacenters, enablement, ...).
+A type descriptor ("td") is a small dict: ``{"kind": "struct", "id": ...}``,
+``{"kind": "optional", "element": td}``, ``{"kind": "map", "key": td, "value": td}``...
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+TD = dict[str, Any]
+
+
+@dataclass
+class StructType:
+    id: str
+    fields: list[tuple[str, TD]]
+    unions: list[dict[str, Any]] = field(default_factory=list)
+    is_error: bool = False
+
+    def __post_init__(self) -> None:
+        self.field_map: dict[str, TD] = dict(self.fields)
+
+
+@dataclass
+class EnumType:
+    id: str
+    values: frozenset[str]
+
+
+@dataclass
+class OperationSpec:
+    """What the model says of one operation: inputs, output and REST binding."""
+
+    service: str
+    operation: str
+    task_type: str
+    inputs: list[tuple[str, TD, str]]
+    output: TD
+    errors: list[str]
+    method: str
+    path: str
+    dispatch: dict[str, str | None]
+    body: str
+    body_param: str | None
+    success_status: int
+
+    @property
+    def is_task(self) -> bool:
+        return self.operation.endswith("$task")
+
+    @property
+    def base_operation(self) -> str:
+        return self.operation.removesuffix("$task")
+
+
+class Model:
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.structs: dict[str, StructType] = {}
+        self.enums: dict[str, EnumType] = {}
+        self.operations: dict[tuple[str, str], OperationSpec] = {}
+        for tid, t in raw["types"].items():
+            self.add_type(tid, t)
+        for op in raw["operations"]:
+            self.add_operation(op)
+
+    def add_type(self, tid: str, t: dict[str, Any]) -> None:
+        if t["kind"] == "enum":
+            self.enums[tid] = EnumType(tid, frozenset(t["values"]))
+        else:
+            self.structs[tid] = StructType(
+                tid,
+                [(name, td) for name, td in t["fields"]],
+                t.get("unions", []),
+                t["kind"] == "error",
+            )
+
+    def add_operation(self, op: dict[str, Any]) -> None:
+        spec = OperationSpec(
+            service=op["service"],
+            operation=op["operation"],
+            task_type=op.get("task_type", "NONE"),
+            inputs=[(n, td, where) for n, td, where in op["inputs"]],
+            output=op.get("output", {"kind": "void"}),
+            errors=op.get("errors", []),
+            method=op["method"],
+            path=op["path"],
+            dispatch=op.get("dispatch", {}),
+            body=op.get("body", "none"),
+            body_param=op.get("body_param"),
+            success_status=op.get("success_status", 200),
+        )
+        self.operations[(spec.service, spec.operation)] = spec
+
+    def struct(self, tid: str) -> StructType:
+        return self.structs[tid]
+
+
+@cache
+def model() -> Model:
+    raw = json.loads((Path(__file__).parent / "model.json").read_text())
+    m = Model(raw)
+    from vlcmsim.vapi import extra_model
+
+    for tid, t in extra_model.TYPES.items():
+        m.add_type(tid, t)
+    for op in extra_model.OPERATIONS:
+        m.add_operation(op)
+    return m

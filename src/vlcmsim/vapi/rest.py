@@ -1,0 +1,288 @@
+"""REST /api: routes from the operation table, ?action= and vmw-task dispatch,
+bare JSON bodies, vCenter's statuses and error bodies."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from vlcmsim.vapi.codec import from_clean, to_clean
+from vlcmsim.vapi.errors import Message, VapiError, invalid_argument, unauthenticated
+from vlcmsim.vapi.http import Request, Response, error_response, path_segments
+from vlcmsim.vapi.model import TD, model
+from vlcmsim.vapi.operations import Call, Operation, OperationTable, Privilege
+
+if TYPE_CHECKING:
+    from vlcmsim.app import App
+
+log = logging.getLogger(__name__)
+
+SESSION_HEADER = b"vmware-api-session-id"
+RESERVED_QUERY = {"vmw-task"}
+
+
+def no_such_resource(path: str) -> VapiError:
+    return VapiError(
+        "not_found",
+        [Message("com.vmware.vapi.rest.httpNotFound", f"No resource found at {path}.", (path,))],
+    )
+
+
+def no_matching_method(method: str, path: str) -> VapiError:
+    return VapiError(
+        "not_found",
+        [
+            Message(
+                "com.vmware.vapi.rest.noMatchingMethod",
+                f"No matching method available for the requested URL and HTTP method: {method} {path}.",
+                (method, path),
+            )
+        ],
+    )
+
+
+@dataclass
+class Route:
+    """One path template: its literal segments and variable names, and the
+    operations bound to it."""
+
+    parts: list[str | None]  # literal segment, or None for a variable
+    names: list[str]
+    ops: list[Operation] = field(default_factory=list)
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        if len(segments) != len(self.parts):
+            return None
+        values: dict[str, str] = {}
+        names = iter(self.names)
+        for part, seg in zip(self.parts, segments, strict=True):
+            if part is None:
+                if not seg:
+                    return None
+                values[next(names)] = seg
+            elif part != seg:
+                return None
+        return values
+
+
+class Router:
+    def __init__(self, table: OperationTable) -> None:
+        by_path: dict[str, Route] = {}
+        for op in table:
+            template = op.spec.path
+            route = by_path.get(template)
+            if route is None:
+                parts: list[str | None] = []
+                names: list[str] = []
+                for seg in template.strip("/").split("/"):
+                    if seg.startswith("{") and seg.endswith("}"):
+                        parts.append(None)
+                        names.append(seg[1:-1])
+                    else:
+                        parts.append(seg)
+                route = by_path[template] = Route(parts, names)
+            route.ops.append(op)
+        # literal routes first so /software/drafts beats /software/{x}
+        self.routes = sorted(by_path.values(), key=lambda r: [p is None for p in r.parts])
+        self._by_len: dict[int, list[Route]] = {}
+        for r in self.routes:
+            self._by_len.setdefault(len(r.parts), []).append(r)
+
+    def resolve(self, req: Request) -> tuple[Operation, dict[str, str]]:
+        segments = path_segments(req.path)
+        matched: list[tuple[Route, dict[str, str]]] = []
+        for route in self._by_len.get(len(segments), ()):
+            values = route.match(segments)
+            if values is not None:
+                matched.append((route, values))
+        if not matched:
+            raise no_such_resource(req.path)
+        query = dict(req.query)
+        task = query.get("vmw-task")
+        if task is not None and task.lower() != "true":
+            raise invalid_argument(
+                "com.vmware.vapi.rest.badRequest", 'Invalid value for "vmw-task" query param.', task
+            )
+        for route, values in matched:
+            best: Operation | None = None
+            best_score = -1
+            for op in route.ops:
+                if op.spec.method != req.method or op.spec.is_task != (task is not None):
+                    continue
+                if not all(
+                    (k in query) if v is None else query.get(k) == v for k, v in op.spec.dispatch.items()
+                ):
+                    continue
+                if "action" in query and "action" not in op.spec.dispatch:
+                    continue
+                score = len(op.spec.dispatch)
+                if score > best_score:
+                    best, best_score = op, score
+            if best is not None:
+                return best, values
+        raise no_matching_method(req.method, req.path)
+
+
+class RestAdapter:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.router = Router(app.operations)
+
+    async def handle(self, req: Request) -> Response:
+        try:
+            op, path_values = self.router.resolve(req)
+            call = self._authenticate(req, op)
+            op.authorize(call)
+            inputs = self._decode_inputs(op, req, path_values)
+            value = await op.invoke(call, inputs)
+            return self._encode(op, value)
+        except VapiError as err:
+            return error_response(err)
+
+    def _authenticate(self, req: Request, op: Operation) -> Call:
+        call = Call(self.app)
+        if op.privilege is Privilege.NONE:
+            creds = req.basic_auth()
+            if creds is None:
+                raise unauthenticated("Authentication required: send Basic credentials.")
+            call.user = self.app.sessions.authenticate(*creds)
+            return call
+        sid = req.header(SESSION_HEADER)
+        if sid:
+            session = self.app.sessions.lookup(sid)
+            if session is not None:
+                call.user, call.session_id = session.user, session.id
+        return call
+
+    def _decode_inputs(self, op: Operation, req: Request, path_values: dict[str, str]) -> dict[str, Any]:
+        spec = op.spec
+        inputs: dict[str, Any] = {}
+        body = _parse_body(req.body)
+        query_inputs = [(n, td) for n, td, where in spec.inputs if where == "query(implicit)"]
+        known_query = set(spec.dispatch) | RESERVED_QUERY
+        for name, td in query_inputs:
+            value = _query_struct(td, req.query, name)
+            if value is not None:
+                inputs[name] = value
+            known_query |= _query_field_names(td)
+        for key, _ in req.query:
+            if key not in known_query:
+                raise invalid_argument(
+                    "com.vmware.vapi.rest.unexpectedQueryParameter",
+                    f"Unexpected query parameter '{key}'.",
+                    key,
+                )
+        for name, td, where in spec.inputs:
+            if where == "path":
+                inputs[name] = from_clean(td, path_values[name], name)
+        if spec.body == "single-param":
+            name = spec.body_param or ""
+            td = next(td for n, td, _ in spec.inputs if n == name)
+            if body is _NO_BODY:
+                if td["kind"] != "optional":
+                    raise invalid_argument(
+                        "com.vmware.vapi.rest.missingBody", "The request body is required.", name
+                    )
+            else:
+                value = from_clean(td, body, "")
+                if value is not None:
+                    inputs[name] = value
+        elif body is not _NO_BODY and body is not None:
+            # object of parameters: the documented form for cis.tasks list, and
+            # what the SDK's REST client sends for GETs ({} or {"filter": ...}).
+            if not isinstance(body, dict):
+                raise invalid_argument(
+                    "com.vmware.vapi.rest.badRequest", "The request body must be a JSON object.", ""
+                )
+            params = {n: td for n, td, where in spec.inputs if where in ("body-field", "query(implicit)", "body")}
+            for key, raw in body.items():
+                if key not in params:
+                    raise invalid_argument(
+                        "vapi.bindings.typeconverter.unexpected.field",
+                        f"Unexpected field '{key}' in request.",
+                        key,
+                    )
+                value = from_clean(params[key], raw, key)
+                if value is not None:
+                    inputs[key] = value
+        return inputs
+
+    def _encode(self, op: Operation, value: Any) -> Response:
+        spec = op.spec
+        if spec.is_task:
+            return Response(202, orjson.dumps(value))
+        if spec.output["kind"] == "void":
+            return Response.empty(204)
+        return Response(spec.success_status, orjson.dumps(to_clean(spec.output, value)))
+
+
+_NO_BODY: Any = object()
+
+
+def _parse_body(raw: bytes) -> Any:
+    if not raw.strip():
+        return _NO_BODY
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_argument(
+            "com.vmware.vapi.rest.badRequest", f"Invalid JSON in request body: {exc}.", ""
+        ) from None
+
+
+def _struct_td(td: TD) -> TD:
+    return td["element"] if td["kind"] == "optional" else td
+
+
+def _query_field_names(td: TD) -> set[str]:
+    st = model().struct(_struct_td(td)["id"])
+    return {name for name, _ in st.fields}
+
+
+def _query_struct(td: TD, query: list[tuple[str, str]], where: str) -> dict[str, Any] | None:
+    """A struct input form-exploded into the query string: one parameter per field,
+    repeated for lists and sets."""
+    st = model().struct(_struct_td(td)["id"])
+    raw: dict[str, Any] = {}
+    for name, ftd in st.fields:
+        values = [v for k, v in query if k == name]
+        if not values:
+            continue
+        inner = _struct_td(ftd)
+        if inner["kind"] in ("list", "set"):
+            raw[name] = [_query_scalar(inner["element"], v, name) for v in values]
+        else:
+            if len(values) > 1:
+                raise invalid_argument(
+                    "com.vmware.vapi.rest.badRequest", f"Query parameter '{name}' given more than once.", name
+                )
+            raw[name] = _query_scalar(inner, values[0], name)
+    if not raw:
+        return None
+    result: dict[str, Any] = from_clean(_struct_td(td), raw, where)
+    return result
+
+
+def _query_scalar(td: TD, text: str, name: str) -> Any:
+    kind = td["kind"]
+    if kind == "boolean":
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        raise invalid_argument(
+            "vapi.bindings.typeconverter.invalid",
+            f"Invalid value for '{name}': expected true or false, got {text!r}.",
+            name,
+        )
+    if kind == "long":
+        try:
+            return int(text)
+        except ValueError:
+            raise invalid_argument(
+                "vapi.bindings.typeconverter.invalid",
+                f"Invalid value for '{name}': expected an integer, got {text!r}.",
+                name,
+            ) from None
+    return text

@@ -1,0 +1,23 @@
+"""The official vSphere Automation SDK as a client of a test server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from vmware.vapi.vsphere.client import create_vsphere_client
+
+
+def sdk_session(cert: str) -> requests.Session:
+    # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE are set on these machines and would
+    # override `verify`; trust_env = False keeps our certificate in charge.
+    s = requests.Session()
+    s.trust_env = False
+    s.verify = cert
+    return s
+
+
+def vsphere_client(server: Any, user: str = "administrator@vsphere.local", password: str = "VMware1!") -> Any:
+    return create_vsphere_client(
+        server=server.address, username=user, password=password, session=sdk_session(str(server.cert))
+    )
