@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -43,9 +44,10 @@ class Server:
 
     def client(self, auth: tuple[str, str] | None = ADMIN) -> httpx.Client:
         """An HTTP client, logged in as `auth` (or anonymous)."""
-        client = httpx.Client(base_url=self.url, verify=str(self.cert), trust_env=False, timeout=30)
+        verify = ssl.create_default_context(cafile=str(self.cert)) if self.url.startswith("https") else False
+        client = httpx.Client(base_url=self.url, verify=verify, trust_env=False, timeout=30)
         if auth is not None:
-            r = client.post("/api/session", auth=auth)
+            r = httpx.post(f"{self.url}/api/session", auth=auth, verify=verify, trust_env=False)
             assert r.status_code == 201, r.text
             client.headers["vmware-api-session-id"] = r.json()
         return client
@@ -58,8 +60,15 @@ class Server:
 def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
     port = free_port()
     args = [
-        sys.executable, "-m", "vlcmsim.cli", "serve",
-        "--port", str(port), "--data-dir", str(data_dir), *extra,
+        sys.executable,
+        "-m",
+        "vlcmsim.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        *extra,
     ]
     if not tls:
         args.append("--no-tls")
@@ -99,17 +108,20 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def admin(server: Server) -> Iterator[httpx.Client]:
-    with server.client(ADMIN) as c:
-        yield c
+    c = server.client(ADMIN)
+    yield c
+    c.close()
 
 
 @pytest.fixture
 def readonly(server: Server) -> Iterator[httpx.Client]:
-    with server.client(READONLY) as c:
-        yield c
+    c = server.client(READONLY)
+    yield c
+    c.close()
 
 
 @pytest.fixture
 def anonymous(server: Server) -> Iterator[httpx.Client]:
-    with server.client(None) as c:
-        yield c
+    c = server.client(None)
+    yield c
+    c.close()

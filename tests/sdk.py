@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from vmware.vapi.lib.connect import get_requests_connector
+from vmware.vapi.security.user_password import create_user_password_security_context
+from vmware.vapi.stdlib.client.factories import StubConfigurationFactory
 from vmware.vapi.vsphere.client import create_vsphere_client
 
 
@@ -21,3 +24,14 @@ def vsphere_client(server: Any, user: str = "administrator@vsphere.local", passw
     return create_vsphere_client(
         server=server.address, username=user, password=password, session=sdk_session(str(server.cert))
     )
+
+
+def stub_config(server: Any, user: str = "administrator@vsphere.local", password: str = "VMware1!") -> Any:
+    """A stub configuration that logs in with user and password on every call
+    (what Session.create needs), over JSON-RPC."""
+    connector = get_requests_connector(
+        session=sdk_session(str(server.cert)), url=f"{server.url}/api", msg_protocol="json"
+    )
+    config = StubConfigurationFactory.new_std_configuration(connector)
+    connector.set_security_context(create_user_password_security_context(user, password))
+    return config

@@ -74,10 +74,7 @@ def main(index_path: str) -> None:
     model = {
         "types": {tid: trim_type(t) for tid, t in sorted(index["types"].items())},
         "operations": [
-            trim_operation(s["service_id"], op)
-            for s in index["services"]
-            for op in s["operations"]
-            if op.get("rest")
+            trim_operation(s["service_id"], op) for s in index["services"] for op in s["operations"] if op.get("rest")
         ],
     }
     OUT.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True))

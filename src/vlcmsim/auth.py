@@ -63,9 +63,7 @@ class Sessions:
         session = Session(secrets.token_hex(16), user, t, t)
         with self.store.engine.begin() as conn:
             conn.execute(
-                schema.sessions.insert().values(
-                    id=session.id, user=user.name, created_time=t, last_accessed_time=t
-                )
+                schema.sessions.insert().values(id=session.id, user=user.name, created_time=t, last_accessed_time=t)
             )
         self._cache[session.id] = session
         return session
@@ -85,26 +83,20 @@ class Sessions:
         if t - session.last_accessed_time > self._TOUCH_EVERY:
             with self.store.engine.begin() as conn:
                 conn.execute(
-                    update(schema.sessions)
-                    .where(schema.sessions.c.id == session_id)
-                    .values(last_accessed_time=t)
+                    update(schema.sessions).where(schema.sessions.c.id == session_id).values(last_accessed_time=t)
                 )
         session.last_accessed_time = t
         return session
 
     def _load(self, session_id: str) -> Session | None:
         with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.sessions).where(schema.sessions.c.id == session_id)
-            ).first()
+            row = conn.execute(select(schema.sessions).where(schema.sessions.c.id == session_id)).first()
         if row is None:
             return None
         config = self.users.get(row.user.lower())
         if config is None:  # the user was removed from the configuration
             return None
-        return Session(
-            row.id, User(config.name, config.role), _aware(row.created_time), _aware(row.last_accessed_time)
-        )
+        return Session(row.id, User(config.name, config.role), _aware(row.created_time), _aware(row.last_accessed_time))
 
     def delete(self, session_id: str) -> None:
         self._cache.pop(session_id, None)

@@ -74,10 +74,10 @@ def serve(settings: Settings) -> None:
 
 
 def _serve_granian(app: object, settings: Settings, cert: Path | None, key: Path | None) -> None:
+    import asyncio
+
     from granian.constants import Interfaces
     from granian.server.embed import Server
-
-    import asyncio
 
     server = Server(
         app,  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
@@ -12,9 +14,44 @@ from vlcmsim.store import schema
 from vlcmsim.store.db import Store
 
 
+@dataclass
+class _Snapshot:
+    datacenters: list[Datacenter]
+    clusters: list[Cluster]
+    hosts: list[Host]
+    cluster_by_id: dict[str, Cluster]
+    host_by_id: dict[str, Host]
+    taken: float
+
+
 class Inventory:
+    """Reads come from a snapshot of the store that this object's own writes
+    refresh at once and that expires after `_TTL` seconds, so that another
+    process's writes become visible too. The store stays the truth."""
+
+    _TTL = 1.0
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._snap: _Snapshot | None = None
+
+    def _snapshot(self) -> _Snapshot:
+        snap = self._snap
+        if snap is not None and time.monotonic() - snap.taken < self._TTL:
+            return snap
+        with self.store.engine.connect() as conn:
+            dcs = [Datacenter(r.id, r.name) for r in conn.execute(select(schema.datacenters)).all()]
+            cls = [_cluster(r) for r in conn.execute(select(schema.clusters)).all()]
+            hs = [_host(r) for r in conn.execute(select(schema.hosts)).all()]
+        dcs.sort(key=lambda d: _id_key(d.id))
+        cls.sort(key=lambda c: _id_key(c.id))
+        hs.sort(key=lambda h: _id_key(h.id))
+        snap = _Snapshot(dcs, cls, hs, {c.id: c for c in cls}, {h.id: h for h in hs}, time.monotonic())
+        self._snap = snap
+        return snap
+
+    def _invalidate(self) -> None:
+        self._snap = None
 
     def seed(self, datacenters: list[DatacenterConfig]) -> bool:
         """Create the configured inventory on first start. Returns whether it did."""
@@ -55,53 +92,41 @@ class Inventory:
                                 corrupt_downloads=0,
                             )
                         )
+        self._invalidate()
         return True
 
     # -- reads ---------------------------------------------------------------
 
     def datacenters(self) -> list[Datacenter]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(schema.datacenters).order_by(schema.datacenters.c.id)).all()
-        return [Datacenter(r.id, r.name) for r in rows]
+        return list(self._snapshot().datacenters)
 
     def datacenter(self, dc_id: str) -> Datacenter | None:
-        return next((d for d in self.datacenters() if d.id == dc_id), None)
+        return next((d for d in self._snapshot().datacenters if d.id == dc_id), None)
 
     def clusters(self) -> list[Cluster]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(schema.clusters)).all()
-        return sorted((_cluster(r) for r in rows), key=lambda c: _id_key(c.id))
+        return list(self._snapshot().clusters)
 
     def cluster(self, cluster_id: str) -> Cluster | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(schema.clusters).where(schema.clusters.c.id == cluster_id)).first()
-        return _cluster(row) if row else None
+        return self._snapshot().cluster_by_id.get(cluster_id)
 
     def hosts(self, cluster_id: str | None = None) -> list[Host]:
-        query = select(schema.hosts)
-        if cluster_id is not None:
-            query = query.where(schema.hosts.c.cluster == cluster_id)
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return sorted((_host(r) for r in rows), key=lambda h: _id_key(h.id))
+        hosts = self._snapshot().hosts
+        return [h for h in hosts if cluster_id is None or h.cluster == cluster_id]
 
     def host(self, host_id: str) -> Host | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(schema.hosts).where(schema.hosts.c.id == host_id)).first()
-        return _host(row) if row else None
+        return self._snapshot().host_by_id.get(host_id)
 
     # -- writes --------------------------------------------------------------
 
     def update_host(self, host_id: str, **values: Any) -> Host | None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.hosts).where(schema.hosts.c.id == host_id).values(**values))
+        self._invalidate()
         return self.host(host_id)
 
     def set_image_managed(self, cluster_id: str) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(
-                update(schema.clusters).where(schema.clusters.c.id == cluster_id).values(image_managed=True)
-            )
+            conn.execute(update(schema.clusters).where(schema.clusters.c.id == cluster_id).values(image_managed=True))
 
 
 def _id_key(moref: str) -> tuple[str, int]:

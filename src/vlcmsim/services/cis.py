@@ -54,11 +54,7 @@ async def list_tasks(
     call: Call, filter_spec: dict[str, Any] | None = None, result_spec: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     with_result = not (result_spec or {}).get("exclude_result", False)
-    return {
-        r.id: r.info(with_result=with_result)
-        for r in call.app.tasks.list()
-        if _matches(r, filter_spec or {})
-    }
+    return {r.id: r.info(with_result=with_result) for r in call.app.tasks.list() if _matches(r, filter_spec or {})}
 
 
 def _matches(r: TaskRecord, f: dict[str, Any]) -> bool:

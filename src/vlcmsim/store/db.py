@@ -34,13 +34,9 @@ class Store:
 
     def _check_version(self) -> None:
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
-            ).first()
+            row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
             if row is None:
-                conn.execute(
-                    schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION))
-                )
+                conn.execute(schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
             elif int(row[0]) > schema.SCHEMA_VERSION:
                 raise RuntimeError(
                     f"the store was written by a newer vlcmsim (schema {row[0]} > {schema.SCHEMA_VERSION})"

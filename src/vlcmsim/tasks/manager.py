@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_MSG_ID = "com.vmware.vcIntegrity.lifecycle.Progress"
 _FLUSH_EVERY = 0.5  # seconds
+_ENDED_CACHE = 10_000
 
 
 class TaskFailed(Exception):
@@ -116,6 +118,8 @@ class TaskManager:
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_flush: dict[str, float] = {}
+        # ended tasks never change: keep the most recent ones out of the store's way
+        self._ended: OrderedDict[str, TaskRecord] = OrderedDict()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -147,7 +151,11 @@ class TaskManager:
                         start_time=row.start_time or t,
                         end_time=t,
                         progress=row.progress
-                        or {"total": 100, "completed": 0, "message": {"id": PROGRESS_MSG_ID, "default_message": "Failed", "args": []}},
+                        or {
+                            "total": 100,
+                            "completed": 0,
+                            "message": {"id": PROGRESS_MSG_ID, "default_message": "Failed", "args": []},
+                        },
                         error={"id": err.error_id, "value": err.as_value()},
                     )
                 )
@@ -158,6 +166,8 @@ class TaskManager:
         cutoff = now() - self.retention
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.tasks).where(schema.tasks.c.end_time < cutoff))
+        for tid in [t for t, r in self._ended.items() if r.end_time and r.end_time < cutoff]:
+            del self._ended[tid]
 
     async def shutdown(self) -> None:
         runners = list(self._runners.values())
@@ -227,6 +237,7 @@ class TaskManager:
                 total, completed, _ = record.progress
                 record.progress = (total, completed, Message(PROGRESS_MSG_ID, "Failed"))
             self._write(record)
+            self._remember(record)
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
             self._last_flush.pop(record.id, None)
@@ -253,7 +264,17 @@ class TaskManager:
     # -- reading -------------------------------------------------------------
 
     def get(self, task_id: str) -> TaskRecord | None:
-        return self.live.get(task_id) or self._load(task_id)
+        record = self.live.get(task_id) or self._ended.get(task_id)
+        if record is None:
+            record = self._load(task_id)
+            if record is not None and record.status in ("SUCCEEDED", "FAILED"):
+                self._remember(record)
+        return record
+
+    def _remember(self, record: TaskRecord) -> None:
+        self._ended[record.id] = record
+        if len(self._ended) > _ENDED_CACHE:
+            self._ended.popitem(last=False)
 
     def list(self) -> list[TaskRecord]:
         with self.store.engine.connect() as conn:

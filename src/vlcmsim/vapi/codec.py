@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from vlcmsim.vapi.errors import VapiError, invalid_argument
 from vlcmsim.vapi.model import TD, model
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,7 @@ def _unexpected(where: str, name: str) -> VapiError:
 
 def _missing(where: str, name: str) -> VapiError:
     field = f"{where}.{name}" if where else name
-    return invalid_argument(
-        "vapi.bindings.typeconverter.missing.field", f"Required field '{field}' is missing.", field
-    )
+    return invalid_argument("vapi.bindings.typeconverter.missing.field", f"Required field '{field}' is missing.", field)
 
 
 # ----------------------------------------------------------------------------
@@ -113,6 +112,66 @@ def to_clean(td: TD, value: Any, legacy_maps: bool = False) -> Any:
     if kind == "void":
         return None
     return value
+
+
+Encoder = Callable[[Any], Any]
+_ENCODERS: dict[str, Encoder] = {}
+
+
+def clean_encoder(td: TD) -> Encoder:
+    """A function equivalent to ``to_clean(td, .)``, built once per descriptor:
+    the REST hot path does no descriptor walking."""
+    key = orjson.dumps(td, option=orjson.OPT_SORT_KEYS).decode()
+    enc = _ENCODERS.get(key)
+    if enc is None:
+        enc = _ENCODERS[key] = _compile_clean(td)
+    return enc
+
+
+def _compile_clean(td: TD) -> Encoder:
+    kind = td["kind"]
+    if kind == "struct":
+        fields: list[tuple[str, bool, Encoder | None]] = []
+
+        def encode_struct(value: Any) -> Any:
+            if not fields:  # filled lazily: structs may refer to themselves
+                for name, ftd in model().struct(td["id"]).fields:
+                    fields.append((name, ftd["kind"] == "optional", _compile_clean(ftd) if _needs(ftd) else None))
+            out: dict[str, Any] = {}
+            for name, optional, enc in fields:
+                v = value.get(name)
+                if v is None:
+                    if optional:
+                        continue
+                    raise RuntimeError(f"{td['id']}.{name} is required but unset")
+                out[name] = enc(v) if enc else v
+            return out
+
+        return encode_struct
+    if kind == "optional":
+        inner = _compile_clean(td["element"])
+        return lambda v: None if v is None else inner(v)
+    if kind in ("list", "set"):
+        if not _needs(td["element"]):
+            return list
+        el = _compile_clean(td["element"])
+        return lambda v: [el(x) for x in v]
+    if kind == "map":
+        if not _needs(td["value"]):
+            return lambda v: {str(k): x for k, x in v.items()}
+        val = _compile_clean(td["value"])
+        return lambda v: {str(k): val(x) for k, x in v.items()}
+    return lambda v: to_clean(td, v)
+
+
+def _needs(td: TD) -> bool:
+    """Whether values of this type need any conversion for clean JSON."""
+    kind = td["kind"]
+    if kind in ("string", "id", "URI", "secret", "long", "boolean", "double", "enum"):
+        return False
+    if kind in ("optional", "list", "set"):
+        return _needs(td["element"])
+    return True
 
 
 def error_to_clean(err: VapiError) -> dict[str, Any]:
@@ -241,8 +300,7 @@ def to_typed(td: TD, value: Any) -> Any:
     if kind == "map":
         ktd, vtd = td["key"], td["value"]
         return [
-            {"STRUCTURE": {"map-entry": {"key": to_typed(ktd, k), "value": to_typed(vtd, v)}}}
-            for k, v in value.items()
+            {"STRUCTURE": {"map-entry": {"key": to_typed(ktd, k), "value": to_typed(vtd, v)}}} for k, v in value.items()
         ]
     if kind == "DateTime":
         return format_datetime(value)

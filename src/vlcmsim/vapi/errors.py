@@ -96,8 +96,7 @@ class VapiError(Exception):
     def from_value(cls, error_id: str, value: dict[str, Any]) -> VapiError:
         name = error_id.removeprefix(STD_PREFIX)
         messages = [
-            Message(m["id"], m["default_message"], tuple(m.get("args") or ()))
-            for m in value.get("messages", [])
+            Message(m["id"], m["default_message"], tuple(m.get("args") or ())) for m in value.get("messages", [])
         ]
         return cls(name, messages, value.get("data"))
 

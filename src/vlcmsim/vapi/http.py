@@ -25,13 +25,15 @@ class Request:
 
     @classmethod
     def from_scope(cls, scope: dict[str, Any], body: bytes) -> Request:
-        raw_qs = scope.get("query_string", b"").decode("latin-1")
+        raw_qs = scope.get("query_string", b"")
+        raw_path = scope.get("raw_path")
         return cls(
             method=scope["method"],
             # the raw path keeps %2F and ':' as sent; segments are unquoted one by one
-            path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0],
-            query=parse_qsl(raw_qs, keep_blank_values=True),
-            headers={k.lower(): v for k, v in scope.get("headers", [])},
+            path=raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"],
+            query=parse_qsl(raw_qs.decode("latin-1"), keep_blank_values=True) if raw_qs else [],
+            # ASGI servers give header names in lower case already
+            headers=dict(scope.get("headers", ())),
             body=body,
             client=(scope.get("client") or ("", 0))[0],
         )

@@ -23,9 +23,7 @@ SESSION_ID = "com.vmware.vapi.std.security.session_id"
 
 
 def _rpc_error(code: int, message: str, req_id: Any = None) -> Response:
-    return Response.json(
-        200, {"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": req_id}
-    )
+    return Response.json(200, {"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": req_id})
 
 
 class JsonRpcAdapter:
@@ -45,8 +43,10 @@ class JsonRpcAdapter:
         if envelope.get("method") != "invoke":
             return _rpc_error(-32601, f"Method not found: {envelope.get('method')!r}.", req_id)
         params = envelope.get("params")
-        if not isinstance(params, dict) or not isinstance(params.get("serviceId"), str) or not isinstance(
-            params.get("operationId"), str
+        if (
+            not isinstance(params, dict)
+            or not isinstance(params.get("serviceId"), str)
+            or not isinstance(params.get("operationId"), str)
         ):
             return _rpc_error(-32602, "Invalid params: serviceId and operationId are required.", req_id)
         try:
@@ -59,8 +59,10 @@ class JsonRpcAdapter:
         op = self.app.operations.get(params["serviceId"], params["operationId"])
         if op is None:
             raise operation_not_found(params["serviceId"], params["operationId"])
-        ctx = params.get("ctx") if isinstance(params.get("ctx"), dict) else {}
-        security = ctx.get("securityCtx") if isinstance(ctx.get("securityCtx"), dict) else {}
+        ctx = params.get("ctx")
+        ctx = ctx if isinstance(ctx, dict) else {}
+        security = ctx.get("securityCtx")
+        security = security if isinstance(security, dict) else {}
         call = Call(self.app)
         scheme = security.get("schemeId")
         if op.privilege is Privilege.NONE:

@@ -11,8 +11,8 @@ import orjson
 from vlcmsim.vapi.codec import to_clean
 from vlcmsim.vapi.errors import VapiError
 from vlcmsim.vapi.http import Request, Response
-from vlcmsim.vapi.rest import SESSION_HEADER, no_such_resource
 from vlcmsim.vapi.operations import Call
+from vlcmsim.vapi.rest import SESSION_HEADER, no_such_resource
 
 if TYPE_CHECKING:
     from vlcmsim.app import App

@@ -59,8 +59,7 @@ class Operation:
             raise unauthenticated()
         if self.privilege is Privilege.WRITE and not call.user.can_write:
             raise unauthorized(
-                f"User {call.user.name} does not have the privilege to call "
-                f"{self.spec.service}.{self.spec.operation}."
+                f"User {call.user.name} does not have the privilege to call {self.spec.service}.{self.spec.operation}."
             )
 
 

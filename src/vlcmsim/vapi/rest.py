@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from vlcmsim.vapi.codec import from_clean, to_clean
+from vlcmsim.vapi.codec import clean_encoder, from_clean
 from vlcmsim.vapi.errors import Message, VapiError, invalid_argument, unauthenticated
 from vlcmsim.vapi.http import Request, Response, error_response, path_segments
 from vlcmsim.vapi.model import TD, model
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SESSION_HEADER = b"vmware-api-session-id"
-RESERVED_QUERY = {"vmw-task"}
 
 
 def no_such_resource(path: str) -> VapiError:
@@ -87,11 +86,23 @@ class Router:
             route.ops.append(op)
         # literal routes first so /software/drafts beats /software/{x}
         self.routes = sorted(by_path.values(), key=lambda r: [p is None for p in r.parts])
+        self._cache: dict[tuple[Any, ...], tuple[Operation, dict[str, str]]] = {}
         self._by_len: dict[int, list[Route]] = {}
         for r in self.routes:
             self._by_len.setdefault(len(r.parts), []).append(r)
 
     def resolve(self, req: Request) -> tuple[Operation, dict[str, str]]:
+        key = (req.method, req.path, tuple(req.query))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        result = self._resolve(req)
+        if len(self._cache) >= 4096:
+            self._cache.clear()
+        self._cache[key] = result
+        return result
+
+    def _resolve(self, req: Request) -> tuple[Operation, dict[str, str]]:
         segments = path_segments(req.path)
         matched: list[tuple[Route, dict[str, str]]] = []
         for route in self._by_len.get(len(segments), ()):
@@ -103,18 +114,14 @@ class Router:
         query = dict(req.query)
         task = query.get("vmw-task")
         if task is not None and task.lower() != "true":
-            raise invalid_argument(
-                "com.vmware.vapi.rest.badRequest", 'Invalid value for "vmw-task" query param.', task
-            )
+            raise invalid_argument("com.vmware.vapi.rest.badRequest", 'Invalid value for "vmw-task" query param.', task)
         for route, values in matched:
             best: Operation | None = None
             best_score = -1
             for op in route.ops:
                 if op.spec.method != req.method or op.spec.is_task != (task is not None):
                     continue
-                if not all(
-                    (k in query) if v is None else query.get(k) == v for k, v in op.spec.dispatch.items()
-                ):
+                if not all((k in query) if v is None else query.get(k) == v for k, v in op.spec.dispatch.items()):
                     continue
                 if "action" in query and "action" not in op.spec.dispatch:
                     continue
@@ -162,19 +169,12 @@ class RestAdapter:
         inputs: dict[str, Any] = {}
         body = _parse_body(req.body)
         query_inputs = [(n, td) for n, td, where in spec.inputs if where == "query(implicit)"]
-        known_query = set(spec.dispatch) | RESERVED_QUERY
+        # Unknown query parameters are ignored, as vCenter does (its OpenAPI
+        # documents no 400 for most GETs).
         for name, td in query_inputs:
             value = _query_struct(td, req.query, name)
             if value is not None:
                 inputs[name] = value
-            known_query |= _query_field_names(td)
-        for key, _ in req.query:
-            if key not in known_query:
-                raise invalid_argument(
-                    "com.vmware.vapi.rest.unexpectedQueryParameter",
-                    f"Unexpected query parameter '{key}'.",
-                    key,
-                )
         for name, td, where in spec.inputs:
             if where == "path":
                 inputs[name] = from_clean(td, path_values[name], name)
@@ -183,9 +183,7 @@ class RestAdapter:
             td = next(td for n, td, _ in spec.inputs if n == name)
             if body is _NO_BODY:
                 if td["kind"] != "optional":
-                    raise invalid_argument(
-                        "com.vmware.vapi.rest.missingBody", "The request body is required.", name
-                    )
+                    raise invalid_argument("com.vmware.vapi.rest.missingBody", "The request body is required.", name)
             else:
                 value = from_clean(td, body, "")
                 if value is not None:
@@ -194,9 +192,7 @@ class RestAdapter:
             # object of parameters: the documented form for cis.tasks list, and
             # what the SDK's REST client sends for GETs ({} or {"filter": ...}).
             if not isinstance(body, dict):
-                raise invalid_argument(
-                    "com.vmware.vapi.rest.badRequest", "The request body must be a JSON object.", ""
-                )
+                raise invalid_argument("com.vmware.vapi.rest.badRequest", "The request body must be a JSON object.", "")
             params = {n: td for n, td, where in spec.inputs if where in ("body-field", "query(implicit)", "body")}
             for key, raw in body.items():
                 if key not in params:
@@ -216,7 +212,7 @@ class RestAdapter:
             return Response(202, orjson.dumps(value))
         if spec.output["kind"] == "void":
             return Response.empty(204)
-        return Response(spec.success_status, orjson.dumps(to_clean(spec.output, value)))
+        return Response(spec.success_status, orjson.dumps(clean_encoder(spec.output)(value)))
 
 
 _NO_BODY: Any = object()
@@ -228,18 +224,11 @@ def _parse_body(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise invalid_argument(
-            "com.vmware.vapi.rest.badRequest", f"Invalid JSON in request body: {exc}.", ""
-        ) from None
+        raise invalid_argument("com.vmware.vapi.rest.badRequest", f"Invalid JSON in request body: {exc}.", "") from None
 
 
 def _struct_td(td: TD) -> TD:
     return td["element"] if td["kind"] == "optional" else td
-
-
-def _query_field_names(td: TD) -> set[str]:
-    st = model().struct(_struct_td(td)["id"])
-    return {name for name, _ in st.fields}
 
 
 def _query_struct(td: TD, query: list[tuple[str, str]], where: str) -> dict[str, Any] | None:
