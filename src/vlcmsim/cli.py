@@ -75,19 +75,35 @@ def serve(settings: Settings) -> None:
 
 def _serve_granian(app: object, settings: Settings, cert: Path | None, key: Path | None) -> None:
     import asyncio
+    import logging
+    import signal
 
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, SSLProtocols
+    from granian.log import LogLevels
     from granian.server.embed import Server
 
     server = Server(
-        app,  # type: ignore[arg-type]
+        app,
         address=settings.host,
         port=settings.port,
         interface=Interfaces.ASGI,
+        websockets=False,
+        backlog=1024,
+        log_level=LogLevels(settings.log_level),
         ssl_cert=cert,
         ssl_key=key,
+        ssl_protocol_min=SSLProtocols.tls12,
     )
-    asyncio.run(server.serve())
+    # granian warns that its embedded mode is experimental at every start
+    logging.getLogger("_granian").setLevel(logging.ERROR)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, server.stop)
+        await server.serve()
+
+    asyncio.run(run())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--no-tls", action="store_true", help="serve plain http")
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
     s.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)")
-    s.add_argument("--server", choices=("uvicorn", "granian"), help="HTTP server (default uvicorn)")
+    s.add_argument("--server", choices=("granian", "uvicorn"), help="HTTP server (default granian)")
     s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
     s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
     args = parser.parse_args(argv)

@@ -91,7 +91,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     tls: bool = True
     database_url: str | None = None
-    server: str = "uvicorn"  # or "granian"
+    server: str = "granian"  # or "uvicorn"
     session_idle_seconds: int = 30 * 60
     task_retention_seconds: int = 24 * 3600
     max_body_bytes: int = 1024 * 1024
