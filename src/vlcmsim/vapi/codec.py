@@ -38,8 +38,9 @@ class Opaque:
 
 def format_datetime(dt: datetime) -> str:
     """UTC, millisecond precision, truncated: what vCenter emits."""
-    dt = dt.astimezone(UTC) if dt.tzinfo else dt
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    if dt.tzinfo is not None and dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_datetime(text: Any, where: str) -> datetime:
@@ -161,6 +162,8 @@ def _compile_clean(td: TD) -> Encoder:
             return lambda v: {str(k): x for k, x in v.items()}
         val = _compile_clean(td["value"])
         return lambda v: {str(k): val(x) for k, x in v.items()}
+    if kind == "DateTime":
+        return format_datetime
     return lambda v: to_clean(td, v)
 
 

@@ -234,6 +234,8 @@ def _struct_td(td: TD) -> TD:
 def _query_struct(td: TD, query: list[tuple[str, str]], where: str) -> dict[str, Any] | None:
     """A struct input form-exploded into the query string: one parameter per field,
     repeated for lists and sets."""
+    if not query:
+        return None
     st = model().struct(_struct_td(td)["id"])
     raw: dict[str, Any] = {}
     for name, ftd in st.fields:

@@ -1,0 +1,220 @@
+"""API throughput: requests per second and p99 latency of
+GET /api/cis/tasks/{task} and GET /api/vcenter/cluster with a session, over
+https, from wrk in another process; against a baseline measured in the same
+run: a trivial ASGI app answering the same bytes on the same HTTP server.
+
+    python bench/api_throughput.py [--seconds 5] [--connections 64] [--server granian|uvicorn]
+
+Needs wrk (Debian package `wrk`). Talks to 127.0.0.1 only; every run is
+bounded by --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+ADMIN = ("administrator@vsphere.local", "VMware1!")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("server exited early")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def seed_finished_task(data_dir: Path) -> str:
+    """Write one SUCCEEDED task into a fresh store, as a commit task leaves it."""
+    from vlcmsim.app import App
+    from vlcmsim.config import Settings
+    from vlcmsim.tasks.manager import TaskRecord
+    from vlcmsim.vapi.codec import now
+    from vlcmsim.vapi.errors import Message
+
+    app = App(Settings(data_dir=data_dir))
+    t = now()
+    record = TaskRecord(
+        id="52d1f4ee-2c0b-4f36-9a65-0b1f5e7e2c11:com.vmware.esx.settings.clusters.software.drafts",
+        service="com.vmware.esx.settings.clusters.software.drafts",
+        operation="commit",
+        description=Message("com.vmware.esx.settings.clusters.software.drafts.commit", "Commit draft"),
+        target=("ClusterComputeResource", "domain-c1"),
+        user="VSPHERE.LOCAL\\Administrator",
+        cancelable=False,
+        result_td={"kind": "id"},
+        status="SUCCEEDED",
+        progress=(100, 100, Message("com.vmware.vcIntegrity.lifecycle.Progress", "Done")),
+        result="2",
+        start_time=t,
+        end_time=t,
+    )
+    app.tasks._write(record, insert=True)
+    asyncio.run(app.shutdown())
+    return record.id
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> tuple[float, float]:
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw errors:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    assert p99
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return rps, float(p99.group(1)) * scale
+
+
+BASELINE_APP = textwrap.dedent(
+    """
+    BODY = {body!r}
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                m = await receive()
+                await send({{"type": m["type"] + ".complete"}})
+                if m["type"] == "lifespan.shutdown":
+                    return
+        await receive()
+        await send({{"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]}})
+        await send({{"type": "http.response.body", "body": BODY}})
+    """
+)
+
+
+def baseline_server(
+    server: str, port: int, cert: Path, key: Path, body: bytes, workdir: Path
+) -> subprocess.Popen[bytes]:
+    (workdir / "baseline_app.py").write_text(BASELINE_APP.format(body=body))
+    if server == "granian":
+        args = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--port",
+            str(port),
+            "--no-ws",
+            "--log-level",
+            "error",
+            "--ssl-certificate",
+            str(cert),
+            "--ssl-keyfile",
+            str(key),
+            "baseline_app:app",
+        ]
+    else:
+        args = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "baseline_app:app",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "error",
+            "--no-access-log",
+            "--ssl-certfile",
+            str(cert),
+            "--ssl-keyfile",
+            str(key),
+        ]
+    return subprocess.Popen(args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--server", default="granian", choices=("granian", "uvicorn"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="vlcmsim-bench-"))
+    data = work / "data"
+    task_id = seed_finished_task(data)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vlcmsim.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+            "--server",
+            args.server,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results: list[tuple[str, float, float, bytes]] = []
+    try:
+        wait_port(port, proc)
+        base = f"https://127.0.0.1:{port}"
+        verify = str(data / "server.crt")
+        verify = ssl.create_default_context(cafile=verify)
+        sid = httpx.post(f"{base}/api/session", auth=ADMIN, verify=verify, trust_env=False).json()
+        headers = {"vmware-api-session-id": sid}
+        for path in (f"/api/cis/tasks/{task_id}", "/api/vcenter/cluster"):
+            body = httpx.get(base + path, headers=headers, verify=verify, trust_env=False).content
+            rps, p99 = wrk(base + path, args.seconds, args.connections, headers)
+            results.append((path, rps, p99, body))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    bport = free_port()
+    bproc = baseline_server(args.server, bport, data / "server.crt", data / "server.key", results[-1][3], work)
+    try:
+        wait_port(bport, bproc)
+        b_rps, b_p99 = wrk(f"https://127.0.0.1:{bport}/", args.seconds, args.connections, {})
+    finally:
+        bproc.send_signal(signal.SIGTERM)
+        bproc.wait(timeout=20)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"server={args.server} https connections={args.connections} seconds={args.seconds} (wrk -t1, 127.0.0.1)")
+    print(f"{'endpoint':<40} {'req/s':>10} {'p99 ms':>8} {'vs baseline':>12}")
+    for path, rps, p99, _ in results:
+        label = "GET /api/cis/tasks/{task}" if "tasks" in path else "GET " + path
+        print(f"{label:<40} {rps:>10.0f} {p99:>8.2f} {rps / b_rps:>11.2f}x")
+    print(f"{'baseline: trivial ASGI app, same server':<40} {b_rps:>10.0f} {b_p99:>8.2f} {1:>11.2f}x")
+
+
+if __name__ == "__main__":
+    main()

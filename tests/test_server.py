@@ -1,0 +1,110 @@
+"""The server as a program: configuration, sizing flags, session expiry,
+tasks that outlive a stop."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from pathlib import Path
+
+import httpx
+
+from conftest import ADMIN, start_server
+
+
+def test_a_config_file_describes_users_and_inventory(tmp_path: Path) -> None:
+    config = tmp_path / "lab.toml"
+    config.write_text(
+        """
+[server]
+session_idle_seconds = 1
+
+[users."ops@corp.local"]
+password = "pw"
+role = "admin"
+
+[[datacenters]]
+name = "DC-West"
+  [[datacenters.clusters]]
+  name = "Prod"
+  hosts = 2
+  [[datacenters.clusters]]
+  name = "Old"
+  image_managed = false
+  hosts = [{ name = "esx-old.example.com", connection_state = "DISCONNECTED" }]
+"""
+    )
+    srv = start_server(tmp_path / "data", "--config", str(config))
+    try:
+        with srv.client(("ops@corp.local", "pw")) as c:
+            assert [x["name"] for x in c.get("/api/vcenter/datacenter").json()] == ["DC-West"]
+            assert [x["name"] for x in c.get("/api/vcenter/cluster").json()] == ["Prod", "Old"]
+            hosts = c.get("/api/vcenter/host").json()
+            assert [(h["name"], h["connection_state"]) for h in hosts] == [
+                ("esx-prod-1.vlcmsim.local", "CONNECTED"),
+                ("esx-prod-2.vlcmsim.local", "CONNECTED"),
+                ("esx-old.example.com", "DISCONNECTED"),
+            ]
+            # the default users are gone
+            r = httpx.post(
+                f"{srv.url}/api/session",
+                auth=ADMIN,
+                verify=ssl.create_default_context(cafile=str(srv.cert)),
+                trust_env=False,
+            )
+            assert r.status_code == 401
+            # sessions expire after the configured idle time
+            time.sleep(1.5)
+            assert c.get("/api/vcenter/cluster").status_code == 401
+    finally:
+        srv.stop()
+
+
+def test_flags_size_the_default_inventory(tmp_path: Path) -> None:
+    srv = start_server(tmp_path / "data", "--clusters", "3", "--hosts-per-cluster", "5")
+    try:
+        with srv.client() as c:
+            clusters = c.get("/api/vcenter/cluster").json()
+            assert [x["name"] for x in clusters] == ["Cluster-A", "Cluster-B", "Cluster-C", "Legacy"]
+            assert len(c.get("/api/vcenter/host", params={"clusters": clusters[2]["cluster"]}).json()) == 5
+    finally:
+        srv.stop()
+
+
+def test_a_task_running_when_the_server_stopped_is_failed_at_the_next_start(tmp_path: Path) -> None:
+    from vlcmsim.app import App
+    from vlcmsim.config import Settings
+    from vlcmsim.tasks.manager import TaskRecord
+    from vlcmsim.vapi.codec import now
+    from vlcmsim.vapi.errors import Message
+
+    data = tmp_path / "data"
+    app = App(Settings(data_dir=data))
+    running = TaskRecord(
+        id="0b1f5e7e-0000-4000-8000-000000000001:com.vmware.esx.settings.clusters.software",
+        service="com.vmware.esx.settings.clusters.software",
+        operation="stage",
+        description=Message("com.vmware.esx.settings.clusters.software.stage", "Stage software"),
+        target=("ClusterComputeResource", "domain-c1"),
+        user="VSPHERE.LOCAL\\Administrator",
+        cancelable=False,
+        result_td=None,
+        status="RUNNING",
+        progress=(100, 40, Message("com.vmware.vcIntegrity.lifecycle.Progress", "Staging")),
+        start_time=now(),
+    )
+    app.tasks._write(running, insert=True)  # what a killed server leaves in its store
+    asyncio.run(app.shutdown())
+    srv = start_server(data)
+    try:
+        with srv.client() as c:
+            info = c.get(f"/api/cis/tasks/{running.id}").json()
+            assert info["status"] == "FAILED"
+            assert info["progress"]["completed"] == 40
+            assert info["end_time"] >= info["start_time"]
+            assert "server stopped" in info["error"]["messages"][0]["default_message"]
+            listed = c.post("/api/cis/tasks?action=list", json={"filter_spec": {"status": ["FAILED"]}}).json()
+            assert running.id in listed
+    finally:
+        srv.stop()
