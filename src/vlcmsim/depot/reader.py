@@ -1,0 +1,245 @@
+"""Reads an offline bundle (depot zip) into the payload store.
+
+Every VIB is streamed once: its bytes are hashed against the metadata's
+sha-256, its `ar` members are parsed on the fly and each payload is hashed
+against its descriptor while it is written to the store. Anything wrong ends
+the import with a `BundleError` that says what, and the payloads this import
+added are removed again: a refused bundle leaves nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from vlcmsim.depot import metadata as md
+from vlcmsim.depot.ar import ArError, ArReader
+from vlcmsim.depot.model import DepotContent, Vib
+from vlcmsim.depot.payloads import CHUNK, PayloadStore
+
+
+class BundleError(ValueError):
+    """The bundle is refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_total_bytes: int = 64 * 1024**3  # what all entries may expand to
+    max_ratio: int = 200  # expansion ratio of one compressed entry (zip bombs)
+    max_metadata_bytes: int = 64 * 1024**2
+    max_entries: int = 100_000
+
+
+def check_entry_name(name: str) -> None:
+    """Refuse names that would land outside the bundle's folder."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or "\\" in name:
+        raise BundleError(f"entry {name!r} has an absolute or Windows path")
+    if ".." in posixpath.normpath(name).split("/") or ".." in name.split("/"):
+        raise BundleError(f"entry {name!r} would be written outside the depot folder")
+
+
+def _check_archive(zf: zipfile.ZipFile, what: str, limits: Limits) -> None:
+    infos = zf.infolist()
+    if len(infos) > limits.max_entries:
+        raise BundleError(f"{what} has {len(infos)} entries, more than {limits.max_entries}")
+    total = 0
+    for info in infos:
+        check_entry_name(info.filename)
+        total += info.file_size
+        if (
+            info.compress_type != zipfile.ZIP_STORED
+            and info.file_size > 1 << 20
+            and info.file_size > limits.max_ratio * max(info.compress_size, 1)
+        ):
+            raise BundleError(
+                f"{what}: entry {info.filename!r} would expand {info.file_size // max(info.compress_size, 1)} times "
+                f"(more than {limits.max_ratio}): refused as a zip bomb"
+            )
+    if total > limits.max_total_bytes:
+        raise BundleError(f"{what} would expand to {total} bytes, more than the bound of {limits.max_total_bytes}")
+
+
+def _read_small(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise BundleError(f"missing {name}") from None
+    if info.file_size > limit:
+        raise BundleError(f"{name} is {info.file_size} bytes, more than {limit}")
+    with zf.open(info) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise BundleError(f"{name} expands past {limit} bytes")
+    return data
+
+
+def read_metadata(zf: zipfile.ZipFile, limits: Limits) -> DepotContent:
+    try:
+        vendors = md.parse_index(_read_small(zf, "index.xml", limits.max_metadata_bytes))
+        vendor_name, rel, indexfile = vendors[0]
+        base = rel.strip("/")
+        vendor_index = posixpath.join(base, indexfile) if base else indexfile
+        check_entry_name(vendor_index)
+        urls = md.parse_vendor_index(_read_small(zf, vendor_index, limits.max_metadata_bytes))
+        meta_name = posixpath.join(posixpath.dirname(vendor_index), urls[0]) if "/" in vendor_index else urls[0]
+        check_entry_name(meta_name)
+        meta_bytes = _read_small(zf, meta_name, limits.max_metadata_bytes)
+    except md.MetadataError as exc:
+        raise BundleError(str(exc)) from None
+    try:
+        mz = zipfile.ZipFile(_BytesReader(meta_bytes))
+    except zipfile.BadZipFile:
+        raise BundleError(f"{meta_name} is not a zip archive") from None
+    with mz:
+        _check_archive(mz, meta_name, Limits(max_total_bytes=limits.max_metadata_bytes * 4))
+        return _parse_metadata(mz, vendor_name, limits)
+
+
+def _parse_metadata(mz: zipfile.ZipFile, vendor: str, limits: Limits) -> DepotContent:
+    content = DepotContent(vendor=vendor)
+    names = mz.namelist()
+    if "vmware.xml" not in names and not any(n.startswith("bulletins/") for n in names):
+        raise BundleError("metadata.zip has neither vmware.xml nor bulletins/")
+    docs: list[tuple[str, md.ET.Element]] = []
+    for name in names:
+        if name.endswith(".xml"):
+            docs.append((name, md.parse(_read_small(mz, name, limits.max_metadata_bytes), name)))
+    vibs: dict[str, Vib] = {}
+    components: dict[tuple[str, str], object] = {}
+    try:
+        for name, root in docs:
+            if root.tag == "vib":
+                _keep_vib(vibs, md.parse_vib(root, name))
+            elif root.tag == "bulletin":
+                c = md.parse_bulletin(root, name)
+                if c:
+                    components[(c.name, c.version)] = c
+            elif root.tag == "baseImage":
+                content.base_images.append(md.parse_base_image(root, name))
+            elif root.tag == "addOn":
+                content.add_ons.append(md.parse_add_on(root, name))
+            elif root.tag == "metadataResponse":
+                for el in root.findall("vib"):
+                    _keep_vib(vibs, md.parse_vib(el, name))
+                for el in root.findall("bulletin"):
+                    c = md.parse_bulletin(el, name)
+                    if c:
+                        components[(c.name, c.version)] = c
+    except md.MetadataError as exc:
+        raise BundleError(str(exc)) from None
+    content.vibs = list(vibs.values())
+    content.components = list(components.values())  # type: ignore[arg-type]
+    for c in content.components:
+        for vib_id in c.vib_ids:
+            if vib_id not in vibs:
+                raise BundleError(f"component {c.name} {c.version} names VIB {vib_id}, which the metadata lacks")
+    for v in content.vibs:
+        if not v.relative_path:
+            raise BundleError(f"VIB {v.id} has no relative-path in the metadata")
+        if not v.sha256:
+            raise BundleError(f"VIB {v.id} has no sha-256 checksum in the metadata")
+        check_entry_name(v.relative_path)
+    return content
+
+
+def _keep_vib(vibs: dict[str, Vib], vib: Vib) -> None:
+    known = vibs.get(vib.id)
+    if known is None or (not known.relative_path and vib.relative_path):
+        vibs[vib.id] = vib
+
+
+class _BytesReader:
+    """A seekable view of bytes for zipfile (io.BytesIO copies)."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self._b = io.BytesIO(data)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._b, name)
+
+
+class _HashingReader:
+    def __init__(self, src: IO[bytes]) -> None:
+        self.src = src
+        self.h = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.src.read(n)
+        self.h.update(data)
+        self.size += len(data)
+        return data
+
+
+def import_bundle(path: Path, store: PayloadStore, limits: Limits = Limits()) -> DepotContent:
+    """Check the bundle at `path` and put its payloads in `store`."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise BundleError("not a zip archive") from None
+    except OSError as exc:
+        raise BundleError(f"cannot read the bundle: {exc.strerror}") from None
+    added: list[str] = []
+    try:
+        with zf:
+            _check_archive(zf, "the bundle", limits)
+            content = read_metadata(zf, limits)
+            for vib in content.vibs:
+                _import_vib(zf, vib, store, added)
+        return content
+    except BaseException:
+        for sha in added:
+            store.remove(sha)
+        raise
+
+
+def _import_vib(zf: zipfile.ZipFile, vib: Vib, store: PayloadStore, added: list[str]) -> None:
+    try:
+        info = zf.getinfo(vib.relative_path)
+    except KeyError:
+        raise BundleError(f"VIB {vib.id}: {vib.relative_path} is missing from the bundle") from None
+    wanted = {p.name: p for p in vib.payloads}
+    seen: set[str] = set()
+    with zf.open(info) as raw:
+        src = _HashingReader(raw)  # type: ignore[arg-type]
+        try:
+            ar = ArReader(src)  # type: ignore[arg-type]
+            for name, size in ar.members():
+                payload = wanted.get(name)
+                if payload is None:
+                    continue  # descriptor.xml, sig.pkcs7
+                if size != payload.size:
+                    raise BundleError(
+                        f"VIB {vib.id}: payload {name} is {size} bytes, the descriptor says {payload.size}"
+                    )
+                seen.add(name)
+                if store.has(payload.sha256):
+                    ar.skip_rest()
+                    continue
+                w = store.writer()
+                try:
+                    while chunk := ar.read(CHUNK):
+                        w.write(chunk)
+                except BaseException:
+                    w.abort()
+                    raise
+                if not w.commit(payload.sha256, payload.size):
+                    raise BundleError(f"VIB {vib.id}: payload {name} does not match its sha-256 checksum")
+                added.append(payload.sha256)
+            ar.skip_rest()
+            while src.read(CHUNK):  # trailing bytes still count in the VIB's checksum
+                pass
+        except ArError as exc:
+            raise BundleError(f"VIB {vib.id}: {exc}") from None
+        except zipfile.BadZipFile as exc:
+            raise BundleError(f"VIB {vib.id}: {exc}") from None
+    if src.h.hexdigest() != vib.sha256:
+        raise BundleError(f"VIB {vib.id}: its bytes do not match the sha-256 checksum in the metadata")
+    missing = set(wanted) - seen
+    if missing:
+        raise BundleError(f"VIB {vib.id}: payload(s) {', '.join(sorted(missing))} missing from the VIB")

@@ -1,0 +1,141 @@
+"""Writes format-faithful offline bundles (depot zips) with synthetic payloads."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vlcmsim.depot import metadata as md
+from vlcmsim.depot.ar import MAGIC, member_header, write_member
+from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent, Payload, Vib
+
+CHUNK = 1 << 20
+
+
+@dataclass
+class ComponentSpec:
+    """A component to write, with one VIB of one payload of `payload_size` bytes."""
+
+    name: str
+    version: str
+    display_name: str
+    display_version: str
+    vendor: str
+    vib_vendor: str
+    release_date: str
+    payload_size: int = 64 * 1024
+    summary: str = ""
+
+
+@dataclass
+class BundleSpec:
+    vendor: str = "VMware, Inc."
+    vendor_code: str = "VMW"
+    components: list[ComponentSpec] = field(default_factory=list)
+    base_images: list[BaseImage] = field(default_factory=list)
+    add_ons: list[AddOn] = field(default_factory=list)
+
+
+def payload_chunks(seed: str, size: int) -> Iterator[bytes]:
+    """Deterministic pseudo-random bytes: the same component always has the same payload."""
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    left = size
+    while left > 0:
+        n = min(CHUNK, left)
+        yield rng.randbytes(n)
+        left -= n
+
+
+def _vib_name(component: str) -> str:
+    return component.lower().replace(" ", "-")[:40]
+
+
+def write_bundle(spec: BundleSpec, out: Path) -> DepotContent:
+    """Write the bundle to `out` (atomically) and return what it holds."""
+    from datetime import datetime
+
+    content = DepotContent(vendor=spec.vendor, base_images=list(spec.base_images), add_ons=list(spec.add_ons))
+    tmp = out.with_name(out.name + ".part")
+    with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("index.xml", md.index_xml(spec.vendor, spec.vendor_code))
+        zf.writestr("vendor-index.xml", md.vendor_index_xml("8.0.0"))
+        for cs in spec.components:
+            vib = Vib(name=_vib_name(cs.name), version=cs.version, vendor=cs.vib_vendor, summary=cs.summary)
+            payload_path = Path(scratch) / "payload"
+            h = hashlib.sha256()
+            with open(payload_path, "wb") as f:
+                for chunk in payload_chunks(f"{cs.name}/{cs.version}", cs.payload_size):
+                    f.write(chunk)
+                    h.update(chunk)
+            vib.payloads = [Payload(vib.name[:16], "vgz", cs.payload_size, h.hexdigest())]
+            vib.relative_path = f"vib20/{vib.name}/{vib.id}.vib"
+            vib_hash = hashlib.sha256()
+            size = 0
+            with zf.open(vib.relative_path, "w", force_zip64=True) as entry:
+                writer = _HashingWriter(entry, vib_hash)
+                writer.write(MAGIC)
+                descriptor = md.to_bytes(md.vib_descriptor(vib, with_location=False))
+                write_member(writer, "descriptor.xml", iter([descriptor]), len(descriptor))
+                signature = b"vlcmsim synthetic signature\n"
+                write_member(writer, "sig.pkcs7", iter([signature]), len(signature))
+                with open(payload_path, "rb") as f:
+                    write_member(writer, vib.payloads[0].name, iter(lambda: f.read(CHUNK), b""), cs.payload_size)
+                size = writer.size
+            vib.packed_size, vib.sha256 = size, vib_hash.hexdigest()
+            content.vibs.append(vib)
+            content.components.append(
+                Component(
+                    name=cs.name,
+                    version=cs.version,
+                    display_name=cs.display_name,
+                    display_version=cs.display_version,
+                    vendor=cs.vendor,
+                    release_date=datetime.fromisoformat(cs.release_date),
+                    summary=cs.summary or cs.display_name,
+                    vib_ids=[vib.id],
+                )
+            )
+        zf.writestr("metadata.zip", metadata_zip(content))
+    tmp.replace(out)
+    return content
+
+
+def metadata_zip(content: DepotContent) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as mz:
+        root = md.ET.Element("metadataResponse")
+        md.ET.SubElement(root, "version").text = "3.0"
+        for c in content.components:
+            root.append(md.bulletin_xml(c))
+            mz.writestr(f"bulletins/{c.bulletin_id}.xml", md.to_bytes(md.bulletin_xml(c)))
+        for v in content.vibs:
+            root.append(md.vib_descriptor(v, with_location=True))
+            mz.writestr(f"vibs/{v.id}.xml", md.to_bytes(md.vib_descriptor(v, with_location=True)))
+        for b in content.base_images:
+            mz.writestr(f"baseimages/ESXi_{b.version}.xml", md.to_bytes(md.base_image_xml(b)))
+        for a in content.add_ons:
+            mz.writestr(f"addons/{a.name}_{a.version}.xml", md.to_bytes(md.add_on_xml(a)))
+        mz.writestr("vmware.xml", md.to_bytes(root))
+    return buf.getvalue()
+
+
+class _HashingWriter(io.RawIOBase):
+    def __init__(self, target: io.BufferedIOBase | io.RawIOBase | object, h: hashlib._Hash) -> None:
+        self.target = target
+        self.h = h
+        self.size = 0
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.target.write(data)  # type: ignore[attr-defined]
+        self.h.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+__all__ = ["BundleSpec", "ComponentSpec", "write_bundle", "member_header"]
