@@ -10,7 +10,14 @@ from typing import Any
 from vlcmsim.auth import Sessions
 from vlcmsim.config import Settings
 from vlcmsim.inventory.store import Inventory
+from vlcmsim.depot.payloads import PayloadStore
+from vlcmsim.depot.repository import Depots
+from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.lifecycle.desired import DesiredStates
+from vlcmsim.lifecycle.seed import seed_defaults
+from vlcmsim.repository_http import RepositoryServer
 from vlcmsim.services import cis, vcenter
+from vlcmsim.services.esx_settings import depots, drafts, software
 from vlcmsim.store.db import Store
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.errors import Message, VapiError, internal_error
@@ -22,7 +29,7 @@ from vlcmsim.vapi.rest import RestAdapter, no_such_resource
 
 log = logging.getLogger(__name__)
 
-OPERATION_SETS = [cis.ops, vcenter.ops]
+OPERATION_SETS = [cis.ops, vcenter.ops, software.ops, drafts.ops, depots.ops]
 
 
 class App:
@@ -33,12 +40,19 @@ class App:
         self.inventory = Inventory(self.store)
         self.inventory.seed(settings.inventory)
         self.sessions = Sessions(self.store, settings)
+        self.payloads = PayloadStore(settings.data_dir / "payloads")
+        self.depots = Depots(self.store, self.payloads)
+        self.desired = DesiredStates(self.store)
+        self.staging = StagingAreas(settings.data_dir / "hosts", self.depots)
+        self.staging.discard_partial()
+        seed_defaults(self, settings.default_payload_bytes)
         self.tasks = TaskManager(self.store, settings.task_retention_seconds)
         self.recovered_tasks = self.tasks.recover()
         self.operations = OperationTable(OPERATION_SETS)
         self.rest = RestAdapter(self)
         self.jsonrpc = JsonRpcAdapter(self)
         self.legacy = LegacyAdapter(self)
+        self.repository = RepositoryServer(self)
         self._housekeeping: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
@@ -74,6 +88,8 @@ class App:
                 return await self.rest.handle(req)
             if path.startswith("/rest/"):
                 return await self.legacy.handle(req)
+            if path.startswith("/vum/repository/"):
+                return await self.repository.handle(req)
             raise no_such_resource(path)
         except VapiError as err:
             return error_response(err)
@@ -135,4 +151,10 @@ class App:
         else:
             response = await self.dispatch(Request.from_scope(scope, b"".join(chunks)))
         await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
-        await send({"type": "http.response.body", "body": response.body})
+        if response.file is None:
+            await send({"type": "http.response.body", "body": response.body})
+            return
+        with open(response.file, "rb") as f:
+            while chunk := f.read(1 << 20):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})

@@ -98,6 +98,7 @@ class Settings:
     max_concurrent_downloads: int = 32
     host_stage_timeout_seconds: float = 30 * 60
     stage_tries: int = 3
+    default_payload_bytes: int = 256 * 1024  # size of the embedded content's payloads
     log_level: str = "warning"
     users: list[UserConfig] = field(
         default_factory=lambda: [
@@ -133,6 +134,7 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "max_concurrent_downloads",
         "host_stage_timeout_seconds",
         "stage_tries",
+        "default_payload_bytes",
         "log_level",
     ):
         if key in server:

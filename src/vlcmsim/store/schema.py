@@ -95,3 +95,45 @@ tasks = Table(
     Column("end_time", DateTime(timezone=True), nullable=True),
     Column("created_time", DateTime(timezone=True), nullable=False),
 )
+
+depots = Table(
+    "depots",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("description", String(1024), nullable=False),
+    Column("source_type", String(16), nullable=False),
+    Column("location", String(2048), nullable=True),
+    Column("file_name", String(512), nullable=False),
+    Column("owner", String(256), nullable=True),
+    Column("create_time", DateTime(timezone=True), nullable=False),
+    Column("content", JSON, nullable=False),  # vlcmsim.depot.codec form of DepotContent
+)
+
+commits = Table(
+    "commits",
+    metadata,
+    Column("cluster", String(64), primary_key=True),
+    Column("id", Integer, primary_key=True),
+    Column("author", String(256), nullable=False),
+    Column("commit_time", DateTime(timezone=True), nullable=False),
+    Column("description", String(4096), nullable=False),
+    Column("apply_status", String(16), nullable=False),
+    Column("spec", JSON, nullable=False),  # {"base_image", "add_on", "components", "removed_components"}
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cluster", String(64), nullable=False),
+    Column("owner", String(256), nullable=False),
+    Column("creation_time", DateTime(timezone=True), nullable=False),
+    Column("spec", JSON, nullable=False),
+)
+
+host_images = Table(
+    "host_images",
+    metadata,
+    Column("host", String(64), primary_key=True),
+    Column("spec", JSON, nullable=False),  # the installed image, same form as a commit's spec
+)

@@ -276,6 +276,20 @@ class TaskManager:
         if len(self._ended) > _ENDED_CACHE:
             self._ended.popitem(last=False)
 
+    def running_on(self, target: tuple[str, str]) -> TaskRecord | None:
+        """A task of this or another process still running on `target`."""
+        for r in self.live.values():
+            if r.target == target and r.status in ("PENDING", "RUNNING"):
+                return r
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.tasks).where(schema.tasks.c.status.in_(("PENDING", "RUNNING", "BLOCKED")))
+            ).all()
+        for row in rows:
+            if row.target and tuple(row.target) == target:
+                return _record(row)
+        return None
+
     def list(self) -> list[TaskRecord]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(schema.tasks).order_by(schema.tasks.c.created_time)).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -58,6 +59,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[bytes, bytes]] = field(default_factory=lambda: list(JSON_HEADERS))
+    file: Path | None = None  # streamed instead of `body`
 
     @classmethod
     def json(cls, status: int, value: Any) -> Response:

@@ -1,0 +1,145 @@
+"""Desired-state documents: commits and drafts of each cluster, and the image
+installed on each host. All in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.store import schema
+from vlcmsim.store.db import Store
+from vlcmsim.vapi.codec import now
+
+
+@dataclass
+class Commit:
+    cluster: str
+    id: int
+    author: str
+    commit_time: datetime
+    description: str
+    apply_status: str
+    spec: SoftwareSpec
+
+
+@dataclass
+class Draft:
+    id: str
+    cluster: str
+    owner: str
+    creation_time: datetime
+    spec: SoftwareSpec
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+class DesiredStates:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- commits ---------------------------------------------------------------
+
+    def latest_commit(self, cluster: str) -> Commit | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.commits)
+                .where(schema.commits.c.cluster == cluster)
+                .order_by(schema.commits.c.id.desc())
+                .limit(1)
+            ).first()
+        return _commit(row) if row else None
+
+    def commit(self, cluster: str, commit_id: int) -> Commit | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.commits).where(schema.commits.c.cluster == cluster, schema.commits.c.id == commit_id)
+            ).first()
+        return _commit(row) if row else None
+
+    def add_commit(self, cluster: str, author: str, description: str, spec: SoftwareSpec, draft: str | None) -> int:
+        """A new commit (and the draft it came from gone) in one transaction."""
+        with self.store.engine.begin() as conn:
+            last = conn.execute(
+                select(func.max(schema.commits.c.id)).where(schema.commits.c.cluster == cluster)
+            ).scalar_one()
+            commit_id = (last or 0) + 1
+            conn.execute(
+                schema.commits.insert().values(
+                    cluster=cluster,
+                    id=commit_id,
+                    author=author,
+                    commit_time=now(),
+                    description=description,
+                    apply_status="NOT_APPLIED",
+                    spec=spec.to_json(),
+                )
+            )
+            if draft is not None:
+                conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft))
+        return commit_id
+
+    def mark_applied(self, cluster: str, commit_id: int) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(schema.commits)
+                .where(schema.commits.c.cluster == cluster, schema.commits.c.id == commit_id)
+                .values(apply_status="APPLIED")
+            )
+
+    # -- drafts ----------------------------------------------------------------
+
+    def drafts(self, cluster: str) -> list[Draft]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.drafts).where(schema.drafts.c.cluster == cluster)).all()
+        return sorted((_draft(r) for r in rows), key=lambda d: int(d.id))
+
+    def draft(self, cluster: str, draft_id: str) -> Draft | None:
+        return next((d for d in self.drafts(cluster) if d.id == draft_id), None)
+
+    def create_draft(self, cluster: str, owner: str, spec: SoftwareSpec) -> str:
+        draft_id = str(self.store.next_id("draft"))
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                schema.drafts.insert().values(
+                    id=draft_id, cluster=cluster, owner=owner, creation_time=now(), spec=spec.to_json()
+                )
+            )
+        return draft_id
+
+    def save_draft(self, draft: Draft) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(schema.drafts).where(schema.drafts.c.id == draft.id).values(spec=draft.spec.to_json())
+            )
+
+    def delete_draft(self, draft_id: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft_id))
+
+    # -- installed images -------------------------------------------------------
+
+    def installed(self, host: str) -> SoftwareSpec | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(schema.host_images.c.spec).where(schema.host_images.c.host == host)).first()
+        return SoftwareSpec.from_json(row[0]) if row else None
+
+    def set_installed(self, host: str, spec: SoftwareSpec) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.host_images).where(schema.host_images.c.host == host))
+            conn.execute(schema.host_images.insert().values(host=host, spec=spec.to_json()))
+
+
+def _commit(r: Any) -> Commit:
+    return Commit(
+        r.cluster, r.id, r.author, _aware(r.commit_time), r.description, r.apply_status, SoftwareSpec.from_json(r.spec)
+    )
+
+
+def _draft(r: Any) -> Draft:
+    return Draft(r.id, r.cluster, r.owner, _aware(r.creation_time), SoftwareSpec.from_json(r.spec))

@@ -1,0 +1,56 @@
+"""First start of a data dir: the embedded depot content and desired states."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from vlcmsim.depot import defaults as d
+from vlcmsim.depot.reader import import_bundle
+from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.store import schema
+
+
+def seed_defaults(app: object, payload_bytes: int) -> bool:
+    """Returns whether it seeded (only once per data dir)."""
+    from vlcmsim.app import App
+
+    assert isinstance(app, App)
+    with app.store.engine.connect() as conn:
+        done = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seeded")).first()
+    if done:
+        return False
+    bundle = d.write_default_bundle(payload_bytes)
+    try:
+        content = import_bundle(bundle, app.payloads)
+    finally:
+        shutil.rmtree(bundle.parent, ignore_errors=True)
+    app.depots.add(
+        content,
+        description="vlcmsim embedded content: ESXi 8.0 U1-U3, Dell add-on, drivers",
+        location=None,
+        file_name=bundle.name,
+        owner="vlcmsim",
+        create_time=datetime.now(UTC),
+    )
+    behind = SoftwareSpec(d.U3, d.DELL_ADDON, {"Intel-i40en": d.I40EN_NEW})
+    installed_behind = SoftwareSpec(d.U2, None, {"Intel-i40en": d.I40EN_OLD})
+    compliant = SoftwareSpec(d.U2, None, {"bnxtnet": d.BNXTNET})
+    legacy = SoftwareSpec(d.U1)
+    first = True
+    for cluster in app.inventory.clusters():
+        hosts = app.inventory.hosts(cluster.id)
+        if not cluster.image_managed:
+            for h in hosts:
+                app.desired.set_installed(h.id, legacy)
+            continue
+        desired, installed = (behind, installed_behind) if first else (compliant, compliant)
+        first = False
+        app.desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", desired, draft=None)
+        for h in hosts:
+            app.desired.set_installed(h.id, installed)
+    with app.store.engine.begin() as conn:
+        conn.execute(schema.meta.insert().values(key="seeded", value="1"))
+    return True

@@ -1,0 +1,357 @@
+"""Offline depots and the depot content they make available."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from vlcmsim.depot.fetch import FetchError, fetch_to_file
+from vlcmsim.depot.reader import BundleError, import_bundle
+from vlcmsim.lifecycle.spec import effective_components
+from vlcmsim.lifecycle.versions import compare, version_key
+from vlcmsim.services.esx_settings.common import LIFECYCLE, user_name
+from vlcmsim.tasks.manager import TaskContext
+from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.errors import Message, invalid_argument, not_found, resource_in_use
+from vlcmsim.vapi.operations import Call, OperationSet, Privilege
+
+ops = OperationSet()
+
+OFFLINE = "com.vmware.esx.settings.depots.offline"
+CONTENT = "com.vmware.esx.settings.depot_content"
+W = Privilege.WRITE
+KB = "https://kb.vmware.com"
+MAX_BUNDLE_BYTES = 64 * 1024**3
+
+
+@ops.operation(OFFLINE, "create$task", W)
+async def create_offline(call: Call, spec: dict[str, Any]) -> str:
+    if spec["source_type"] != "PULL":
+        raise invalid_argument(
+            f"{LIFECYCLE}.DepotSourceUnsupported", "Only PULL depots are supported: give a location.", "source_type"
+        )
+    location = spec.get("location")
+    if not location:
+        raise invalid_argument(f"{LIFECYCLE}.DepotLocationMissing", "location is required for a PULL depot.", "location")
+    if urlparse(location).scheme.lower() not in ("http", "https", "file"):
+        raise invalid_argument(
+            f"{LIFECYCLE}.DepotLocationInvalid", f"Unsupported depot location {location}: use http(s):// or file://.",
+            location,
+        )
+    app = call.app
+    owner = user_name(call)
+
+    async def work(ctx: TaskContext) -> dict[str, str]:
+        tmp = app.payloads.tmp / f"bundle-{uuid.uuid4().hex}.zip"
+        try:
+            ctx.progress(0, 100, "Downloading the bundle")
+            try:
+                await fetch_to_file(location, tmp, MAX_BUNDLE_BYTES)
+            except FetchError as exc:
+                raise invalid_argument(
+                    f"{LIFECYCLE}.DepotDownloadFailed", f"Cannot download {location}: {exc}.", location
+                ) from None
+            ctx.progress(40, 100, "Checking and importing the bundle")
+            try:
+                content = await asyncio.to_thread(import_bundle, tmp, app.payloads)
+            except BundleError as exc:
+                raise invalid_argument(
+                    f"{LIFECYCLE}.DepotInvalid", f"The bundle at {location} is refused: {exc}.", location
+                ) from None
+            depot_id = app.depots.add(
+                content,
+                description=spec.get("description") or "",
+                location=location,
+                file_name=Path(urlparse(location).path).name or "bundle.zip",
+                owner=owner,
+                create_time=now(),
+            )
+            return {"depot": depot_id}
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    return app.tasks.start(
+        service=OFFLINE,
+        operation="create",
+        description=Message(f"{OFFLINE}.create", "Import offline depot"),
+        work=work,
+        user=call.user.display_name if call.user else None,
+        result_td={"kind": "struct", "id": "com.vmware.esx.settings.depots.offline.create_result"},
+    )
+
+
+@ops.operation(OFFLINE, "list")
+async def list_offline(call: Call) -> dict[str, Any]:
+    return {d.id: _summary(d) for d in call.app.depots.list()}
+
+
+def _summary(d: Any) -> dict[str, Any]:
+    value = {"description": d.description, "source_type": d.source_type, "location": d.location}
+    if d.owner:
+        value["owner"] = d.owner
+    return value
+
+
+def _require_depot(call: Call, depot: str) -> Any:
+    d = call.app.depots.get(depot)
+    if d is None:
+        raise not_found(f"{LIFECYCLE}.DepotNotFound", f"Depot {depot} not found.", depot)
+    return d
+
+
+@ops.operation(OFFLINE, "get")
+async def get_offline(call: Call, depot: str) -> dict[str, Any]:
+    d = _require_depot(call, depot)
+    return {**_summary(d), "create_time": d.create_time}
+
+
+def _uses(call: Call, depot: Any) -> list[str]:
+    """Clusters whose latest commit needs something only this depot holds."""
+    from vlcmsim.depot.catalog import Catalog
+
+    others = Catalog.merge([d.content for d in call.app.depots.list() if d.id != depot.id])
+    mine = Catalog.merge([depot.content])
+    users = []
+    for c in call.app.inventory.clusters():
+        commit = call.app.desired.latest_commit(c.id)
+        if commit is None:
+            continue
+        spec = commit.spec
+        needs_base = spec.base_image in mine.base_images and spec.base_image not in others.base_images
+        needs_add_on = spec.add_on in mine.add_ons and spec.add_on not in others.add_ons
+        needs_component = any(
+            (n, e.version) in mine.components and (n, e.version) not in others.components
+            for n, e in effective_components(spec, call.app.depots.catalog()).items()
+        )
+        if needs_base or needs_add_on or needs_component:
+            users.append(c.id)
+    return users
+
+
+@ops.operation(OFFLINE, "delete", W)
+async def delete_offline(call: Call, depot: str, spec: dict[str, Any] | None = None) -> None:
+    d = _require_depot(call, depot)
+    users = _uses(call, d)
+    if users:
+        raise resource_in_use(
+            f"{LIFECYCLE}.DepotInUse",
+            f"Depot {depot} holds content that the desired state of {', '.join(users)} uses.",
+            *users,
+        )
+    call.app.depots.delete(depot)
+
+
+@ops.operation(OFFLINE, "delete$task", W)
+async def delete_offline_task(call: Call, depot: str, spec: dict[str, Any] | None = None) -> str:
+    await delete_offline(call, depot, spec)  # checks and deletes before the task: nothing long to do
+
+    async def work(ctx: TaskContext) -> dict[str, Any]:
+        return {}
+
+    return call.app.tasks.start(
+        service=OFFLINE,
+        operation="delete",
+        description=Message(f"{OFFLINE}.delete", "Delete offline depot"),
+        work=work,
+        user=call.user.display_name if call.user else None,
+        result_td={"kind": "struct", "id": "com.vmware.esx.settings.depots.offline.delete_result"},
+    )
+
+
+@ops.operation(f"{OFFLINE}.content", "get")
+async def get_offline_content(call: Call, depot: str) -> dict[str, Any]:
+    d = _require_depot(call, depot)
+    c = d.content
+    addons: dict[str, Any] = {}
+    for a in c.add_ons:
+        s = addons.setdefault(a.name, {"display_name": a.display_name, "vendor": a.vendor, "versions": []})
+        s["versions"].append({"version": a.version, "display_version": a.display_version})
+    independent: dict[str, Any] = {}
+    in_images = {(n, v) for b in c.base_images for n, v in b.components.items()} | {
+        (n, v) for a in c.add_ons for n, v in a.components.items()
+    }
+    for x in c.components:
+        if (x.name, x.version) in in_images:
+            continue
+        s = independent.setdefault(x.name, {"display_name": x.display_name, "versions": []})
+        s["versions"].append({"version": x.version, "display_version": x.display_version})
+    info: dict[str, Any] = {"file_name": d.file_name}
+    if c.base_images:
+        info["base_images"] = [
+            {"version": b.version, "display_name": b.display_name, "display_version": b.display_version}
+            for b in c.base_images
+        ]
+    if addons:
+        info["addons"] = addons
+    if independent:
+        info["independent_components"] = independent
+    return {"metadata_bundles": {c.vendor: [info]}}
+
+
+# -- depot content ------------------------------------------------------------------
+
+
+def _min_ok(version: str, minimum: str | None) -> bool:
+    return minimum is None or compare(version, minimum) >= 0
+
+
+@ops.operation(f"{CONTENT}.base_images", "list")
+async def list_base_images(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    minimum = (filter or {}).get("min_version")
+    images = sorted(call.app.depots.catalog().base_images.values(), key=lambda b: version_key(b.version))
+    return [
+        {
+            "display_name": b.display_name,
+            "version": b.version,
+            "display_version": b.display_version,
+            "summary": b.summary or b.display_name,
+            "category": b.category if b.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+            "kb": KB,
+            "release_date": b.release_date,
+        }
+        for b in images
+        if _min_ok(b.version, minimum)
+    ]
+
+
+@ops.operation(f"{CONTENT}.base_images.versions", "get")
+async def get_base_image_version(call: Call, version: str) -> dict[str, Any]:
+    catalog = call.app.depots.catalog()
+    b = catalog.base_images.get(version)
+    if b is None:
+        raise not_found(f"{LIFECYCLE}.BaseImageNotFound", f"Base image version {version} is not in any depot.", version)
+    components = []
+    for name, cversion in sorted(b.components.items()):
+        c = catalog.components.get((name, cversion))
+        components.append(
+            {
+                "name": name,
+                "display_name": c.display_name if c else name,
+                "version": cversion,
+                "display_version": c.display_version if c else cversion,
+            }
+        )
+    return {
+        "display_name": b.display_name,
+        "version": b.version,
+        "display_version": b.display_version,
+        "summary": b.summary or b.display_name,
+        "description": b.summary or b.display_name,
+        "category": b.category if b.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+        "kb": KB,
+        "release_date": b.release_date,
+        "components": components,
+    }
+
+
+def _in(values: list[Any] | None, value: Any) -> bool:
+    return not values or value in values
+
+
+@ops.operation(f"{CONTENT}.add_ons", "list")
+async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    f = filter or {}
+    out: dict[str, dict[str, Any]] = {}
+    for (name, version), a in sorted(call.app.depots.catalog().add_ons.items(), key=lambda kv: version_key(kv[0][1])):
+        if not (_in(f.get("vendors"), a.vendor) and _in(f.get("names"), name) and _in(f.get("versions"), version)):
+            continue
+        if not _min_ok(version, f.get("min_version")):
+            continue
+        s = out.setdefault(name, {"name": name, "display_name": a.display_name, "vendor": a.vendor, "versions": []})
+        s["versions"].append(
+            {
+                "version": version,
+                "display_version": a.display_version,
+                "summary": a.summary or a.display_name,
+                "category": a.category if a.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+                "kb": KB,
+                "release_date": a.release_date,
+            }
+        )
+    return list(out.values())
+
+
+@ops.operation(f"{CONTENT}.add_ons.versions", "get")
+async def get_add_on_version(call: Call, name: str, version: str) -> dict[str, Any]:
+    catalog = call.app.depots.catalog()
+    a = catalog.add_ons.get((name, version))
+    if a is None:
+        raise not_found(f"{LIFECYCLE}.AddOnNotFound", f"Add-on {name} version {version} is not in any depot.", name)
+    components = []
+    for cname, cversion in sorted(a.components.items()):
+        c = catalog.components.get((cname, cversion))
+        components.append(
+            {
+                "name": cname,
+                "display_name": c.display_name if c else cname,
+                "version": cversion,
+                "display_version": c.display_version if c else cversion,
+            }
+        )
+    return {
+        "display_name": a.display_name,
+        "vendor": a.vendor,
+        "display_version": a.display_version,
+        "summary": a.summary or a.display_name,
+        "description": a.summary or a.display_name,
+        "category": a.category if a.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+        "kb": KB,
+        "release_date": a.release_date,
+        "components": components,
+        "removed_components": [{"name": n, "display_name": n} for n in a.removed_components],
+    }
+
+
+_COMPONENT_CATEGORIES = {"SECURITY", "ENHANCEMENT", "BUGFIX", "RECALL", "RECALL_FIX", "INFO", "MISC", "GENERAL"}
+_URGENCIES = {"CRITICAL", "IMPORTANT", "MODERATE", "LOW", "GENERAL"}
+
+
+@ops.operation(f"{CONTENT}.components", "list")
+async def list_depot_components(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    f = filter or {}
+    catalog = call.app.depots.catalog()
+    out: dict[str, dict[str, Any]] = {}
+    for (name, version), c in sorted(catalog.components.items(), key=lambda kv: (kv[0][0], version_key(kv[0][1]))):
+        if not (_in(f.get("vendors"), c.vendor) and _in(f.get("names"), name) and _in(f.get("versions"), version)):
+            continue
+        if not _min_ok(version, f.get("min_version")):
+            continue
+        if not _in(f.get("bundle_types"), catalog.bundle_type(name, version)):
+            continue
+        s = out.setdefault(name, {"name": name, "display_name": c.display_name, "vendor": c.vendor, "versions": []})
+        s["versions"].append(
+            {
+                "version": version,
+                "display_version": c.display_version,
+                "summary": c.summary or c.display_name,
+                "category": c.category if c.category in _COMPONENT_CATEGORIES else "ENHANCEMENT",
+                "urgency": c.urgency if c.urgency in _URGENCIES else "GENERAL",
+                "kb": KB,
+                "release_date": c.release_date,
+            }
+        )
+    return list(out.values())
+
+
+@ops.operation(f"{CONTENT}.components.versions", "get")
+async def get_component_version(call: Call, name: str, version: str) -> dict[str, Any]:
+    c = call.app.depots.catalog().components.get((name, version))
+    if c is None:
+        raise not_found(
+            f"{LIFECYCLE}.ComponentNotFound", f"Component {name} version {version} is not in any depot.", name
+        )
+    return {
+        "display_name": c.display_name,
+        "vendor": c.vendor,
+        "display_version": c.display_version,
+        "summary": c.summary or c.display_name,
+        "description": c.summary or c.display_name,
+        "category": c.category if c.category in _COMPONENT_CATEGORIES else "ENHANCEMENT",
+        "urgency": c.urgency if c.urgency in _URGENCIES else "GENERAL",
+        "kb": KB,
+        "contact": f"support@{c.vendor.split(',')[0].split()[0].lower()}.example",
+        "release_date": c.release_date,
+    }
