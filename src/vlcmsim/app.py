@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from vlcmsim.auth import Sessions
 from vlcmsim.config import Settings
-from vlcmsim.inventory.store import Inventory
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
+from vlcmsim.hosts.simulated import SimulatedHosts
 from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.repository_http import RepositoryServer
 from vlcmsim.services import cis, vcenter
-from vlcmsim.services.esx_settings import depots, drafts, software
+from vlcmsim.services.esx_settings import depots, drafts, software, stage
+from vlcmsim.sim_http import SimAdapter
 from vlcmsim.store.db import Store
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.errors import Message, VapiError, internal_error
@@ -29,7 +32,7 @@ from vlcmsim.vapi.rest import RestAdapter, no_such_resource
 
 log = logging.getLogger(__name__)
 
-OPERATION_SETS = [cis.ops, vcenter.ops, software.ops, drafts.ops, depots.ops]
+OPERATION_SETS = [cis.ops, vcenter.ops, software.ops, drafts.ops, depots.ops, stage.ops]
 
 
 class App:
@@ -46,6 +49,12 @@ class App:
         self.staging = StagingAreas(settings.data_dir / "hosts", self.depots)
         self.staging.discard_partial()
         seed_defaults(self, settings.default_payload_bytes)
+        self.cert: Path | None = None
+        if settings.tls:
+            from vlcmsim.tls import ensure_certificate
+
+            self.cert, self.key = ensure_certificate(settings.data_dir)
+        self.hosts = SimulatedHosts(settings, self.inventory, self.staging, self.cert)
         self.tasks = TaskManager(self.store, settings.task_retention_seconds)
         self.recovered_tasks = self.tasks.recover()
         self.operations = OperationTable(OPERATION_SETS)
@@ -53,6 +62,16 @@ class App:
         self.jsonrpc = JsonRpcAdapter(self)
         self.legacy = LegacyAdapter(self)
         self.repository = RepositoryServer(self)
+        self.sim = SimAdapter(self)
+
+    @property
+    def depot_url(self) -> str:
+        """Where hosts download payloads: this server, on a loopback address
+        when it listens on every address."""
+        url = self.settings.url
+        for anywhere in ("://0.0.0.0:", "://[::]:"):
+            url = url.replace(anywhere, "://127.0.0.1:")
+        return f"{url}/vum/repository/payloads/"
         self._housekeeping: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
@@ -90,6 +109,8 @@ class App:
                 return await self.legacy.handle(req)
             if path.startswith("/vum/repository/"):
                 return await self.repository.handle(req)
+            if path.startswith("/sim/"):
+                return await self.sim.handle(req)
             raise no_such_resource(path)
         except VapiError as err:
             return error_response(err)

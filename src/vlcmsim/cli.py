@@ -36,11 +36,7 @@ def serve(settings: Settings) -> None:
     from vlcmsim.app import App
 
     app = App(settings)
-    cert = key = None
-    if settings.tls:
-        from vlcmsim.tls import ensure_certificate
-
-        cert, key = ensure_certificate(settings.data_dir)
+    cert, key = (app.cert, app.key) if settings.tls else (None, None)
     print(f"vlcmsim serving {settings.url}  (started in {time.monotonic() - started:.2f}s)")
     for u in settings.users:
         print(f"  user {u.name}  password {u.password}  ({u.role})")

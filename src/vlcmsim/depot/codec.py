@@ -43,7 +43,9 @@ def content_from_json(j: dict[str, Any]) -> DepotContent:
             Vib(**{**v, "payloads": [Payload(n, t, s, h) for n, t, s, h in v["payloads"]]})  # type: ignore[arg-type]
             for v in j["vibs"]
         ],
-        components=[Component(**{**x, "release_date": datetime.fromisoformat(x["release_date"])}) for x in j["components"]],
+        components=[
+            Component(**{**x, "release_date": datetime.fromisoformat(x["release_date"])}) for x in j["components"]
+        ],
         base_images=[
             BaseImage(**{**x, "release_date": datetime.fromisoformat(x["release_date"])}) for x in j["base_images"]
         ],

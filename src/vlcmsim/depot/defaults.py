@@ -57,7 +57,14 @@ def default_bundle_spec(payload_bytes: int) -> BundleSpec:
         ("bnxtnet", BNXTNET, "Broadcom NetXtreme-E", "Broadcom", "BCM", "2023-06-01"),
         ("Broadcom-lsi-mr3", LSI_MR3, "Broadcom MegaRAID SAS", "Broadcom", "BCM", "2023-07-01"),
         ("dell-configuration-vib", "8.0-3", "Dell configuration VIB", "Dell", "DEL", "2024-07-01"),
-        ("qedentv", "3.71.40.0-1OEM.800.1.0.20613240", "QLogic FastLinQ 10/25/40/50/100 GbE", "Marvell", "QLC", "2024-05-01"),
+        (
+            "qedentv",
+            "3.71.40.0-1OEM.800.1.0.20613240",
+            "QLogic FastLinQ 10/25/40/50/100 GbE",
+            "Marvell",
+            "QLC",
+            "2024-05-01",
+        ),
     ]
     for name, version, display, vendor, code, released in drivers:
         spec.components.append(

@@ -114,9 +114,7 @@ class DesiredStates:
 
     def save_draft(self, draft: Draft) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(
-                update(schema.drafts).where(schema.drafts.c.id == draft.id).values(spec=draft.spec.to_json())
-            )
+            conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft.id).values(spec=draft.spec.to_json()))
 
     def delete_draft(self, draft_id: str) -> None:
         with self.store.engine.begin() as conn:

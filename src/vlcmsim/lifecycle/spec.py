@@ -101,7 +101,9 @@ def validate(spec: SoftwareSpec, catalog: Catalog) -> None:
         below = carried.get(name)
         if below is not None and compare(version, below.version) < 0:
             where = "base image" if below.source == "BASE_IMAGE" else "add-on"
-            problems.append(f"component {name} version {version} is older than {below.version}, which the {where} carries")
+            problems.append(
+                f"component {name} version {version} is older than {below.version}, which the {where} carries"
+            )
     if problems:
         raise validation_error(problems)
 

@@ -35,10 +35,13 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
         )
     location = spec.get("location")
     if not location:
-        raise invalid_argument(f"{LIFECYCLE}.DepotLocationMissing", "location is required for a PULL depot.", "location")
+        raise invalid_argument(
+            f"{LIFECYCLE}.DepotLocationMissing", "location is required for a PULL depot.", "location"
+        )
     if urlparse(location).scheme.lower() not in ("http", "https", "file"):
         raise invalid_argument(
-            f"{LIFECYCLE}.DepotLocationInvalid", f"Unsupported depot location {location}: use http(s):// or file://.",
+            f"{LIFECYCLE}.DepotLocationInvalid",
+            f"Unsupported depot location {location}: use http(s):// or file://.",
             location,
         )
     app = call.app

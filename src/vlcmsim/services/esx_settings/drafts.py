@@ -64,9 +64,7 @@ async def list_drafts(call: Call, cluster: str, filter: dict[str, Any] | None = 
     require_cluster(call, cluster)
     owners = (filter or {}).get("owners")
     return {
-        d.id: {"metadata": _metadata(d)}
-        for d in call.app.desired.drafts(cluster)
-        if not owners or d.owner in owners
+        d.id: {"metadata": _metadata(d)} for d in call.app.desired.drafts(cluster) if not owners or d.owner in owners
     }
 
 
@@ -124,7 +122,9 @@ def parse_software_spec(raw: bytes) -> SoftwareSpec:
         raise bad("base_image.version is required")
     add_on = doc.get("add_on")
     if add_on is not None and (
-        not isinstance(add_on, dict) or not isinstance(add_on.get("name"), str) or not isinstance(add_on.get("version"), str)
+        not isinstance(add_on, dict)
+        or not isinstance(add_on.get("name"), str)
+        or not isinstance(add_on.get("version"), str)
     ):
         raise bad("add_on needs a name and a version")
     comps = doc.get("components") or {}
@@ -143,7 +143,12 @@ def validation_notifications(call: Call, spec: SoftwareSpec) -> dict[str, Any]:
     try:
         validate(spec, call.app.depots.catalog())
     except VapiError as err:
-        return {"errors": [notification("ERROR", f"{LIFECYCLE}.DesiredStateInvalid", a, retriable=False) for a in err.messages[0].args]}
+        return {
+            "errors": [
+                notification("ERROR", f"{LIFECYCLE}.DesiredStateInvalid", a, retriable=False)
+                for a in err.messages[0].args
+            ]
+        }
     return {}
 
 

@@ -1,0 +1,54 @@
+"""What the stage logic asks of a host, behind an interface: today the hosts
+are simulated in this process; the same calls could go over the network to
+hosts that run as processes of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from vlcmsim.depot.model import Payload
+
+
+@dataclass
+class StagePlan:
+    host: str
+    host_name: str
+    wanted: list[Payload]  # every payload of the desired image
+    missing: list[Payload]  # what the host must download
+    depot_url: str  # payloads are at <depot_url><sha256>
+
+
+@dataclass
+class HostProgress:
+    """Written by the host as it goes; read by the task for its live result."""
+
+    total: int
+    completed: int = 0
+    status: str = "RUNNING"  # RUNNING | RETRY_PENDING
+    info: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, n: int) -> None:
+        self.completed += n
+
+
+class StageFailure(Exception):
+    """The host could not stage; the message says why, for its notification."""
+
+    def __init__(self, msg_id: str, message: str, resolution: str | None = None, retriable: bool = False) -> None:
+        super().__init__(message)
+        self.msg_id = msg_id
+        self.message = message
+        self.resolution = resolution
+        self.retriable = retriable
+
+
+class HostAgent(Protocol):
+    def staged(self, host: str) -> set[str]:
+        """sha-256 of the payloads complete in the host's staging area."""
+        ...
+
+    async def stage(self, plan: StagePlan, progress: HostProgress) -> None:
+        """Download what the plan says into the staging area, or raise StageFailure."""
+        ...

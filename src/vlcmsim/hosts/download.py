@@ -1,0 +1,98 @@
+"""One payload download as a host does it: HTTP GET from the depot URL,
+sha-256 while the bytes arrive, written under a temporary name in the staging
+folder and renamed once verified. Runs in a worker thread: TLS, hashing and
+file writes release the GIL, so hosts download in parallel for real."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import ssl
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+CHUNK = 1 << 20
+
+
+class DownloadError(Exception):
+    def __init__(self, message: str, retriable: bool) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class Link:
+    """The host's network link as the simulation sets it."""
+
+    bandwidth_bytes_per_s: int = 0  # 0 = unlimited
+    corrupt: bool = False  # this download arrives with a flipped byte
+
+
+def download(
+    url: str,
+    sha256: str,
+    size: int,
+    folder: Path,
+    link: Link,
+    ssl_context: ssl.SSLContext | None,
+    cancel: threading.Event,
+    on_bytes: callable,  # type: ignore[valid-type]
+) -> None:
+    parsed = urlparse(url)
+    conn: http.client.HTTPConnection
+    if parsed.scheme == "https":
+        conn = http.client.HTTPSConnection(parsed.hostname or "127.0.0.1", parsed.port, context=ssl_context, timeout=60)
+    else:
+        conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=60)
+    tmp = folder / f"{sha256}.{uuid.uuid4().hex[:8]}.part"
+    try:
+        try:
+            conn.request("GET", parsed.path)
+            resp = conn.getresponse()
+        except OSError as exc:
+            raise DownloadError(f"depot unreachable: {exc}", retriable=True) from None
+        if resp.status != 200:
+            raise DownloadError(f"depot answered HTTP {resp.status} for payload {sha256}", retriable=resp.status >= 500)
+        h = hashlib.sha256()
+        received = 0
+        started = time.monotonic()
+        with open(tmp, "wb") as f:
+            while True:
+                if cancel.is_set():
+                    raise Cancelled()
+                try:
+                    chunk = resp.read(CHUNK)
+                except OSError as exc:
+                    raise DownloadError(f"connection lost: {exc}", retriable=True) from None
+                if not chunk:
+                    break
+                if link.corrupt and received == 0:
+                    chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+                h.update(chunk)
+                f.write(chunk)
+                received += len(chunk)
+                on_bytes(len(chunk))
+                if link.bandwidth_bytes_per_s:
+                    ahead = received / link.bandwidth_bytes_per_s - (time.monotonic() - started)
+                    while ahead > 0:
+                        if cancel.is_set():
+                            raise Cancelled()
+                        time.sleep(min(ahead, 0.05))
+                        ahead = received / link.bandwidth_bytes_per_s - (time.monotonic() - started)
+        if received != size:
+            raise DownloadError(f"payload {sha256} arrived with {received} of {size} bytes", retriable=True)
+        if h.hexdigest() != sha256:
+            raise DownloadError(f"payload {sha256} failed its sha-256 check", retriable=True)
+        os.replace(tmp, folder / sha256)
+    finally:
+        conn.close()
+        tmp.unlink(missing_ok=True)

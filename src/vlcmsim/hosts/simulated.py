@@ -1,0 +1,121 @@
+"""The simulated ESXi host: a staging area of limited capacity, a link of
+limited bandwidth, a connection state, and scriptable corruption — all from the
+inventory, changeable at run time through /sim/hosts."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import threading
+from pathlib import Path
+
+from vlcmsim.config import Settings
+from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
+from vlcmsim.hosts.download import Cancelled, DownloadError, Link, download
+from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.inventory.store import Inventory
+
+LIFECYCLE = "com.vmware.vcIntegrity.lifecycle"
+
+
+class SimulatedHosts:
+    """The HostAgent of every simulated host."""
+
+    def __init__(self, settings: Settings, inventory: Inventory, staging: StagingAreas, cert: Path | None) -> None:
+        self.settings = settings
+        self.inventory = inventory
+        self.staging = staging
+        self.downloads = asyncio.Semaphore(settings.max_concurrent_downloads)
+        self.ssl_context = ssl.create_default_context(cafile=str(cert)) if cert else None
+        self.retry_delay = 0.2  # seconds, doubled at each try
+
+    def staged(self, host: str) -> set[str]:
+        return self.staging.staged(host)
+
+    def _state(self, host: str) -> tuple[str, str]:
+        h = self.inventory.host(host)
+        return (h.connection_state, h.name) if h else ("DISCONNECTED", host)
+
+    def _check_connected(self, host: str) -> None:
+        state, name = self._state(host)
+        if state != "CONNECTED":
+            words = state.lower().replace("_", " ")
+            raise StageFailure(
+                f"{LIFECYCLE}.HostNotConnected",
+                f"Host {name} is {words}: its software cannot be staged.",
+                "Reconnect the host and stage again.",
+                retriable=True,
+            )
+
+    async def stage(self, plan: StagePlan, progress: HostProgress) -> None:
+        self._check_connected(plan.host)
+        folder = self.staging.folder(plan.host)
+        folder.mkdir(parents=True, exist_ok=True)
+        wanted = {p.sha256 for p in plan.wanted}
+        for old in self.staged(plan.host) - wanted:  # newer payloads replace older staged ones
+            (folder / old).unlink(missing_ok=True)
+        h = self.inventory.host(plan.host)
+        capacity = h.staging_capacity_bytes if h else 0
+        needed = sum(p.size for p in plan.missing)
+        free = capacity - self.staging.used_bytes(plan.host)
+        if needed > free:
+            raise StageFailure(
+                f"{LIFECYCLE}.StagingSpaceInsufficient",
+                f"The staging area of host {plan.host_name} is too small: staging needs {needed} bytes, "
+                f"{max(free, 0)} bytes are free of {capacity}.",
+                "Free space in the host's staging area or give it a larger one.",
+            )
+        cancel = threading.Event()
+        try:
+            for payload in plan.missing:
+                await self._fetch(plan, payload, progress, folder, cancel)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+
+    async def _fetch(
+        self, plan: StagePlan, payload, progress: HostProgress, folder: Path, cancel: threading.Event
+    ) -> None:  # type: ignore[no-untyped-def]
+        tries = self.settings.stage_tries
+        for attempt in range(1, tries + 1):
+            self._check_connected(plan.host)
+            link = self._link(plan.host)
+            before = progress.completed
+            try:
+                async with self.downloads:
+                    progress.status = "RUNNING"
+                    await asyncio.to_thread(
+                        download,
+                        plan.depot_url + payload.sha256,
+                        payload.sha256,
+                        payload.size,
+                        folder,
+                        link,
+                        self.ssl_context,
+                        cancel,
+                        progress.add,
+                    )
+                return
+            except Cancelled:
+                raise asyncio.CancelledError() from None
+            except DownloadError as exc:
+                progress.completed = before  # the bytes of a failed try do not count
+                if not exc.retriable or attempt == tries:
+                    raise StageFailure(
+                        f"{LIFECYCLE}.PayloadDownloadFailed",
+                        f"Host {plan.host_name} could not stage payload {payload.name} ({payload.sha256[:12]}): "
+                        f"{exc} (try {attempt} of {tries}).",
+                        "Check the depot and the host's network, then stage again.",
+                        retriable=exc.retriable,
+                    ) from None
+                progress.status = "RETRY_PENDING"
+                await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
+
+    def _link(self, host: str) -> Link:
+        h = self.inventory.host(host)
+        if h is None:
+            return Link()
+        corrupt = h.corrupt_downloads > 0
+        if corrupt:
+            self.inventory.update_host(host, corrupt_downloads=h.corrupt_downloads - 1)
+        return Link(bandwidth_bytes_per_s=h.bandwidth_bytes_per_s, corrupt=corrupt)

@@ -1,0 +1,242 @@
+"""The Stage Clusters Software task: copy the payloads of the cluster's latest
+desired image to its hosts, in parallel, before remediation."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vlcmsim.depot.catalog import Catalog
+from vlcmsim.hosts.agent import HostAgent, HostProgress, StageFailure, StagePlan
+from vlcmsim.inventory.model import Host
+from vlcmsim.lifecycle.desired import Commit, DesiredStates
+from vlcmsim.lifecycle.notifications import message, notification
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
+from vlcmsim.tasks.manager import TaskContext, TaskFailed
+from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.errors import VapiError
+
+LIFECYCLE = "com.vmware.vcIntegrity.lifecycle"
+PROGRESS_ID = f"{LIFECYCLE}.Progress"
+TICK = 0.25  # seconds between live result updates
+
+
+@dataclass
+class HostRun:
+    host: Host
+    start_time: datetime
+    end_time: datetime | None = None
+    status: str = "RUNNING"  # RUNNING | RETRY_PENDING | OK | SKIPPED | ERROR | TIMED_OUT
+    progress: HostProgress | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    info: list[dict[str, Any]] = field(default_factory=list)
+
+    def status_value(self) -> dict[str, Any]:
+        status = self.progress.status if self.status == "RUNNING" and self.progress else self.status
+        value: dict[str, Any] = {
+            "status": status,
+            "start_time": self.start_time,
+            "end_time": self.end_time or now(),
+            "notifications": _notifications(self.info, [], self.errors),
+        }
+        if status not in ("SKIPPED", "TIMED_OUT") and self.progress is not None:  # union rule
+            done = self.progress.completed
+            text = {"OK": "Staged", "ERROR": "Failed", "RETRY_PENDING": "Waiting to retry"}.get(status, "Staging")
+            value["progress"] = {
+                "total": self.progress.total,
+                "completed": min(done, self.progress.total),
+                "message": message(PROGRESS_ID, text),
+            }
+        return value
+
+
+def _notifications(info: list[Any], warnings: list[Any], errors: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if info:
+        out["info"] = info
+    if warnings:
+        out["warnings"] = warnings
+    if errors:
+        out["errors"] = errors
+    return out
+
+
+def needs_nothing(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catalog) -> bool:
+    """Compliant: the installed image already is the desired one."""
+    return (
+        installed.base_image == desired.base_image
+        and installed.add_on == desired.add_on
+        and effective_components(installed, catalog) == effective_components(desired, catalog)
+    )
+
+
+def missing_payloads(
+    installed: SoftwareSpec, desired: SoftwareSpec, staged: set[str], catalog: Catalog
+) -> tuple[list[Any], list[Any]]:
+    """(every payload of the desired image, those the host lacks: neither
+    installed nor already staged)."""
+    wanted = payloads_of(desired, catalog)
+    have = {p.sha256 for p in payloads_of(installed, catalog)} | staged
+    return wanted, [p for p in wanted if p.sha256 not in have]
+
+
+class StageRun:
+    def __init__(
+        self,
+        *,
+        cluster: str,
+        hosts: list[Host],
+        desired: DesiredStates,
+        catalog: Catalog,
+        agent: HostAgent,
+        depot_url: str,
+        host_timeout: float,
+    ) -> None:
+        self.cluster = cluster
+        self.hosts = hosts
+        self.desired = desired
+        self.catalog = catalog
+        self.agent = agent
+        self.depot_url = depot_url
+        self.host_timeout = host_timeout
+        self.runs: dict[str, HostRun] = {}
+        self.commit: Commit | None = None
+        self.start_time = now()
+
+    def result(self, final: bool) -> dict[str, Any]:
+        runs = self.runs.values()
+        result: dict[str, Any] = {
+            "commit": str(self.commit.id if self.commit else ""),
+            "host_info": {r.host.id: {"name": r.host.name} for r in runs},
+            "host_status": {r.host.id: r.status_value() for r in runs},
+            "successful_hosts": [r.host.id for r in runs if r.status == "OK"],
+            "failed_hosts": [r.host.id for r in runs if r.status in ("ERROR", "TIMED_OUT")],
+            "skipped_hosts": [r.host.id for r in runs if r.status == "SKIPPED"],
+        }
+        if final:
+            failed = result["failed_hosts"]
+            errors = [e for r in runs for e in r.errors]
+            info = []
+            if not failed:
+                staged = len(result["successful_hosts"])
+                info.append(
+                    notification(
+                        "INFO",
+                        f"{LIFECYCLE}.StageSucceeded",
+                        f"Stage completed: {staged} host(s) staged, {len(result['skipped_hosts'])} skipped.",
+                    )
+                )
+            result["status"] = {
+                "status": "ERROR" if failed else "OK",
+                "start_time": self.start_time,
+                "end_time": now(),
+                "notifications": _notifications(info, [], errors),
+            }
+            notes = _notifications(info, [], errors)
+            if notes:
+                result["notifications"] = notes
+        return result
+
+    def progress(self) -> tuple[int, int]:
+        total = sum(r.progress.total for r in self.runs.values() if r.progress)
+        done = sum(min(r.progress.completed, r.progress.total) for r in self.runs.values() if r.progress)
+        return done, total
+
+    async def __call__(self, ctx: TaskContext) -> dict[str, Any]:
+        # the minimum commit rule: whatever is latest when the task starts
+        self.commit = self.desired.latest_commit(self.cluster)
+        assert self.commit is not None
+        plans: list[StagePlan] = []
+        for h in self.hosts:
+            run = self.runs[h.id] = HostRun(h, now())
+            installed = self.desired.installed(h.id) or SoftwareSpec()
+            staged = self.agent.staged(h.id)
+            wanted, missing = missing_payloads(installed, self.commit.spec, staged, self.catalog)
+            if h.connection_state == "CONNECTED" and (
+                needs_nothing(installed, self.commit.spec, self.catalog) or not missing
+            ):
+                run.status, run.end_time = "SKIPPED", now()
+                why = (
+                    "already compliant"
+                    if needs_nothing(installed, self.commit.spec, self.catalog)
+                    else "already staged"
+                )
+                run.info.append(notification("INFO", f"{LIFECYCLE}.StageSkipped", f"Host {h.name} is {why}."))
+                continue
+            run.progress = HostProgress(total=sum(p.size for p in missing))
+            plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url))
+        ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
+        try:
+            await asyncio.gather(*(self._stage_host(p) for p in plans))
+        finally:
+            ticker.cancel()
+        result = self.result(final=True)
+        done, total = self.progress()
+        ctx.progress(done, max(total, 1) if total else 1, "Done")
+        if total == 0:
+            ctx.progress(1, 1, "Done")
+        if result["failed_hosts"]:
+            names = ", ".join(f"{self.runs[h].host.name} ({h})" for h in result["failed_hosts"])
+            raise TaskFailed(
+                VapiError(
+                    "error",
+                    [
+                        _msg(
+                            f"{LIFECYCLE}.StageFailed",
+                            f"Stage failed on {len(result['failed_hosts'])} host(s): {names}.",
+                            *result["failed_hosts"],
+                        )
+                    ],
+                ),
+                result,
+            )
+        return result
+
+    async def _tick(self, ctx: TaskContext) -> None:
+        while True:
+            done, total = self.progress()
+            ctx.progress(done, max(total, 1), "Staging")
+            ctx.set_result(self.result(final=False))
+            await asyncio.sleep(TICK)
+
+    async def _stage_host(self, plan: StagePlan) -> None:
+        run = self.runs[plan.host]
+        assert run.progress is not None
+        try:
+            await asyncio.wait_for(self.agent.stage(plan, run.progress), self.host_timeout)
+            run.status = "OK"
+            run.info.append(
+                notification(
+                    "INFO",
+                    f"{LIFECYCLE}.HostStaged",
+                    f"Host {plan.host_name}: {len(plan.missing)} payload(s), {run.progress.completed} bytes staged.",
+                )
+            )
+        except TimeoutError:
+            run.status = "TIMED_OUT"
+            run.errors.append(
+                notification(
+                    "ERROR",
+                    f"{LIFECYCLE}.StageTimedOut",
+                    f"Host {plan.host_name} did not finish staging within {self.host_timeout:g} seconds.",
+                    resolution="Check the host's link to the depot, then stage again.",
+                    retriable=True,
+                )
+            )
+        except StageFailure as failure:
+            run.status = "ERROR"
+            run.errors.append(
+                notification(
+                    "ERROR", failure.msg_id, failure.message, resolution=failure.resolution, retriable=failure.retriable
+                )
+            )
+        finally:
+            run.end_time = now()
+
+
+def _msg(msg_id: str, text: str, *args: str) -> Any:
+    from vlcmsim.vapi.errors import Message
+
+    return Message(msg_id, text, tuple(args))
