@@ -50,6 +50,7 @@ class App:
         self.staging.discard_partial()
         seed_defaults(self, settings.default_payload_bytes)
         self.cert: Path | None = None
+        self.key: Path | None = None
         if settings.tls:
             from vlcmsim.tls import ensure_certificate
 
@@ -63,6 +64,7 @@ class App:
         self.legacy = LegacyAdapter(self)
         self.repository = RepositoryServer(self)
         self.sim = SimAdapter(self)
+        self._housekeeping: asyncio.Task[None] | None = None
 
     @property
     def depot_url(self) -> str:
@@ -72,7 +74,6 @@ class App:
         for anywhere in ("://0.0.0.0:", "://[::]:"):
             url = url.replace(anywhere, "://127.0.0.1:")
         return f"{url}/vum/repository/payloads/"
-        self._housekeeping: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------
 

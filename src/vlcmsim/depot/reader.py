@@ -9,6 +9,7 @@ added are removed again: a refused bundle leaves nothing behind."""
 from __future__ import annotations
 
 import hashlib
+import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def read_metadata(zf: zipfile.ZipFile, limits: Limits) -> DepotContent:
     except md.MetadataError as exc:
         raise BundleError(str(exc)) from None
     try:
-        mz = zipfile.ZipFile(_BytesReader(meta_bytes))
+        mz = zipfile.ZipFile(io.BytesIO(meta_bytes))
     except zipfile.BadZipFile:
         raise BundleError(f"{meta_name} is not a zip archive") from None
     with mz:
@@ -149,18 +150,6 @@ def _keep_vib(vibs: dict[str, Vib], vib: Vib) -> None:
     known = vibs.get(vib.id)
     if known is None or (not known.relative_path and vib.relative_path):
         vibs[vib.id] = vib
-
-
-class _BytesReader:
-    """A seekable view of bytes for zipfile (io.BytesIO copies)."""
-
-    def __init__(self, data: bytes) -> None:
-        import io
-
-        self._b = io.BytesIO(data)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._b, name)
 
 
 class _HashingReader:

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vlcmsim.depot import metadata as md
 from vlcmsim.depot.ar import MAGIC, member_header, write_member
@@ -78,7 +79,7 @@ def write_bundle(spec: BundleSpec, out: Path) -> DepotContent:
             vib_hash = hashlib.sha256()
             size = 0
             with zf.open(vib.relative_path, "w", force_zip64=True) as entry:
-                writer = _HashingWriter(entry, vib_hash)
+                writer: Any = _HashingWriter(entry, vib_hash)
                 writer.write(MAGIC)
                 descriptor = md.to_bytes(md.vib_descriptor(vib, with_location=False))
                 write_member(writer, "descriptor.xml", iter([descriptor]), len(descriptor))
@@ -126,13 +127,13 @@ def metadata_zip(content: DepotContent) -> bytes:
 
 
 class _HashingWriter(io.RawIOBase):
-    def __init__(self, target: io.BufferedIOBase | io.RawIOBase | object, h: hashlib._Hash) -> None:
+    def __init__(self, target: Any, h: Any) -> None:
         self.target = target
         self.h = h
         self.size = 0
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
-        self.target.write(data)  # type: ignore[attr-defined]
+        self.target.write(data)
         self.h.update(data)
         self.size += len(data)
         return len(data)

@@ -12,6 +12,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -45,7 +46,7 @@ def download(
     link: Link,
     ssl_context: ssl.SSLContext | None,
     cancel: threading.Event,
-    on_bytes: callable,  # type: ignore[valid-type]
+    on_bytes: Callable[[int], None],
 ) -> None:
     parsed = urlparse(url)
     conn: http.client.HTTPConnection
