@@ -46,7 +46,7 @@ class App:
         self.payloads = PayloadStore(settings.data_dir / "payloads")
         self.depots = Depots(self.store, self.payloads)
         self.desired = DesiredStates(self.store)
-        self.staging = StagingAreas(settings.data_dir / "hosts", self.depots)
+        self.staging = StagingAreas(settings.data_dir / "hosts", self.depots, self.desired)
         self.staging.discard_partial()
         seed_defaults(self, settings.default_payload_bytes)
         self.cert: Path | None = None

@@ -9,17 +9,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vlcmsim.depot.repository import Depots
-from vlcmsim.lifecycle.desired import Commit
-from vlcmsim.lifecycle.spec import payloads_of
+from vlcmsim.lifecycle.desired import Commit, DesiredStates
+from vlcmsim.lifecycle.spec import SoftwareSpec, payloads_of
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 TMP_SUFFIX = ".part"
 
 
 class StagingAreas:
-    def __init__(self, root: Path, depots: Depots) -> None:
+    def __init__(self, root: Path, depots: Depots, desired: DesiredStates) -> None:
         self.root = root
         self.depots = depots
+        self.desired = desired
         root.mkdir(parents=True, exist_ok=True)
 
     def folder(self, host: str) -> Path:
@@ -46,7 +47,11 @@ class StagingAreas:
 
     def staged_check(self, host: str, commit: Commit) -> Callable[[], bool]:
         def check() -> bool:
-            wanted = {p.sha256 for p in payloads_of(commit.spec, self.depots.catalog())}
-            return bool(wanted) and wanted <= self.staged(host)
+            """Staged: every payload of the image that is not installed already is staged."""
+            catalog = self.depots.catalog()
+            installed = self.desired.installed(host) or SoftwareSpec()
+            needed = {p.sha256 for p in payloads_of(commit.spec, catalog)}
+            needed -= {p.sha256 for p in payloads_of(installed, catalog)}
+            return needed <= self.staged(host)
 
         return check

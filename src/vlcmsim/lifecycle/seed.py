@@ -39,16 +39,18 @@ def seed_defaults(app: object, payload_bytes: int) -> bool:
     installed_behind = SoftwareSpec(d.U2, None, {"Intel-i40en": d.I40EN_OLD})
     compliant = SoftwareSpec(d.U2, None, {"bnxtnet": d.BNXTNET})
     legacy = SoftwareSpec(d.U1)
-    first = True
+    # the first image-managed cluster is behind its desired image, the second
+    # complies; any further one runs 8.0 U2 and has no desired document yet
+    plans = [(behind, installed_behind), (compliant, compliant)]
     for cluster in app.inventory.clusters():
         hosts = app.inventory.hosts(cluster.id)
         if not cluster.image_managed:
             for h in hosts:
                 app.desired.set_installed(h.id, legacy)
             continue
-        desired, installed = (behind, installed_behind) if first else (compliant, compliant)
-        first = False
-        app.desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", desired, draft=None)
+        desired, installed = plans.pop(0) if plans else (None, compliant)
+        if desired is not None:
+            app.desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", desired, draft=None)
         for h in hosts:
             app.desired.set_installed(h.id, installed)
     with app.store.engine.begin() as conn:

@@ -1,0 +1,73 @@
+"""Small helpers for tests that drive tasks over REST."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def wait_task(client: httpx.Client, task: str, timeout: float = 60) -> dict[str, Any]:
+    """Poll GET /api/cis/tasks/{task} until it ends; return its info."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info: dict[str, Any] = client.get(f"/api/cis/tasks/{task}").json()
+        if info["status"] in ("SUCCEEDED", "FAILED"):
+            return info
+        time.sleep(0.05)
+    raise AssertionError(f"task {task} did not end within {timeout}s")
+
+
+def wait_running(client: httpx.Client, task: str, timeout: float = 10) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info: dict[str, Any] = client.get(f"/api/cis/tasks/{task}").json()
+        if info["status"] != "PENDING":
+            return info
+        time.sleep(0.02)
+    raise AssertionError(f"task {task} did not start")
+
+
+def stage(client: httpx.Client, cluster: str = "domain-c1", **spec: Any) -> httpx.Response:
+    return client.post(f"/api/esx/settings/clusters/{cluster}/software?action=stage&vmw-task=true", json=spec)
+
+
+def staged_files(data_dir: Path, host: str) -> dict[str, tuple[int, int]]:
+    """sha-256 name -> (inode, mtime_ns) of every complete file in the host's
+    staging area, after checking that each file's bytes match its name."""
+    folder = data_dir / "hosts" / host / "staging"
+    out = {}
+    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+        assert not p.name.endswith(".part"), f"partial file left: {p}"
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == p.name, f"{p} does not match its sha-256"
+        st = p.stat()
+        out[p.name] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def sim(client: httpx.Client, host: str, **changes: Any) -> dict[str, Any]:
+    r = client.patch(f"/sim/hosts/{host}", json=changes) if changes else client.get(f"/sim/hosts/{host}")
+    assert r.status_code == 200, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+def commit_draft(client: httpx.Client, cluster: str, components: dict[str, str], message: str = "test") -> str:
+    """Create a draft from the latest commit, set components, commit; return the commit id."""
+    draft = client.post(f"/api/esx/settings/clusters/{cluster}/software/drafts").json()
+    r = client.patch(
+        f"/api/esx/settings/clusters/{cluster}/software/drafts/{draft}/software/components",
+        json={"components_to_set": components},
+    )
+    assert r.status_code == 204, r.text
+    task = client.post(
+        f"/api/esx/settings/clusters/{cluster}/software/drafts/{draft}?action=commit&vmw-task=true",
+        json={"message": message},
+    ).json()
+    info = wait_task(client, task)
+    assert info["status"] == "SUCCEEDED", info
+    commit: str = info["result"]
+    return commit
