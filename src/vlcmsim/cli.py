@@ -115,9 +115,14 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--server", choices=("granian", "uvicorn"), help="HTTP server (default granian)")
     s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
     s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
+    from vlcmsim.depot import cli as depot_cli
+
+    depot_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(build_settings(args))
+    elif args.command == "depot":
+        sys.exit(depot_cli.build(args) if args.depot_command == "build" else depot_cli.inspect(args))
 
 
 if __name__ == "__main__":
