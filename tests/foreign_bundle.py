@@ -61,7 +61,8 @@ def build(
 <summary>i40en: net driver for ESXi</summary><severity>general</severity><category>enhancement</category>
 <urgency>important</urgency><releaseType>extension</releaseType><description>i40en driver</description>
 <kbUrl>https://kb.example.com</kbUrl><contact>support@intel.example</contact>
-<releaseDate>2023-10-01T00:00:00.000000+00:00</releaseDate><platforms><softwarePlatform locale="" version="8.0.*" productLineID="embeddedEsx"/></platforms>
+<releaseDate>2023-10-01T00:00:00.000000+00:00</releaseDate>
+<platforms><softwarePlatform locale="" version="8.0.*" productLineID="embeddedEsx"/></platforms>
 <componentNameSpec name="{NAME}" uiString="Intel(R) Ethernet Controller X710/XL710/XXV710/X722"/>
 <componentVersionSpec version="{VERSION}" uiString="1.13.0.0"/>
 <vibList><vibID>{VIB_ID}</vibID></vibList></bulletin>"""
