@@ -127,6 +127,7 @@ class Inventory:
     def set_image_managed(self, cluster_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.clusters).where(schema.clusters.c.id == cluster_id).values(image_managed=True))
+        self._invalidate()
 
 
 def _id_key(moref: str) -> tuple[str, int]:
