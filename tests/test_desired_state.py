@@ -13,9 +13,9 @@ from com.vmware.esx.settings.clusters.software.drafts.software_client import Com
 from com.vmware.esx.settings.clusters.software_client import Drafts
 from com.vmware.esx.settings.clusters_client import Software
 from com.vmware.vapi.std.errors_client import AlreadyExists
+from helpers import commit_draft, sim, wait_task
 
 from conftest import Server
-from helpers import commit_draft, sim, wait_task
 from sdk import vsphere_client
 
 A = "/api/esx/settings/clusters/domain-c1/software"
@@ -106,15 +106,20 @@ def test_commit_validates_against_the_depots(fresh_server: Server) -> None:
 
 def test_export_and_import_of_the_software_spec(fresh_server: Server, tmp_path: Path) -> None:
     with fresh_server.client() as c:
-        urls = c.post(f"{A}?action=export", json={
-            "export_software_spec": True, "export_iso_image": False, "export_offline_bundle": False
-        }).json()
+        urls = c.post(
+            f"{A}?action=export",
+            json={"export_software_spec": True, "export_iso_image": False, "export_offline_bundle": False},
+        ).json()
         doc = c.get(urls["SOFTWARE_SPEC"]).json()
         assert doc["base_image"] == {"version": U3}
         assert doc["add_on"] == {"name": "DEL-ESXi", "version": "803.24022510-A03"}
-        assert c.post(f"{A}?action=export", json={
-            "export_software_spec": False, "export_iso_image": True, "export_offline_bundle": False
-        }).status_code == 400
+        assert (
+            c.post(
+                f"{A}?action=export",
+                json={"export_software_spec": False, "export_iso_image": True, "export_offline_bundle": False},
+            ).status_code
+            == 400
+        )
         # import it into Cluster-B from a file (PULL), and from a string
         spec_file = tmp_path / "spec.json"
         spec_file.write_bytes(orjson.dumps(doc))
@@ -151,9 +156,15 @@ def test_compliance_statuses(fresh_server: Server) -> None:
         # a downgrade of the base image is incompatible
         draft = c.post("/api/esx/settings/clusters/domain-c2/software/drafts").json()
         c.put(f"/api/esx/settings/clusters/domain-c2/software/drafts/{draft}/software/base-image", json={"version": U1})
-        assert wait_task(c, c.post(
-            f"/api/esx/settings/clusters/domain-c2/software/drafts/{draft}?action=commit&vmw-task=true", json={}
-        ).json())["status"] == "SUCCEEDED"
+        assert (
+            wait_task(
+                c,
+                c.post(
+                    f"/api/esx/settings/clusters/domain-c2/software/drafts/{draft}?action=commit&vmw-task=true", json={}
+                ).json(),
+            )["status"]
+            == "SUCCEEDED"
+        )
         host = c.get("/api/esx/settings/hosts/host-5/software/compliance").json()
         assert host["status"] == "INCOMPATIBLE" and host["base_image"]["status"] == "INCOMPATIBLE"
         assert c.get("/api/esx/settings/hosts/host-8/software/compliance").status_code == 400  # Legacy
