@@ -10,6 +10,7 @@ from typing import Any
 
 from vlcmsim.auth import Sessions
 from vlcmsim.config import Settings
+from vlcmsim.depot.listener import PayloadListener
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
 from vlcmsim.hosts.simulated import SimulatedHosts
@@ -65,25 +66,36 @@ class App:
         self.repository = RepositoryServer(self)
         self.sim = SimAdapter(self)
         self._housekeeping: asyncio.Task[None] | None = None
+        self.payload_listener: PayloadListener | None = None
 
     @property
     def depot_url(self) -> str:
-        """Where hosts download payloads: this server, on a loopback address
-        when it listens on every address."""
-        url = self.settings.url
-        for anywhere in ("://0.0.0.0:", "://[::]:"):
-            url = url.replace(anywhere, "://127.0.0.1:")
-        return f"{url}/vum/repository/payloads/"
+        """Where hosts download payloads: the plain-HTTP depot listener once it
+        runs (as hosts use vCenter's port 9084), else the main port; on a
+        loopback address when the server listens on every address."""
+        host = self.settings.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        if self.payload_listener is not None:
+            return f"http://{host}:{self.payload_listener.port}/vum/repository/payloads/"
+        return f"{self.settings.scheme}://{host}:{self.settings.port}/vum/repository/payloads/"
 
     # -- lifecycle -------------------------------------------------------------
 
     async def startup(self) -> None:
         self._housekeeping = asyncio.get_running_loop().create_task(self._housekeep())
+        if self.settings.depot_port >= 0:
+            listener = PayloadListener(self.payloads, self.settings.host, self.settings.depot_port)
+            await listener.start()
+            self.payload_listener = listener
 
     async def shutdown(self) -> None:
         if self._housekeeping:
             self._housekeeping.cancel()
         await self.tasks.shutdown()
+        if self.payload_listener is not None:
+            await self.payload_listener.stop()
         self.store.dispose()
 
     async def _housekeep(self) -> None:

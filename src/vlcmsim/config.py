@@ -88,6 +88,7 @@ def _cluster_letters(i: int) -> str:
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8443
+    depot_port: int = 0  # plain-HTTP payload listener for hosts: 0 = any free port, -1 = none (9084 on a vCenter)
     data_dir: Path = field(default_factory=default_data_dir)
     tls: bool = True
     database_url: str | None = None
@@ -125,6 +126,7 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
     for key in (
         "host",
         "port",
+        "depot_port",
         "tls",
         "database_url",
         "server",

@@ -66,22 +66,25 @@ def download(
         h = hashlib.sha256()
         received = 0
         started = time.monotonic()
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
         with open(tmp, "wb") as f:
             while True:
                 if cancel.is_set():
                     raise Cancelled()
                 try:
-                    chunk = resp.read(CHUNK)
+                    n = resp.readinto(buf)
                 except OSError as exc:
                     raise DownloadError(f"connection lost: {exc}", retriable=True) from None
-                if not chunk:
+                if not n:
                     break
                 if link.corrupt and received == 0:
-                    chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+                    buf[0] ^= 0xFF  # the simulated fault: one flipped byte on the wire
+                chunk = view[:n]
                 h.update(chunk)
                 f.write(chunk)
-                received += len(chunk)
-                on_bytes(len(chunk))
+                received += n
+                on_bytes(n)
                 if link.bandwidth_bytes_per_s:
                     ahead = received / link.bandwidth_bytes_per_s - (time.monotonic() - started)
                     while ahead > 0:

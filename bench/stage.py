@@ -1,0 +1,163 @@
+"""Stage speed: N hosts x M MiB through the whole path (REST stage task,
+simulated hosts downloading over https from the server's depot, sha-256,
+atomic writes), against the physical floor of the same work measured in the
+same run: read each staged payload byte once per host, sha-256 it, write it to
+a fresh file. Prints wall time, MiB/s, the ratio, the server's peak RSS, and
+how the time grows with the number of hosts.
+
+    python bench/stage.py [--hosts 8] [--size 256M] [--scale 4,16,64] [--scale-size 16M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from vlcmsim.depot.cli import parse_size
+
+ADMIN = ("administrator@vsphere.local", "VMware1!")
+CHUNK = 1 << 20
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_task(c: httpx.Client, task: str) -> dict:
+    while True:
+        info = c.get(f"/api/cis/tasks/{task}").json()
+        if info["status"] in ("SUCCEEDED", "FAILED"):
+            return info
+        time.sleep(0.05)
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def floor(sources: list[Path], hosts: int, out: Path) -> float:
+    t = time.perf_counter()
+    for h in range(hosts):
+        for src in sources:
+            dst = out / f"{h}-{src.name}"
+            digest = hashlib.sha256()
+            with open(src, "rb") as fi, open(dst, "wb") as fo:
+                while chunk := fi.read(CHUNK):
+                    digest.update(chunk)
+                    fo.write(chunk)
+            dst.unlink()
+    return time.perf_counter() - t
+
+
+def run(hosts: int, size: int, work: Path) -> dict[str, float]:
+    data = work / f"data-{hosts}"
+    config = work / f"bench-{hosts}.toml"
+    config.write_text(
+        "[server]\ndefault_payload_bytes = 4096\nhost_stage_timeout_seconds = 3600\n"
+        "[[datacenters]]\nname = \"DC\"\n  [[datacenters.clusters]]\n  name = \"Bench\"\n"
+        f"  hosts = {hosts}\n"
+    )
+    bundle = work / "big.zip"
+    subprocess.run(
+        [sys.executable, "-m", "vlcmsim.cli", "depot", "build", str(bundle),
+         "--component", "Big-driver:1.0.0-1OEM.800.1.0.1:Bench", "--payload-size", str(size)],
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vlcmsim.cli", "serve", "--port", str(port), "--data-dir", str(data),
+         "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"https://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while not (data / "server.crt").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        verify = ssl.create_default_context(cafile=str(data / "server.crt"))
+        while True:
+            try:
+                sid = httpx.post(f"{url}/api/session", auth=ADMIN, verify=verify, trust_env=False).json()
+                break
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        c = httpx.Client(base_url=url, verify=verify, trust_env=False, headers={"vmware-api-session-id": sid},
+                         timeout=60)
+        task = c.post("/api/esx/settings/depots/offline?vmw-task=true",
+                      json={"source_type": "PULL", "location": bundle.as_uri()}).json()
+        assert wait_task(c, task)["status"] == "SUCCEEDED"
+        cluster = c.get("/api/vcenter/cluster").json()[0]["cluster"]
+        draft = c.post(f"/api/esx/settings/clusters/{cluster}/software/drafts").json()
+        c.put(f"/api/esx/settings/clusters/{cluster}/software/drafts/{draft}/software/components/Big-driver",
+              json="1.0.0-1OEM.800.1.0.1")
+        task = c.post(f"/api/esx/settings/clusters/{cluster}/software/drafts/{draft}?action=commit&vmw-task=true",
+                      json={}).json()
+        assert wait_task(c, task)["status"] == "SUCCEEDED"
+        rss_before = peak_rss_mib(proc.pid)
+        t = time.perf_counter()
+        task = c.post(f"/api/esx/settings/clusters/{cluster}/software?action=stage&vmw-task=true", json={}).json()
+        info = wait_task(c, task)
+        wall = time.perf_counter() - t
+        assert info["status"] == "SUCCEEDED", info.get("error")
+        moved = sum(s["progress"]["completed"] for s in info["result"]["host_status"].values())
+        rss = peak_rss_mib(proc.pid)
+        first = next(iter(info["result"]["host_status"]))
+        staged = [p for p in (data / "hosts" / first / "staging").iterdir()]
+        sources = [data / "payloads" / p.name[:2] / p.name for p in staged]
+        scratch = work / "floor"
+        scratch.mkdir(exist_ok=True)
+        f = floor(sources, hosts, scratch)
+        return {"wall": wall, "moved": moved, "floor": f, "rss": rss, "rss_before": rss_before}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+        bundle.unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hosts", type=int, default=8)
+    parser.add_argument("--size", type=parse_size, default=parse_size("256M"))
+    parser.add_argument("--scale", default="4,16,64", help="host counts for the growth table ('' to skip)")
+    parser.add_argument("--scale-size", type=parse_size, default=parse_size("16M"))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="vlcmsim-stage-bench-"))
+    try:
+        r = run(args.hosts, args.size, work)
+        mib = r["moved"] / CHUNK
+        print(f"stage {args.hosts} hosts x {args.size / CHUNK:.0f} MiB over https ({os.cpu_count()} cores)")
+        print(f"  moved {mib:.0f} MiB in {r['wall']:.2f} s = {mib / r['wall']:.0f} MiB/s")
+        print(f"  floor (read + sha-256 + write once per host): {r['floor']:.2f} s = {mib / r['floor']:.0f} MiB/s")
+        print(f"  ratio {r['wall'] / r['floor']:.2f} (aim <= 1.3)")
+        print(f"  server peak RSS {r['rss']:.0f} MiB (before the stage: {r['rss_before']:.0f} MiB)")
+        if args.scale:
+            print(f"growth, {args.scale_size / CHUNK:.0f} MiB per host:")
+            print(f"  {'hosts':>5} {'wall s':>8} {'floor s':>8} {'ratio':>6} {'peak RSS MiB':>13}")
+            for n in (int(x) for x in args.scale.split(",")):
+                s = run(n, args.scale_size, work)
+                print(f"  {n:>5} {s['wall']:>8.2f} {s['floor']:>8.2f} {s['wall'] / s['floor']:>6.2f} {s['rss']:>13.0f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The depot as hosts reach it: a plain-HTTP listener for
+GET /vum/repository/payloads/<sha-256>, the way ESXi hosts download from
+vCenter's update repository (port 9084 on a real vCenter). Payload files go
+out with sendfile(2): the server spends no CPU on the bytes.
+
+Only payloads are served here, read-only; everything else is 404. The https
+port serves the same paths for clients that prefer it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+from vlcmsim.depot.payloads import PayloadStore
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/vum/repository/payloads/"
+_MAX_HEADER = 16 * 1024
+
+
+class PayloadListener:
+    def __init__(self, payloads: PayloadStore, host: str, port: int) -> None:
+        self.payloads = payloads
+        self.host = host
+        self.port = port
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=_MAX_HEADER)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                parts = lines[0].split(" ")
+                headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:] if h)}
+                keep_alive = headers.get("connection", "").lower() != "close" and parts[-1] == "HTTP/1.1"
+                if len(parts) != 3 or parts[0] not in ("GET", "HEAD"):
+                    await self._status(writer, 405, "Method Not Allowed")
+                    return
+                path = self._payload(parts[1])
+                if path is None:
+                    await self._status(writer, 404, "Not Found", keep_alive)
+                    if not keep_alive:
+                        return
+                    continue
+                size = path.stat().st_size
+                writer.write(
+                    f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {size}\r\n"
+                    f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n".encode()
+                )
+                if parts[0] == "GET":
+                    with open(path, "rb") as f:
+                        await asyncio.get_running_loop().sendfile(writer.transport, f)
+                await writer.drain()
+                if not keep_alive:
+                    return
+        except (ConnectionError, OSError):
+            return
+        finally:
+            writer.close()
+
+    def _payload(self, target: str) -> Path | None:
+        if not target.startswith(PREFIX):
+            return None
+        try:
+            path = self.payloads.path(target[len(PREFIX) :])
+        except ValueError:
+            return None
+        return path if path.is_file() else None
+
+    @staticmethod
+    async def _status(writer: asyncio.StreamWriter, code: int, reason: str, keep_alive: bool = False) -> None:
+        body = f"{code} {reason}\n".encode()
+        writer.write(
+            f"HTTP/1.1 {code} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+
+
+__all__ = ["PayloadListener", "os"]
