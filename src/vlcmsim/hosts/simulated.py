@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vlcmsim.config import Settings
@@ -26,6 +27,8 @@ class SimulatedHosts:
         self.inventory = inventory
         self.staging = staging
         self.downloads = asyncio.Semaphore(settings.max_concurrent_downloads)
+        # one thread per allowed download: the cap, not the default executor's size, bounds them
+        self._threads = ThreadPoolExecutor(settings.max_concurrent_downloads, thread_name_prefix="host-download")
         self.ssl_context = ssl.create_default_context(cafile=str(cert)) if cert else None
         self.retry_delay = 0.2  # seconds, doubled at each try
 
@@ -84,7 +87,8 @@ class SimulatedHosts:
             try:
                 async with self.downloads:
                     progress.status = "RUNNING"
-                    await asyncio.to_thread(
+                    await asyncio.get_running_loop().run_in_executor(
+                        self._threads,
                         download,
                         plan.depot_url + payload.sha256,
                         payload.sha256,
