@@ -108,3 +108,16 @@ def test_a_task_running_when_the_server_stopped_is_failed_at_the_next_start(tmp_
             assert running.id in listed
     finally:
         srv.stop()
+
+
+def test_uvicorn_serves_the_same_application(tmp_path: Path) -> None:
+    srv = start_server(tmp_path / "data", "--server", "uvicorn")
+    try:
+        with srv.client() as c:
+            assert [x["name"] for x in c.get("/api/vcenter/cluster").json()][:2] == ["Cluster-A", "Cluster-B"]
+            assert c.get("/api/vcenter/cluster/domain-c404").status_code == 404
+            # the payload repository streams files over ASGI too
+            state = c.get("/sim/hosts/host-1").json()
+            assert state["staged_payloads"] == []
+    finally:
+        srv.stop()

@@ -151,37 +151,39 @@ class App:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def _too_large(self) -> Response:
+        limit = self.settings.max_body_bytes
+        response = error_response(
+            VapiError(
+                "invalid_request",
+                [
+                    Message(
+                        "com.vmware.vlcmsim.RequestTooLarge",
+                        f"The request body is larger than {limit} bytes.",
+                        (str(limit),),
+                    )
+                ],
+            )
+        )
+        response.status = 413
+        return response
+
     async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         limit = self.settings.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         more = True
-        too_large = False
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > limit:
-                too_large = True
-            elif chunk:
+            if size <= limit and chunk:
                 chunks.append(chunk)
             more = message.get("more_body", False)
-        if too_large:
-            response = error_response(
-                VapiError(
-                    "invalid_request",
-                    [
-                        Message(
-                            "com.vmware.vlcmsim.RequestTooLarge",
-                            f"The request body is larger than {limit} bytes.",
-                            (str(limit),),
-                        )
-                    ],
-                )
-            )
-            response.status = 413
+        if size > limit:
+            response = self._too_large()
         else:
             response = await self.dispatch(Request.from_scope(scope, b"".join(chunks)))
         await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
@@ -192,3 +194,30 @@ class App:
             while chunk := f.read(1 << 20):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+    # -- RSGI (granian's native interface: one call per response) ------------------------
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            return
+        limit = self.settings.max_body_bytes
+        body = b""
+        if scope.method not in ("GET", "HEAD") or scope.headers.get("content-length", "0") != "0":
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in protocol:
+                size += len(chunk)
+                if size <= limit:
+                    chunks.append(chunk)
+            body = b"".join(chunks) if size <= limit else b""
+            if size > limit:
+                return self._rsgi_send(protocol, self._too_large())
+        self._rsgi_send(protocol, await self.dispatch(Request.from_rsgi(scope, body)))
+
+    @staticmethod
+    def _rsgi_send(protocol: Any, response: Response) -> None:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
+        if response.file is not None:
+            protocol.response_file(response.status, headers, str(response.file))
+        else:
+            protocol.response_bytes(response.status, headers, response.body)

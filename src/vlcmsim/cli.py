@@ -6,8 +6,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vlcmsim.config import Settings, default_data_dir, default_inventory, load_config_file
+
+if TYPE_CHECKING:
+    from vlcmsim.app import App
 
 
 def build_settings(args: argparse.Namespace) -> Settings:
@@ -69,7 +73,7 @@ def serve(settings: Settings) -> None:
         )
 
 
-def _serve_granian(app: object, settings: Settings, cert: Path | None, key: Path | None) -> None:
+def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | None) -> None:
     import asyncio
     import logging
     import signal
@@ -82,7 +86,7 @@ def _serve_granian(app: object, settings: Settings, cert: Path | None, key: Path
         app,
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
         websockets=False,
         backlog=1024,
         log_level=LogLevels(settings.log_level),
@@ -97,7 +101,12 @@ def _serve_granian(app: object, settings: Settings, cert: Path | None, key: Path
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, server.stop)
-        await server.serve()
+        # RSGI has no lifespan protocol: the application starts and stops around the server
+        await app.startup()
+        try:
+            await server.serve()
+        finally:
+            await app.shutdown()
 
     asyncio.run(run())
 

@@ -25,6 +25,19 @@ class Request:
     client: str = ""
 
     @classmethod
+    def from_rsgi(cls, scope: Any, body: bytes) -> Request:
+        """From granian's RSGI scope (names are already lower case there)."""
+        qs = scope.query_string
+        return cls(
+            method=scope.method,
+            path=scope.path,
+            query=parse_qsl(qs, keep_blank_values=True) if qs else [],
+            headers={k.encode("latin-1"): v.encode("latin-1") for k, v in scope.headers.items()},
+            body=body,
+            client=scope.client,
+        )
+
+    @classmethod
     def from_scope(cls, scope: dict[str, Any], body: bytes) -> Request:
         raw_qs = scope.get("query_string", b"")
         raw_path = scope.get("raw_path")
