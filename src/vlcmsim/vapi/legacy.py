@@ -1,18 +1,23 @@
-"""Legacy /rest: the pre-7.0U2 envelope, ``{"value": ...}`` on success and
-``{"type": <error id>, "value": <error>}`` on failure. govc logs in here.
-Only the session service is served in this form."""
+"""Legacy /rest: the pre-7.0U2 vAPI REST form of the same operations.
+
+Paths are the /api paths under /rest (`?~action=` for actions, `vmw-task=true`
+for tasks), with the session at /rest/com/vmware/cis/session as govc uses it.
+A request body is an object keyed by parameter name (`{"spec": {...}}`),
+query parameters of a struct input are `param.field=value`; success is
+`{"value": ...}` (maps as key/value lists), failure `{"type": <error id>,
+"value": <error>}` with the error's HTTP status."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from vlcmsim.vapi.codec import to_clean
-from vlcmsim.vapi.errors import VapiError
+from vlcmsim.vapi.codec import from_clean, to_clean
+from vlcmsim.vapi.errors import VapiError, invalid_argument
 from vlcmsim.vapi.http import Request, Response
-from vlcmsim.vapi.operations import Call
-from vlcmsim.vapi.rest import SESSION_HEADER, no_such_resource
+from vlcmsim.vapi.operations import Call, Operation, Privilege
+from vlcmsim.vapi.rest import _NO_BODY, SESSION_HEADER, _parse_body, _query_struct
 
 if TYPE_CHECKING:
     from vlcmsim.app import App
@@ -31,25 +36,72 @@ class LegacyAdapter:
 
     async def handle(self, req: Request) -> Response:
         try:
-            if req.path.rstrip("/") != SESSION_PATH or req.method not in _SESSION_OPS:
-                raise no_such_resource(req.path)
-            op = self.app.operations.get("com.vmware.cis.session", _SESSION_OPS[req.method])
-            assert op is not None
-            call = Call(self.app)
-            if req.method == "POST":
-                creds = req.basic_auth()
-                if creds is not None:
-                    call.user = self.app.sessions.authenticate(*creds)
+            if req.path.rstrip("/") == SESSION_PATH and req.method in _SESSION_OPS:
+                op = self.app.operations.get("com.vmware.cis.session", _SESSION_OPS[req.method])
+                assert op is not None
+                inputs: dict[str, Any] = {}
             else:
-                sid = req.header(SESSION_HEADER)
-                session = self.app.sessions.lookup(sid) if sid else None
-                if session is not None:
-                    call.user, call.session_id = session.user, session.id
-            if req.method != "POST":
-                op.authorize(call)
-            value = await op.invoke(call, {})
+                api = Request(
+                    req.method,
+                    "/api/" + req.path[len("/rest/") :],
+                    [("action" if k == "~action" else k, v) for k, v in req.query],
+                    req.headers,
+                    b"",
+                )
+                op, path_values = self.app.rest.router.resolve(api)
+                inputs = {n: from_clean(td, path_values[n], n) for n, td, where in op.spec.inputs if where == "path"}
+            call = self._authenticate(req, op)
+            op.authorize(call)
+            inputs.update(self._inputs(op, req))
+            value = await op.invoke(call, inputs)
+            if op.spec.is_task:
+                return Response(200, orjson.dumps({"value": value}))
             if op.spec.output["kind"] == "void":
                 return Response(200, b"", [])
             return Response(200, orjson.dumps({"value": to_clean(op.spec.output, value, legacy_maps=True)}))
         except VapiError as err:
             return legacy_error(err)
+
+    def _authenticate(self, req: Request, op: Operation) -> Call:
+        call = Call(self.app)
+        if op.privilege is Privilege.NONE:
+            creds = req.basic_auth()
+            if creds is not None:
+                call.user = self.app.sessions.authenticate(*creds)
+            return call
+        sid = req.header(SESSION_HEADER)
+        session = self.app.sessions.lookup(sid) if sid else None
+        if session is not None:
+            call.user, call.session_id = session.user, session.id
+        return call
+
+    def _inputs(self, op: Operation, req: Request) -> dict[str, Any]:
+        params = {n: td for n, td, where in op.spec.inputs if where != "path"}
+        inputs: dict[str, Any] = {}
+        for name, td in params.items():  # query: param.field=value
+            prefix = name + "."
+            fields = [(k[len(prefix) :], v) for k, v in req.query if k.startswith(prefix)]
+            if fields and td["kind"] in ("struct", "optional"):
+                value = _query_struct(td, fields, name)
+                if value is not None:
+                    inputs[name] = value
+        body = _parse_body(req.body)
+        if isinstance(body, dict):
+            for key, raw in body.items():
+                if key not in params:
+                    raise invalid_argument(
+                        "vapi.bindings.typeconverter.unexpected.field", f"Unexpected field '{key}' in request.", key
+                    )
+                value = from_clean(params[key], raw, key)
+                if value is not None:
+                    inputs[key] = value
+        elif body is not None and body is not _NO_BODY:
+            raise invalid_argument(
+                "com.vmware.vapi.rest.badRequest", "The request body must be an object keyed by parameter name.", ""
+            )
+        for name, td in params.items():
+            if name not in inputs and td["kind"] != "optional":
+                raise invalid_argument(
+                    "vapi.bindings.typeconverter.missing.field", f"Required parameter '{name}' is missing.", name
+                )
+        return inputs
