@@ -16,8 +16,8 @@ import orjson
 from vlcmsim.vapi.codec import from_clean, to_clean
 from vlcmsim.vapi.errors import VapiError, invalid_argument
 from vlcmsim.vapi.http import Request, Response
-from vlcmsim.vapi.operations import Call, Operation, Privilege
-from vlcmsim.vapi.rest import _NO_BODY, SESSION_HEADER, _parse_body, _query_struct
+from vlcmsim.vapi.operations import Operation
+from vlcmsim.vapi.rest import _NO_BODY, _parse_body, _query_struct
 
 if TYPE_CHECKING:
     from vlcmsim.app import App
@@ -50,7 +50,7 @@ class LegacyAdapter:
                 )
                 op, path_values = self.app.rest.router.resolve(api)
                 inputs = {n: from_clean(td, path_values[n], n) for n, td, where in op.spec.inputs if where == "path"}
-            call = self._authenticate(req, op)
+            call = self.app.rest.authenticate(req, op, basic_required=False)
             op.authorize(call)
             inputs.update(self._inputs(op, req))
             value = await op.invoke(call, inputs)
@@ -61,19 +61,6 @@ class LegacyAdapter:
             return Response(200, orjson.dumps({"value": to_clean(op.spec.output, value, legacy_maps=True)}))
         except VapiError as err:
             return legacy_error(err)
-
-    def _authenticate(self, req: Request, op: Operation) -> Call:
-        call = Call(self.app)
-        if op.privilege is Privilege.NONE:
-            creds = req.basic_auth()
-            if creds is not None:
-                call.user = self.app.sessions.authenticate(*creds)
-            return call
-        sid = req.header(SESSION_HEADER)
-        session = self.app.sessions.lookup(sid) if sid else None
-        if session is not None:
-            call.user, call.session_id = session.user, session.id
-        return call
 
     def _inputs(self, op: Operation, req: Request) -> dict[str, Any]:
         params = {n: td for n, td, where in op.spec.inputs if where != "path"}

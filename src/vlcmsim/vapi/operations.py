@@ -35,6 +35,11 @@ class Call:
     user: User | None = None
     session_id: str | None = None
 
+    @property
+    def task_user(self) -> str | None:
+        """The user as task info shows it (``VSPHERE.LOCAL\\Administrator``)."""
+        return self.user.display_name if self.user else None
+
 
 Handler = Callable[..., Awaitable[Any]]
 

@@ -141,7 +141,7 @@ class RestAdapter:
     async def handle(self, req: Request) -> Response:
         try:
             op, path_values = self.router.resolve(req)
-            call = self._authenticate(req, op)
+            call = self.authenticate(req, op)
             op.authorize(call)
             inputs = self._decode_inputs(op, req, path_values)
             value = await op.invoke(call, inputs)
@@ -149,12 +149,15 @@ class RestAdapter:
         except VapiError as err:
             return error_response(err)
 
-    def _authenticate(self, req: Request, op: Operation) -> Call:
+    def authenticate(self, req: Request, op: Operation, basic_required: bool = True) -> Call:
+        """Login operations take Basic credentials, every other one the session header."""
         call = Call(self.app)
         if op.privilege is Privilege.NONE:
             creds = req.basic_auth()
             if creds is None:
-                raise unauthenticated("Authentication required: send Basic credentials.")
+                if basic_required:
+                    raise unauthenticated("Authentication required: send Basic credentials.")
+                return call
             call.user = self.app.sessions.authenticate(*creds)
             return call
         sid = req.header(SESSION_HEADER)

@@ -81,7 +81,7 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
         operation="create",
         description=Message(f"{OFFLINE}.create", "Import offline depot"),
         work=work,
-        user=call.user.display_name if call.user else None,
+        user=call.task_user,
         result_td={"kind": "struct", "id": "com.vmware.esx.settings.depots.offline.create_result"},
     )
 
@@ -159,7 +159,7 @@ async def delete_offline_task(call: Call, depot: str, spec: dict[str, Any] | Non
         operation="delete",
         description=Message(f"{OFFLINE}.delete", "Delete offline depot"),
         work=work,
-        user=call.user.display_name if call.user else None,
+        user=call.task_user,
         result_td={"kind": "struct", "id": "com.vmware.esx.settings.depots.offline.delete_result"},
     )
 
@@ -197,6 +197,27 @@ async def get_offline_content(call: Call, depot: str) -> dict[str, Any]:
 # -- depot content ------------------------------------------------------------------
 
 
+def _image_category(category: str) -> str:
+    """Base images and add-ons know fewer categories than components."""
+    return category if category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT"
+
+
+def _component_versions(catalog: Any, components: dict[str, str]) -> list[dict[str, str]]:
+    """The components a base image or add-on carries, with their display names."""
+    out = []
+    for name, version in sorted(components.items()):
+        c = catalog.components.get((name, version))
+        out.append(
+            {
+                "name": name,
+                "display_name": c.display_name if c else name,
+                "version": version,
+                "display_version": c.display_version if c else version,
+            }
+        )
+    return out
+
+
 def _min_ok(version: str, minimum: str | None) -> bool:
     return minimum is None or compare(version, minimum) >= 0
 
@@ -211,7 +232,7 @@ async def list_base_images(call: Call, filter: dict[str, Any] | None = None) -> 
             "version": b.version,
             "display_version": b.display_version,
             "summary": b.summary or b.display_name,
-            "category": b.category if b.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+            "category": _image_category(b.category),
             "kb": KB,
             "release_date": b.release_date,
         }
@@ -226,27 +247,16 @@ async def get_base_image_version(call: Call, version: str) -> dict[str, Any]:
     b = catalog.base_images.get(version)
     if b is None:
         raise not_found(f"{LIFECYCLE}.BaseImageNotFound", f"Base image version {version} is not in any depot.", version)
-    components = []
-    for name, cversion in sorted(b.components.items()):
-        c = catalog.components.get((name, cversion))
-        components.append(
-            {
-                "name": name,
-                "display_name": c.display_name if c else name,
-                "version": cversion,
-                "display_version": c.display_version if c else cversion,
-            }
-        )
     return {
         "display_name": b.display_name,
         "version": b.version,
         "display_version": b.display_version,
         "summary": b.summary or b.display_name,
         "description": b.summary or b.display_name,
-        "category": b.category if b.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+        "category": _image_category(b.category),
         "kb": KB,
         "release_date": b.release_date,
-        "components": components,
+        "components": _component_versions(catalog, b.components),
     }
 
 
@@ -269,7 +279,7 @@ async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list
                 "version": version,
                 "display_version": a.display_version,
                 "summary": a.summary or a.display_name,
-                "category": a.category if a.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+                "category": _image_category(a.category),
                 "kb": KB,
                 "release_date": a.release_date,
             }
@@ -283,27 +293,16 @@ async def get_add_on_version(call: Call, name: str, version: str) -> dict[str, A
     a = catalog.add_ons.get((name, version))
     if a is None:
         raise not_found(f"{LIFECYCLE}.AddOnNotFound", f"Add-on {name} version {version} is not in any depot.", name)
-    components = []
-    for cname, cversion in sorted(a.components.items()):
-        c = catalog.components.get((cname, cversion))
-        components.append(
-            {
-                "name": cname,
-                "display_name": c.display_name if c else cname,
-                "version": cversion,
-                "display_version": c.display_version if c else cversion,
-            }
-        )
     return {
         "display_name": a.display_name,
         "vendor": a.vendor,
         "display_version": a.display_version,
         "summary": a.summary or a.display_name,
         "description": a.summary or a.display_name,
-        "category": a.category if a.category in ("SECURITY", "ENHANCEMENT", "BUGFIX") else "ENHANCEMENT",
+        "category": _image_category(a.category),
         "kb": KB,
         "release_date": a.release_date,
-        "components": components,
+        "components": _component_versions(catalog, a.components),
         "removed_components": [{"name": n, "display_name": n} for n in a.removed_components],
     }
 

@@ -165,7 +165,7 @@ async def validate_task(call: Call, cluster: str, draft: str) -> str:
         description=Message(f"{DRAFTS}.validate", "Validate draft"),
         work=work,
         target=(CLUSTER_TYPE, cluster),
-        user=call.user.display_name if call.user else None,
+        user=call.task_user,
         result_td={"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.drafts.validate_result"},
     )
 
@@ -191,7 +191,7 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
         description=Message(f"{DRAFTS}.commit", "Commit draft"),
         work=work,
         target=(CLUSTER_TYPE, cluster),
-        user=call.user.display_name if call.user else None,
+        user=call.task_user,
         result_td={"kind": "id"},
     )
 

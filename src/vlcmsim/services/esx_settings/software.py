@@ -159,5 +159,5 @@ async def enable(call: Call, cluster: str, spec: dict[str, Any] | None = None) -
         description=Message(f"{ENABLEMENT}.enable", "Manage the cluster with a single image"),
         work=work,
         target=("ClusterComputeResource", cluster),
-        user=call.user.display_name if call.user else None,
+        user=call.task_user,
     )

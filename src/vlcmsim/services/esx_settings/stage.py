@@ -59,7 +59,7 @@ async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
         description=Message(f"{SOFTWARE}.stage", "Stage software"),
         work=run,
         target=(CLUSTER_TYPE, cluster),
-        user=call.user.display_name if call.user else None,
+        user=call.task_user,
         result_td=STAGE_RESULT,
     )
 
