@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+from helpers import wait_task
 
 from conftest import ADMIN, start_server
 
@@ -121,3 +122,28 @@ def test_uvicorn_serves_the_same_application(tmp_path: Path) -> None:
             assert state["staged_payloads"] == []
     finally:
         srv.stop()
+
+
+def test_ended_tasks_are_dropped_after_the_retention(tmp_path: Path) -> None:
+    config = tmp_path / "short.toml"
+    config.write_text("[server]\ntask_retention_seconds = 1\n")
+    data = tmp_path / "data"
+    srv = start_server(data, "--config", str(config))
+    try:
+        with srv.client() as c:
+            draft = c.post("/api/esx/settings/clusters/domain-c2/software/drafts").json()
+            task = c.post(
+                f"/api/esx/settings/clusters/domain-c2/software/drafts/{draft}?action=commit&vmw-task=true", json={}
+            ).json()
+            assert wait_task(c, task)["status"] == "SUCCEEDED"
+            sid = c.headers["vmware-api-session-id"]
+    finally:
+        srv.stop()
+    time.sleep(1.2)
+    again = start_server(data, "--config", str(config))  # the purge runs at start (and every 5 minutes)
+    try:
+        with again.client(None) as c:
+            c.headers["vmware-api-session-id"] = sid
+            assert c.get(f"/api/cis/tasks/{task}").status_code == 404
+    finally:
+        again.stop()

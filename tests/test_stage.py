@@ -286,3 +286,27 @@ def test_kill_during_a_stage_then_restart(fresh_server: Server) -> None:
             assert moved < 2359296
     finally:
         srv.stop()
+
+
+def test_a_host_waiting_for_its_next_try_is_retry_pending(tmp_path: Path) -> None:
+    config = tmp_path / "retry.toml"
+    config.write_text("[server]\nstage_retry_delay_seconds = 2\n")
+    srv = start_server(tmp_path / "data", "--config", str(config))
+    try:
+        with srv.client() as c:
+            sim(c, "host-1", corrupt_downloads=1)
+            task = stage(c, hosts=["host-1"]).json()
+            seen = set()
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                info = c.get(f"/api/cis/tasks/{task}").json()
+                if info.get("result"):
+                    seen.add(info["result"]["host_status"]["host-1"]["status"])
+                if info["status"] in ("SUCCEEDED", "FAILED"):
+                    break
+                time.sleep(0.05)
+            assert "RETRY_PENDING" in seen
+            assert info["status"] == "SUCCEEDED"
+            assert info["result"]["host_status"]["host-1"]["status"] == "OK"
+    finally:
+        srv.stop()

@@ -99,6 +99,7 @@ class Settings:
     max_concurrent_downloads: int = 32
     host_stage_timeout_seconds: float = 30 * 60
     stage_tries: int = 3
+    stage_retry_delay_seconds: float = 0.5  # before the second try; doubled for each next one
     default_payload_bytes: int = 256 * 1024  # size of the embedded content's payloads
     log_level: str = "warning"
     users: list[UserConfig] = field(
@@ -136,6 +137,7 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "max_concurrent_downloads",
         "host_stage_timeout_seconds",
         "stage_tries",
+        "stage_retry_delay_seconds",
         "default_payload_bytes",
         "log_level",
     ):

@@ -30,7 +30,7 @@ class SimulatedHosts:
         # one thread per allowed download: the cap, not the default executor's size, bounds them
         self._threads = ThreadPoolExecutor(settings.max_concurrent_downloads, thread_name_prefix="host-download")
         self.ssl_context = ssl.create_default_context(cafile=str(cert)) if cert else None
-        self.retry_delay = 0.2  # seconds, doubled at each try
+        self.retry_delay = settings.stage_retry_delay_seconds
 
     def staged(self, host: str) -> set[str]:
         return self.staging.staged(host)
