@@ -15,7 +15,7 @@ from com.vmware.esx.settings.clusters_client import Software
 from com.vmware.vapi.std.errors_client import AlreadyExists
 from helpers import commit_draft, sim, wait_task
 
-from conftest import Server
+from conftest import Server, start_server
 from sdk import vsphere_client
 
 A = "/api/esx/settings/clusters/domain-c1/software"
@@ -197,3 +197,24 @@ def test_not_found_and_wrong_cluster_kinds(admin: httpx.Client) -> None:
     assert admin.get(f"{A}/components/nothing").status_code == 200  # an unset optional: JSON null
     assert admin.get(f"{A}/components/nothing").json() is None
     assert admin.get(f"{A}/components").json()["Intel-i40en"]["version"].startswith("1.12.3.0")
+
+
+def test_only_its_owner_changes_a_draft(tmp_path: Path) -> None:
+    config = tmp_path / "two.toml"
+    config.write_text(
+        '[users."ann@corp.local"]\npassword = "a"\nrole = "admin"\n'
+        '[users."bob@corp.local"]\npassword = "b"\nrole = "admin"\n'
+    )
+    srv = start_server(tmp_path / "data", "--config", str(config))
+    try:
+        with srv.client(("ann@corp.local", "a")) as ann, srv.client(("bob@corp.local", "b")) as bob:
+            draft = ann.post("/api/esx/settings/clusters/domain-c2/software/drafts").json()
+            url = f"/api/esx/settings/clusters/domain-c2/software/drafts/{draft}"
+            assert bob.get(url).status_code == 200  # anyone reads it
+            r = bob.put(f"{url}/software/components/bnxtnet", json=BNXTNET)
+            assert r.status_code == 403 and "ann@corp.local" in r.json()["messages"][0]["default_message"]
+            assert bob.delete(url).status_code == 403
+            other = bob.post("/api/esx/settings/clusters/domain-c2/software/drafts")  # one draft per user
+            assert other.status_code == 201 and other.json() != draft
+    finally:
+        srv.stop()

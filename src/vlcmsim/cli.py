@@ -22,6 +22,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.host = args.host
     if args.port is not None:
         settings.port = args.port
+    if args.depot_port is not None:
+        settings.depot_port = args.depot_port
     if args.data_dir is not None:
         settings.data_dir = Path(args.data_dir).expanduser()
     if args.no_tls:
@@ -46,6 +48,8 @@ def serve(settings: Settings) -> None:
         print(f"  user {u.name}  password {u.password}  ({u.role})")
     if cert:
         print(f"  certificate {cert}")
+    if settings.depot_port >= 0:
+        print(f"  depot for hosts: http://{settings.host}:{settings.depot_port or '<any free port>'}/vum/repository/")
     print(f"  data dir {settings.data_dir}")
     if app.recovered_tasks:
         print(f"  {app.recovered_tasks} task(s) that were running at the last stop are now FAILED")
@@ -117,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     s = sub.add_parser("serve", help="run the server")
     s.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default 8443)")
+    s.add_argument("--depot-port", type=int, help="plain-HTTP port hosts download payloads from (0 = any, -1 = none)")
     s.add_argument("--data-dir", help=f"state folder (default {default_data_dir()})")
     s.add_argument("--no-tls", action="store_true", help="serve plain http")
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")

@@ -174,8 +174,9 @@ class StageRun:
             ticker.cancel()
         result = self.result(final=True)
         done, total = self.progress()
-        ctx.progress(done, max(total, 1) if total else 1, "Done")
-        if total == 0:
+        if total:
+            ctx.progress(done, total, "Done")
+        else:  # every host skipped: nothing to move, all done
             ctx.progress(1, 1, "Done")
         if result["failed_hosts"]:
             names = ", ".join(f"{self.runs[h].host.name} ({h})" for h in result["failed_hosts"])

@@ -19,7 +19,7 @@ from vlcmsim.services.esx_settings.common import (
 )
 from vlcmsim.services.esx_settings.software import software_spec_json
 from vlcmsim.tasks.manager import TaskContext
-from vlcmsim.vapi.errors import Message, already_exists, invalid_argument, not_found
+from vlcmsim.vapi.errors import Message, already_exists, invalid_argument, not_found, unauthorized
 from vlcmsim.vapi.operations import Call, OperationSet, Privilege
 
 ops = OperationSet()
@@ -34,7 +34,10 @@ def _metadata(d: Draft) -> dict[str, Any]:
 
 
 def _owned(call: Call, cluster: str, draft: str) -> Draft:
+    """A draft its caller may change: their own (anyone may read one)."""
     d = require_draft(call, cluster, draft)
+    if d.owner != user_name(call):
+        raise unauthorized(f"Draft {draft} belongs to {d.owner}; only its owner can change, commit or delete it.")
     return d
 
 
@@ -70,7 +73,7 @@ async def list_drafts(call: Call, cluster: str, filter: dict[str, Any] | None = 
 
 @ops.operation(DRAFTS, "get")
 async def get(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    d = _owned(call, cluster, draft)
+    d = require_draft(call, cluster, draft)
     return {"metadata": _metadata(d), "software": software_info(d.spec, call)}
 
 
@@ -154,7 +157,7 @@ def validation_notifications(call: Call, spec: SoftwareSpec) -> dict[str, Any]:
 
 @ops.operation(DRAFTS, "validate$task", W)
 async def validate_task(call: Call, cluster: str, draft: str) -> str:
-    d = _owned(call, cluster, draft)
+    d = require_draft(call, cluster, draft)
 
     async def work(ctx: TaskContext) -> dict[str, Any]:
         return {"notifications": validation_notifications(call, d.spec)}
@@ -199,26 +202,22 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
 # -- editing the draft's software ------------------------------------------------
 
 
-def _edit(call: Call, cluster: str, draft: str) -> Draft:
-    return _owned(call, cluster, draft)
-
-
 @ops.operation(f"{DRAFT_SOFTWARE}.base_image", "get")
 async def get_base_image(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    base: dict[str, Any] = software_info(_owned(call, cluster, draft).spec, call)["base_image"]
+    base: dict[str, Any] = software_info(require_draft(call, cluster, draft).spec, call)["base_image"]
     return base
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.base_image", "set", W)
 async def set_base_image(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = _edit(call, cluster, draft)
+    d = _owned(call, cluster, draft)
     d.spec.base_image = spec["version"]
     call.app.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "get")
 async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    info = software_info(_owned(call, cluster, draft).spec, call)
+    info = software_info(require_draft(call, cluster, draft).spec, call)
     if "add_on" not in info:
         raise not_found(f"{LIFECYCLE}.AddOnNotFound", f"Draft {draft} has no add-on.", draft)
     add_on: dict[str, Any] = info["add_on"]
@@ -227,27 +226,27 @@ async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "set", W)
 async def set_add_on(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = _edit(call, cluster, draft)
+    d = _owned(call, cluster, draft)
     d.spec.add_on = (spec["name"], spec["version"])
     call.app.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "delete", W)
 async def delete_add_on(call: Call, cluster: str, draft: str) -> None:
-    d = _edit(call, cluster, draft)
+    d = _owned(call, cluster, draft)
     d.spec.add_on = None
     call.app.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "list")
 async def list_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    components: dict[str, Any] = software_info(_owned(call, cluster, draft).spec, call)["components"]
+    components: dict[str, Any] = software_info(require_draft(call, cluster, draft).spec, call)["components"]
     return components
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "get")
 async def get_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
-    components = software_info(_owned(call, cluster, draft).spec, call)["components"]
+    components = software_info(require_draft(call, cluster, draft).spec, call)["components"]
     result: dict[str, Any] | None = components.get(component)
     return result
 
@@ -266,14 +265,14 @@ def _set_components(d: Draft, to_set: dict[str, str | None], to_delete: list[str
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "set", W)
 async def set_component(call: Call, cluster: str, draft: str, component: str, version: str | None = None) -> None:
-    d = _edit(call, cluster, draft)
+    d = _owned(call, cluster, draft)
     _set_components(d, {component: version}, [])
     call.app.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "delete", W)
 async def delete_component(call: Call, cluster: str, draft: str, component: str) -> None:
-    d = _edit(call, cluster, draft)
+    d = _owned(call, cluster, draft)
     if component not in d.spec.components:
         raise not_found(f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} has no component {component}.", component)
     _set_components(d, {}, [component])
@@ -282,7 +281,7 @@ async def delete_component(call: Call, cluster: str, draft: str, component: str)
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "update", W)
 async def update_components(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = _edit(call, cluster, draft)
+    d = _owned(call, cluster, draft)
     _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
     call.app.desired.save_draft(d)
 
