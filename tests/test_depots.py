@@ -200,3 +200,25 @@ def test_deleting_a_depot(fresh_server: Server, tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", ["/vum/repository/payloads/nope", "/vum/repository/payloads/" + "0" * 64])
 def test_unknown_payloads_are_not_found(admin: httpx.Client, path: str) -> None:
     assert admin.get(path).status_code == 404
+
+
+def test_a_depot_pulled_over_http(fresh_server: Server, tmp_path: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    bundle = foreign_bundle.build(tmp_path / "i40en.zip")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{web.server_address[1]}/{bundle.name}"
+        with fresh_server.client() as c:
+            info = create_depot(c, url)
+            assert info["status"] == "SUCCEEDED", info
+            assert c.get(f"/api/esx/settings/depots/offline/{info['result']['depot']}").json()["location"] == url
+            missing = create_depot(c, url.replace("i40en.zip", "nothing.zip"))
+            assert missing["status"] == "FAILED"
+            assert "HTTP 404" in missing["error"]["messages"][0]["default_message"]
+    finally:
+        web.shutdown()
