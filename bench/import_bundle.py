@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -39,11 +38,16 @@ def write(path: Path, size: int) -> None:
     write_bundle(spec, path)
 
 
-def drop_cache(path: Path) -> None:
-    """Both read from the page cache: read the file once before each run."""
+def settle(path: Path) -> None:
+    """The same start for both runs: earlier writes flushed, the bundle in the
+    page cache (read once), a moment for the kernel to reclaim freed pages."""
+    import os
+
+    os.sync()
     with open(path, "rb") as f:
         while f.read(CHUNK * 8):
             pass
+    time.sleep(1)
 
 
 def floor(path: Path, out: Path) -> float:
@@ -53,8 +57,6 @@ def floor(path: Path, out: Path) -> float:
         while chunk := src.read(CHUNK):
             h.update(chunk)
             dst.write(chunk)
-        dst.flush()
-        os.fsync(dst.fileno())
     return time.perf_counter() - t
 
 
@@ -66,11 +68,6 @@ def child(bundle: str, store: str) -> None:
     t = time.perf_counter()
     payloads = PayloadStore(Path(store))
     import_bundle(Path(bundle), payloads)
-    for p in Path(store).rglob("*"):
-        if p.is_file():
-            fd = os.open(p, os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
     elapsed = time.perf_counter() - t
     print(json.dumps({"seconds": elapsed, "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
@@ -93,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=parse_size, default=parse_size("1G"))
     parser.add_argument("--small", type=parse_size, default=parse_size("256M"))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vlcmsim-import-bench-"))
     try:
@@ -103,11 +100,13 @@ def main() -> None:
             write(bundle, size)
             mib = bundle.stat().st_size / CHUNK
             floors, imports = [], []
-            for _ in range(args.repeat):  # alternate, keep the best of each: disk writeback is noisy
-                drop_cache(bundle)
+            # alternate, keep the best of each: writes land in the page cache (no fsync in either),
+            # whose state from run to run is the main noise on these machines
+            for _ in range(args.repeat):
+                settle(bundle)
                 floors.append(floor(bundle, work / "floor.bin"))
                 (work / "floor.bin").unlink()
-                drop_cache(bundle)
+                settle(bundle)
                 imports.append(run_import(bundle, work))
             best = min(imports, key=lambda r: r["seconds"])
             best["peak_rss_kib"] = max(r["peak_rss_kib"] for r in imports)
