@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -76,6 +77,7 @@ def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
     data_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    atexit.register(_reap, process)  # a crashed test run must not leave servers behind
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -88,6 +90,11 @@ def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
             time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"server did not start: {log_path.read_text()}")
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
 
 
 @pytest.fixture(scope="session")
