@@ -60,9 +60,20 @@ class TaskRecord:
     start_time: datetime | None = None
     end_time: datetime | None = None
     created_time: datetime = field(default_factory=now)
+    _info: dict[bool, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def info(self, with_result: bool = True) -> dict[str, Any]:
-        """The domain value of cis.task.Info for this record."""
+        """The domain value of cis.task.Info for this record (kept once the
+        task has ended: it never changes again)."""
+        ended = self.status in ("SUCCEEDED", "FAILED")
+        if ended and with_result in self._info:
+            return self._info[with_result]
+        value = self._build_info(with_result)
+        if ended:
+            self._info[with_result] = value
+        return value
+
+    def _build_info(self, with_result: bool) -> dict[str, Any]:
         value: dict[str, Any] = {
             "description": self.description.as_value(),
             "service": self.service,

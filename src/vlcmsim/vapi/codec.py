@@ -164,6 +164,10 @@ def _compile_clean(td: TD) -> Encoder:
         return lambda v: {str(k): val(x) for k, x in v.items()}
     if kind == "DateTime":
         return format_datetime
+    if kind == "opaque":
+        return lambda v: clean_encoder(v.td)(v.value)
+    if kind == "AnyError":
+        return error_to_clean
     return lambda v: to_clean(td, v)
 
 
