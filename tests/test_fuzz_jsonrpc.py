@@ -27,7 +27,9 @@ OPS = sorted(
     if (op.spec.service, op.spec.operation) not in SKIP
 )
 
-leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
+leaves = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
+)
 json_values = st.recursive(
     leaves,
     lambda inner: (

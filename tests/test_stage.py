@@ -310,3 +310,25 @@ def test_a_host_waiting_for_its_next_try_is_retry_pending(tmp_path: Path) -> Non
             assert info["result"]["host_status"]["host-1"]["status"] == "OK"
     finally:
         srv.stop()
+
+
+def test_a_clean_stop_during_a_stage_fails_the_task_and_keeps_what_completed(fresh_server: Server) -> None:
+    data = fresh_server.data_dir
+    with fresh_server.client() as c:
+        sid = c.headers["vmware-api-session-id"]
+        sim(c, "host-2", bandwidth_bytes_per_s=512 * 1024)
+        task = stage(c, hosts=["host-2"]).json()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(list((data / "hosts" / "host-2" / "staging").glob("*"))) < 3:
+            time.sleep(0.05)
+    assert fresh_server.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
+    srv = start_server(data)
+    try:
+        with srv.client(None) as c:
+            c.headers["vmware-api-session-id"] = sid
+            info = c.get(f"/api/cis/tasks/{task}").json()
+            assert info["status"] == "FAILED"
+            assert "server stopped" in info["error"]["messages"][0]["default_message"]
+            assert 0 < len(staged_files(data, "host-2")) < 6
+    finally:
+        srv.stop()

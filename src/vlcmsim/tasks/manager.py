@@ -129,6 +129,7 @@ class TaskManager:
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_flush: dict[str, float] = {}
+        self._stopping = False
         # ended tasks never change: keep the most recent ones out of the store's way
         self._ended: OrderedDict[str, TaskRecord] = OrderedDict()
 
@@ -138,15 +139,7 @@ class TaskManager:
         """At start: tasks that were running when the server stopped are FAILED,
         ended tasks older than the retention are dropped. Returns how many failed."""
         t = now()
-        err = VapiError(
-            "error",
-            [
-                Message(
-                    "com.vmware.vlcmsim.tasks.ServerRestarted",
-                    "The server stopped while the task was running; the task did not complete.",
-                )
-            ],
-        )
+        err = server_stopped()
         with self.store.engine.begin() as conn:
             stale = conn.execute(
                 select(schema.tasks.c.id, schema.tasks.c.start_time, schema.tasks.c.progress).where(
@@ -181,6 +174,8 @@ class TaskManager:
             del self._ended[tid]
 
     async def shutdown(self) -> None:
+        """A clean stop ends running tasks FAILED, saying the server stopped."""
+        self._stopping = True
         runners = list(self._runners.values())
         for r in runners:
             r.cancel()
@@ -236,8 +231,10 @@ class TaskManager:
             record.status, record.error = "FAILED", err
         except asyncio.CancelledError:
             record.status = "FAILED"
-            record.error = VapiError(
-                "canceled", [Message("com.vmware.vlcmsim.tasks.Canceled", "The task was canceled.")]
+            record.error = (
+                server_stopped()
+                if self._stopping
+                else VapiError("canceled", [Message("com.vmware.vlcmsim.tasks.Canceled", "The task was canceled.")])
             )
         except Exception as exc:  # a bug in the work must not leave the task RUNNING
             log.exception("task %s failed", record.id)
@@ -354,6 +351,18 @@ class TaskManager:
                 )
             else:
                 conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+
+
+def server_stopped() -> VapiError:
+    return VapiError(
+        "error",
+        [
+            Message(
+                "com.vmware.vlcmsim.tasks.ServerStopped",
+                "The server stopped while the task was running; the task did not complete.",
+            )
+        ],
+    )
 
 
 def not_found_task(task_id: str) -> VapiError:
