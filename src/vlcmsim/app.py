@@ -89,6 +89,7 @@ class App:
             listener = PayloadListener(self.payloads, self.settings.host, self.settings.depot_port)
             await listener.start()
             self.payload_listener = listener
+            print(f"  depot for hosts {self.depot_url}", flush=True)
 
     async def shutdown(self) -> None:
         if self._housekeeping:

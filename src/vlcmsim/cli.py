@@ -48,8 +48,6 @@ def serve(settings: Settings) -> None:
         print(f"  user {u.name}  password {u.password}  ({u.role})")
     if cert:
         print(f"  certificate {cert}")
-    if settings.depot_port >= 0:
-        print(f"  depot for hosts: http://{settings.host}:{settings.depot_port or '<any free port>'}/vum/repository/")
     print(f"  data dir {settings.data_dir}")
     if app.recovered_tasks:
         print(f"  {app.recovered_tasks} task(s) that were running at the last stop are now FAILED")
