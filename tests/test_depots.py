@@ -9,12 +9,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-import foreign_bundle
 import httpx
 import pytest
-from helpers import commit_draft, stage, staged_files, wait_task
 
+import foreign_bundle
 from conftest import Server
+from helpers import commit_draft, stage, staged_files, wait_task
 
 
 def payload_files(server: Server) -> set[str]:

@@ -13,9 +13,9 @@ from com.vmware.esx.settings.clusters.software.drafts.software_client import Com
 from com.vmware.esx.settings.clusters.software_client import Drafts
 from com.vmware.esx.settings.clusters_client import Software
 from com.vmware.vapi.std.errors_client import AlreadyExists
-from helpers import commit_draft, sim, wait_task
 
 from conftest import Server, start_server
+from helpers import commit_draft, sim, wait_task
 from sdk import vsphere_client
 
 A = "/api/esx/settings/clusters/domain-c1/software"

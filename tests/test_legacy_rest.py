@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import httpx
-from helpers import wait_task
 
 from conftest import Server
+from helpers import wait_task
 
 
 def test_legacy_lists_gets_and_filters(admin: httpx.Client) -> None:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import commit_draft, stage, staged_files, wait_task
-from postgres import postgres_server
 
 from conftest import start_server
+from helpers import commit_draft, stage, staged_files, wait_task
+from postgres import postgres_server
 
 
 @pytest.fixture(scope="module")

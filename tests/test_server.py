@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import httpx
-from helpers import wait_task
 
 from conftest import ADMIN, start_server
+from helpers import wait_task
 
 
 def test_a_config_file_describes_users_and_inventory(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 from com.vmware.esx.settings.clusters_client import Software
-from helpers import commit_draft, sim, stage, staged_files, wait_running, wait_task
 
 from conftest import READONLY, Server, start_server
+from helpers import commit_draft, sim, stage, staged_files, wait_running, wait_task
 from sdk import vsphere_client
 
 CLUSTER_A = [f"host-{n}" for n in (1, 2, 3, 4)]

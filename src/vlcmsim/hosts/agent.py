@@ -52,3 +52,7 @@ class HostAgent(Protocol):
     async def stage(self, plan: StagePlan, progress: HostProgress) -> None:
         """Download what the plan says into the staging area, or raise StageFailure."""
         ...
+
+    async def install(self, plan: StagePlan) -> None:
+        """Install the staged image (remediation) and clear the staging area, or raise StageFailure."""
+        ...

@@ -115,6 +115,23 @@ class SimulatedHosts:
                 progress.status = "RETRY_PENDING"
                 await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
 
+    async def install(self, plan: StagePlan) -> None:
+        """A simulated host installs at once: what remains is to check that every
+        payload it needs is there, then empty the staging area."""
+        self._check_connected(plan.host)
+        have = self.staged(plan.host)
+        lacking = [p for p in plan.missing if p.sha256 not in have]
+        if lacking:
+            raise StageFailure(
+                f"{LIFECYCLE}.PayloadsMissing",
+                f"Host {plan.host_name} lacks {len(lacking)} staged payload(s) to install.",
+                "Stage the cluster again.",
+                retriable=True,
+            )
+        folder = self.staging.folder(plan.host)
+        for sha in have:
+            (folder / sha).unlink(missing_ok=True)
+
     def _link(self, host: str) -> Link:
         h = self.inventory.host(host)
         if h is None:

@@ -83,6 +83,11 @@ def missing_payloads(
 
 
 class StageRun:
+    """Stage: hosts end with the payloads of the desired image in their staging area."""
+
+    VERB = "Stage"  # in message ids and texts
+    DONE = "staged"
+
     def __init__(
         self,
         *,
@@ -102,6 +107,7 @@ class StageRun:
         self.depot_url = depot_url
         self.host_timeout = host_timeout
         self.runs: dict[str, HostRun] = {}
+        self.all_hosts: list[str] = []  # every host of the cluster (apply marks the commit APPLIED)
         self.commit: Commit | None = None
         self.start_time = now()
 
@@ -120,12 +126,12 @@ class StageRun:
             errors = [e for r in runs for e in r.errors]
             info = []
             if not failed:
-                staged = len(result["successful_hosts"])
+                done = len(result["successful_hosts"])
                 info.append(
                     notification(
                         "INFO",
-                        f"{LIFECYCLE}.StageSucceeded",
-                        f"Stage completed: {staged} host(s) staged, {len(result['skipped_hosts'])} skipped.",
+                        f"{LIFECYCLE}.{self.VERB}Succeeded",
+                        f"{self.VERB} completed: {done} host(s) {self.DONE}, {len(result['skipped_hosts'])} skipped.",
                     )
                 )
             result["status"] = {
@@ -154,16 +160,10 @@ class StageRun:
             installed = self.desired.installed(h.id) or SoftwareSpec()
             staged = self.agent.staged(h.id)
             wanted, missing = missing_payloads(installed, self.commit.spec, staged, self.catalog)
-            if h.connection_state == "CONNECTED" and (
-                needs_nothing(installed, self.commit.spec, self.catalog) or not missing
-            ):
+            why = self.skip_reason(h, installed, missing)
+            if why is not None:
                 run.status, run.end_time = "SKIPPED", now()
-                why = (
-                    "already compliant"
-                    if needs_nothing(installed, self.commit.spec, self.catalog)
-                    else "already staged"
-                )
-                run.info.append(notification("INFO", f"{LIFECYCLE}.StageSkipped", f"Host {h.name} is {why}."))
+                run.info.append(notification("INFO", f"{LIFECYCLE}.{self.VERB}Skipped", f"Host {h.name} is {why}."))
                 continue
             run.progress = HostProgress(total=sum(p.size for p in missing))
             plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url))
@@ -172,6 +172,7 @@ class StageRun:
             await asyncio.gather(*(self._stage_host(p) for p in plans))
         finally:
             ticker.cancel()
+        self.finish()
         result = self.result(final=True)
         done, total = self.progress()
         if total:
@@ -185,8 +186,8 @@ class StageRun:
                     "error",
                     [
                         _msg(
-                            f"{LIFECYCLE}.StageFailed",
-                            f"Stage failed on {len(result['failed_hosts'])} host(s): {names}.",
+                            f"{LIFECYCLE}.{self.VERB}Failed",
+                            f"{self.VERB} failed on {len(result['failed_hosts'])} host(s): {names}.",
                             *result["failed_hosts"],
                         )
                     ],
@@ -194,6 +195,21 @@ class StageRun:
                 result,
             )
         return result
+
+    def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Any]) -> str | None:
+        """Why the host has nothing to do, or None."""
+        if host.connection_state != "CONNECTED":
+            return None  # it fails, saying why
+        assert self.commit is not None
+        if needs_nothing(installed, self.commit.spec, self.catalog):
+            return "already compliant"
+        return None if missing else "already staged"
+
+    async def after_host(self, plan: StagePlan) -> None:
+        """What a host does once its payloads are staged: nothing more, for a stage."""
+
+    def finish(self) -> None:
+        """When every host is done, before the result is final."""
 
     async def _tick(self, ctx: TaskContext) -> None:
         while True:
@@ -206,13 +222,14 @@ class StageRun:
         run = self.runs[plan.host]
         assert run.progress is not None
         try:
-            await asyncio.wait_for(self.agent.stage(plan, run.progress), self.host_timeout)
+            await asyncio.wait_for(self._work(plan, run.progress), self.host_timeout)
             run.status = "OK"
             run.info.append(
                 notification(
                     "INFO",
-                    f"{LIFECYCLE}.HostStaged",
-                    f"Host {plan.host_name}: {len(plan.missing)} payload(s), {run.progress.completed} bytes staged.",
+                    f"{LIFECYCLE}.Host{self.DONE.capitalize()}",
+                    f"Host {plan.host_name}: {len(plan.missing)} payload(s) downloaded "
+                    f"({run.progress.completed} bytes), {self.DONE}.",
                 )
             )
         except TimeoutError:
@@ -220,8 +237,8 @@ class StageRun:
             run.errors.append(
                 notification(
                     "ERROR",
-                    f"{LIFECYCLE}.StageTimedOut",
-                    f"Host {plan.host_name} did not finish staging within {self.host_timeout:g} seconds.",
+                    f"{LIFECYCLE}.{self.VERB}TimedOut",
+                    f"Host {plan.host_name} did not finish ({self.VERB.lower()}) within {self.host_timeout:g} seconds.",
                     resolution="Check the host's link to the depot, then stage again.",
                     retriable=True,
                 )
@@ -235,6 +252,10 @@ class StageRun:
             )
         finally:
             run.end_time = now()
+
+    async def _work(self, plan: StagePlan, progress: HostProgress) -> None:
+        await self.agent.stage(plan, progress)
+        await self.after_host(plan)
 
 
 def _msg(msg_id: str, text: str, *args: str) -> Any:
