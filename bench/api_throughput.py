@@ -28,13 +28,7 @@ from pathlib import Path
 
 import httpx
 
-ADMIN = ("administrator@vsphere.local", "VMware1!")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from vlcmsim.testing import ADMIN, free_port, start_server
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -174,29 +168,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="vlcmsim-bench-"))
     data = work / "data"
     task_id = seed_finished_task(data)
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vlcmsim.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-            "--server",
-            args.server,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    srv = start_server(data, "--server", args.server)
     results: list[tuple[str, float, float, bytes]] = []
     try:
-        wait_port(port, proc)
-        base = f"https://127.0.0.1:{port}"
-        verify = str(data / "server.crt")
-        verify = ssl.create_default_context(cafile=verify)
+        base = srv.url
+        verify = ssl.create_default_context(cafile=str(srv.cert))
         sid = httpx.post(f"{base}/api/session", auth=ADMIN, verify=verify, trust_env=False).json()
         headers = {"vmware-api-session-id": sid}
         for path in (f"/api/cis/tasks/{task_id}", "/api/vcenter/cluster"):
@@ -204,8 +180,7 @@ def main() -> None:
             rps, p99 = wrk(base + path, args.seconds, args.connections, headers)
             results.append((path, rps, p99, body))
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        srv.stop()
     bport = free_port()
     bproc = baseline_server(args.server, bport, data / "server.crt", data / "server.key", results[-1][3], work)
     try:

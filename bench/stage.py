@@ -14,8 +14,6 @@ import argparse
 import hashlib
 import os
 import shutil
-import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -25,17 +23,9 @@ from pathlib import Path
 import httpx
 
 from vlcmsim.depot.cli import parse_size
+from vlcmsim.testing import ADMIN, start_server
 
-ADMIN = ("administrator@vsphere.local", "VMware1!")
 CHUNK = 1 << 20
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_task(c: httpx.Client, task: str) -> dict:
@@ -96,38 +86,11 @@ def run(hosts: int, size: int, work: Path) -> dict[str, float]:
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vlcmsim.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-            "--config",
-            str(config),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    srv = start_server(data, "--config", str(config))
+    proc = srv.process
     try:
-        url = f"https://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while not (data / "server.crt").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        verify = ssl.create_default_context(cafile=str(data / "server.crt"))
-        while True:
-            try:
-                sid = httpx.post(f"{url}/api/session", auth=ADMIN, verify=verify, trust_env=False).json()
-                break
-            except httpx.ConnectError:
-                time.sleep(0.05)
-        c = httpx.Client(
-            base_url=url, verify=verify, trust_env=False, headers={"vmware-api-session-id": sid}, timeout=60
-        )
+        c = srv.client(ADMIN)
+        c.timeout = httpx.Timeout(60)
         task = c.post(
             "/api/esx/settings/depots/offline?vmw-task=true", json={"source_type": "PULL", "location": bundle.as_uri()}
         ).json()
@@ -159,8 +122,7 @@ def run(hosts: int, size: int, work: Path) -> dict[str, float]:
         f = min(floor_before, floor(sources, hosts, scratch))
         return {"wall": wall, "moved": moved, "floor": f, "rss": rss, "rss_before": rss_before}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        srv.stop()
         shutil.rmtree(data, ignore_errors=True)
         bundle.unlink(missing_ok=True)
 

@@ -2,99 +2,15 @@
 
 from __future__ import annotations
 
-import atexit
-import os
-import signal
-import socket
-import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-ADMIN = ("administrator@vsphere.local", "VMware1!")
-READONLY = ("readonly@vsphere.local", "VMware1!")
+from vlcmsim.testing import ADMIN, READONLY, Server, free_port, start_server
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-    args: list[str]
-    log_path: Path
-
-    @property
-    def cert(self) -> Path:
-        return self.data_dir / "server.crt"
-
-    @property
-    def address(self) -> str:
-        return self.url.split("://", 1)[1]
-
-    def client(self, auth: tuple[str, str] | None = ADMIN) -> httpx.Client:
-        """An HTTP client, logged in as `auth` (or anonymous)."""
-        verify = ssl.create_default_context(cafile=str(self.cert)) if self.url.startswith("https") else False
-        client = httpx.Client(base_url=self.url, verify=verify, trust_env=False, timeout=30)
-        if auth is not None:
-            r = httpx.post(f"{self.url}/api/session", auth=auth, verify=verify, trust_env=False)
-            assert r.status_code == 201, r.text
-            client.headers["vmware-api-session-id"] = r.json()
-        return client
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(timeout=20)
-
-
-def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
-    port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "vlcmsim.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-        *extra,
-    ]
-    if not tls:
-        args.append("--no-tls")
-    log_path = data_dir.parent / f"server-{port}.log"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    atexit.register(_reap, process)  # a crashed test run must not leave servers behind
-    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log_path.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return Server(url, data_dir, process, args, log_path)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"server did not start: {log_path.read_text()}")
-
-
-def _reap(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.kill()
+__all__ = ["ADMIN", "READONLY", "Server", "free_port", "start_server"]
 
 
 @pytest.fixture(scope="session")
