@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 
 from vlcmsim.depot.payloads import PayloadStore
@@ -92,6 +91,3 @@ class PayloadListener:
             + body
         )
         await writer.drain()
-
-
-__all__ = ["PayloadListener", "os"]

@@ -87,6 +87,3 @@ class DepotContent:
     components: list[Component] = field(default_factory=list)
     base_images: list[BaseImage] = field(default_factory=list)
     add_ons: list[AddOn] = field(default_factory=list)
-
-    def vib(self, vib_id: str) -> Vib | None:
-        return next((v for v in self.vibs if v.id == vib_id), None)

@@ -30,9 +30,6 @@ class PayloadStore:
     def has(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
-    def size(self, sha256: str) -> int:
-        return self.path(sha256).stat().st_size
-
     def writer(self) -> PayloadWriter:
         return PayloadWriter(self)
 

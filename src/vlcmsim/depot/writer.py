@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vlcmsim.depot import metadata as md
-from vlcmsim.depot.ar import MAGIC, member_header, write_member
+from vlcmsim.depot.ar import MAGIC, write_member
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent, Payload, Vib
 
 CHUNK = 1 << 20
@@ -137,6 +137,3 @@ class _HashingWriter(io.RawIOBase):
         self.h.update(data)
         self.size += len(data)
         return len(data)
-
-
-__all__ = ["BundleSpec", "ComponentSpec", "write_bundle", "member_header"]

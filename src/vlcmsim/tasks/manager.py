@@ -264,11 +264,6 @@ class TaskManager:
         if runner:
             runner.cancel()
 
-    async def wait(self, task_id: str) -> None:
-        runner = self._runners.get(task_id)
-        if runner:
-            await asyncio.shield(runner)
-
     # -- reading -------------------------------------------------------------
 
     def get(self, task_id: str) -> TaskRecord | None:

@@ -17,7 +17,6 @@ from vlcmsim.services.esx_settings.common import (
     software_info,
     user_name,
 )
-from vlcmsim.services.esx_settings.software import software_spec_json
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.errors import Message, already_exists, invalid_argument, not_found, unauthorized
 from vlcmsim.vapi.operations import Call, OperationSet, Privilege
@@ -284,6 +283,3 @@ async def update_components(call: Call, cluster: str, draft: str, spec: dict[str
     d = _owned(call, cluster, draft)
     _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
     call.app.desired.save_draft(d)
-
-
-__all__ = ["ops", "software_spec_json"]
