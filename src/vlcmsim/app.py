@@ -20,7 +20,7 @@ from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.repository_http import RepositoryServer
 from vlcmsim.services import cis, vcenter
-from vlcmsim.services.esx_settings import depots, drafts, software, stage
+from vlcmsim.services.esx_settings import depot_content, depots, drafts, software, stage
 from vlcmsim.sim_http import SimAdapter
 from vlcmsim.store.db import Store
 from vlcmsim.tasks.manager import TaskManager
@@ -33,7 +33,7 @@ from vlcmsim.vapi.rest import RestAdapter, no_such_resource
 
 log = logging.getLogger(__name__)
 
-OPERATION_SETS = [cis.ops, vcenter.ops, software.ops, drafts.ops, depots.ops, stage.ops]
+OPERATION_SETS = [cis.ops, vcenter.ops, software.ops, drafts.ops, depots.ops, depot_content.ops, stage.ops]
 
 
 class App:
