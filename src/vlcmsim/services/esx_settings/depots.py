@@ -1,4 +1,4 @@
-"""Offline depots and the depot content they make available."""
+"""Offline depots: import (PULL), list, get, content, delete."""
 
 from __future__ import annotations
 
