@@ -13,7 +13,6 @@ bounded by --seconds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import shutil
 import signal
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from vlcmsim.testing import ADMIN, free_port, start_server
+from vlcmsim.testing import ADMIN, free_port, start_server, store_task
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -45,23 +44,15 @@ def wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def seed_finished_task(data_dir: Path) -> str:
-    """Write one SUCCEEDED task into a fresh store, as a commit task leaves it."""
-    from vlcmsim.app import App
-    from vlcmsim.config import Settings
-    from vlcmsim.tasks.manager import TaskRecord
+    """One SUCCEEDED commit task in a fresh store, as a draft commit leaves it."""
     from vlcmsim.vapi.codec import now
     from vlcmsim.vapi.errors import Message
 
-    app = App(Settings(data_dir=data_dir))
     t = now()
-    record = TaskRecord(
-        id="52d1f4ee-2c0b-4f36-9a65-0b1f5e7e2c11:com.vmware.esx.settings.clusters.software.drafts",
+    return store_task(
+        data_dir,
         service="com.vmware.esx.settings.clusters.software.drafts",
         operation="commit",
-        description=Message("com.vmware.esx.settings.clusters.software.drafts.commit", "Commit draft"),
-        target=("ClusterComputeResource", "domain-c1"),
-        user="VSPHERE.LOCAL\\Administrator",
-        cancelable=False,
         result_td={"kind": "id"},
         status="SUCCEEDED",
         progress=(100, 100, Message("com.vmware.vcIntegrity.lifecycle.Progress", "Done")),
@@ -69,9 +60,6 @@ def seed_finished_task(data_dir: Path) -> str:
         start_time=t,
         end_time=t,
     )
-    app.tasks._write(record, insert=True)
-    asyncio.run(app.shutdown())
-    return record.id
 
 
 def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> tuple[float, float]:

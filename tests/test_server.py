@@ -3,7 +3,6 @@ tasks that outlive a stop."""
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import httpx
 
 from conftest import ADMIN, start_server
 from helpers import wait_task
+from vlcmsim.testing import store_task
 
 
 def test_a_config_file_describes_users_and_inventory(tmp_path: Path) -> None:
@@ -74,39 +74,23 @@ def test_flags_size_the_default_inventory(tmp_path: Path) -> None:
 
 
 def test_a_task_running_when_the_server_stopped_is_failed_at_the_next_start(tmp_path: Path) -> None:
-    from vlcmsim.app import App
-    from vlcmsim.config import Settings
-    from vlcmsim.tasks.manager import TaskRecord
-    from vlcmsim.vapi.codec import now
     from vlcmsim.vapi.errors import Message
 
     data = tmp_path / "data"
-    app = App(Settings(data_dir=data))
-    running = TaskRecord(
-        id="0b1f5e7e-0000-4000-8000-000000000001:com.vmware.esx.settings.clusters.software",
-        service="com.vmware.esx.settings.clusters.software",
-        operation="stage",
-        description=Message("com.vmware.esx.settings.clusters.software.stage", "Stage software"),
-        target=("ClusterComputeResource", "domain-c1"),
-        user="VSPHERE.LOCAL\\Administrator",
-        cancelable=False,
-        result_td=None,
-        status="RUNNING",
-        progress=(100, 40, Message("com.vmware.vcIntegrity.lifecycle.Progress", "Staging")),
-        start_time=now(),
+    # what a killed server leaves in its store
+    task = store_task(
+        data, status="RUNNING", progress=(100, 40, Message("com.vmware.vcIntegrity.lifecycle.Progress", "Staging"))
     )
-    app.tasks._write(running, insert=True)  # what a killed server leaves in its store
-    asyncio.run(app.shutdown())
     srv = start_server(data)
     try:
         with srv.client() as c:
-            info = c.get(f"/api/cis/tasks/{running.id}").json()
+            info = c.get(f"/api/cis/tasks/{task}").json()
             assert info["status"] == "FAILED"
             assert info["progress"]["completed"] == 40
             assert info["end_time"] >= info["start_time"]
             assert "server stopped" in info["error"]["messages"][0]["default_message"]
             listed = c.post("/api/cis/tasks?action=list", json={"filter_spec": {"status": ["FAILED"]}}).json()
-            assert running.id in listed
+            assert task in listed
     finally:
         srv.stop()
 

@@ -11,8 +11,10 @@ import ssl
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -94,3 +96,36 @@ def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
 def _reap(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
+
+
+def store_task(data_dir: Path, **fields: Any) -> str:
+    """Write one task record straight into the store of a stopped server's data
+    dir (a task that finished, or one a killed server left RUNNING); returns its id.
+    `fields` are TaskRecord fields over a stage task of Cluster-A's defaults."""
+    import asyncio
+
+    from vlcmsim.app import App
+    from vlcmsim.config import Settings
+    from vlcmsim.tasks.manager import TaskRecord
+    from vlcmsim.vapi.codec import now
+    from vlcmsim.vapi.errors import Message
+
+    service = fields.pop("service", "com.vmware.esx.settings.clusters.software")
+    operation = fields.pop("operation", "stage")
+    values: dict[str, Any] = {
+        "id": f"{uuid.uuid4()}:{service}",
+        "service": service,
+        "operation": operation,
+        "description": Message(f"{service}.{operation}", operation.capitalize()),
+        "target": ("ClusterComputeResource", "domain-c1"),
+        "user": "VSPHERE.LOCAL\\Administrator",
+        "cancelable": False,
+        "result_td": None,
+        "start_time": now(),
+    }
+    values.update(fields)
+    app = App(Settings(data_dir=data_dir))
+    record = TaskRecord(**values)
+    app.tasks.save(record)
+    asyncio.run(app.shutdown())
+    return record.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.inventory.model import Host
+from vlcmsim.services.filters import allows
 from vlcmsim.vapi.errors import not_found
 from vlcmsim.vapi.operations import Call, OperationSet, Privilege
 
@@ -15,18 +16,15 @@ CLUSTER = "com.vmware.vcenter.cluster"
 HOST = "com.vmware.vcenter.host"
 
 
-def _in(values: list[Any] | None, value: Any) -> bool:
-    """A filter set that is unset or empty matches everything."""
-    return not values or value in values
-
-
 @ops.operation(DATACENTER, "list")
 async def list_datacenters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = filter or {}
     return [
         {"datacenter": dc.id, "name": dc.name}
         for dc in call.app.inventory.datacenters()
-        if _in(f.get("datacenters"), dc.id) and _in(f.get("names"), dc.name) and _in(f.get("folders"), "group-d1")
+        if allows(f.get("datacenters"), dc.id)
+        and allows(f.get("names"), dc.name)
+        and allows(f.get("folders"), "group-d1")
     ]
 
 
@@ -51,10 +49,10 @@ async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> lis
     return [
         {"cluster": c.id, "name": c.name, "ha_enabled": c.ha_enabled, "drs_enabled": c.drs_enabled}
         for c in call.app.inventory.clusters()
-        if _in(f.get("clusters"), c.id)
-        and _in(f.get("names"), c.name)
-        and _in(f.get("datacenters"), c.datacenter)
-        and _in(f.get("folders"), _host_folder(c.datacenter))
+        if allows(f.get("clusters"), c.id)
+        and allows(f.get("names"), c.name)
+        and allows(f.get("datacenters"), c.datacenter)
+        and allows(f.get("folders"), _host_folder(c.datacenter))
     ]
 
 
@@ -84,12 +82,12 @@ async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[d
     return [
         host_summary(h)
         for h in call.app.inventory.hosts()
-        if _in(f.get("hosts"), h.id)
-        and _in(f.get("names"), h.name)
-        and _in(f.get("datacenters"), h.datacenter)
-        and _in(f.get("clusters"), h.cluster)
-        and _in(f.get("connection_states"), h.connection_state)
-        and _in(f.get("folders"), _host_folder(h.datacenter))
+        if allows(f.get("hosts"), h.id)
+        and allows(f.get("names"), h.name)
+        and allows(f.get("datacenters"), h.datacenter)
+        and allows(f.get("clusters"), h.cluster)
+        and allows(f.get("connection_states"), h.connection_state)
+        and allows(f.get("folders"), _host_folder(h.datacenter))
         and (standalone is None or standalone == (h.cluster is None))
         and not f.get("host_uuids")
     ]

@@ -306,6 +306,10 @@ class TaskManager:
 
     # -- persistence ---------------------------------------------------------
 
+    def save(self, record: TaskRecord) -> None:
+        """Insert a record as it is (tools and tests that prepare a store)."""
+        self._write(record, insert=True)
+
     def _flush_soon(self, record: TaskRecord) -> None:
         t = time.monotonic()
         if t - self._last_flush.get(record.id, 0.0) >= _FLUSH_EVERY:

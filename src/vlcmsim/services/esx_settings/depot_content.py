@@ -7,6 +7,7 @@ from typing import Any
 
 from vlcmsim.lifecycle.versions import compare, version_key
 from vlcmsim.services.esx_settings.common import LIFECYCLE
+from vlcmsim.services.filters import allows
 from vlcmsim.vapi.errors import not_found
 from vlcmsim.vapi.operations import Call, OperationSet
 
@@ -79,8 +80,14 @@ async def get_base_image_version(call: Call, version: str) -> dict[str, Any]:
     }
 
 
-def _in(values: list[Any] | None, value: Any) -> bool:
-    return not values or value in values
+def _release_matches(f: dict[str, Any], vendor: str, name: str, version: str) -> bool:
+    """The filter fields that add-ons and components share."""
+    return (
+        allows(f.get("vendors"), vendor)
+        and allows(f.get("names"), name)
+        and allows(f.get("versions"), version)
+        and _min_ok(version, f.get("min_version"))
+    )
 
 
 @ops.operation(f"{CONTENT}.add_ons", "list")
@@ -88,9 +95,7 @@ async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list
     f = filter or {}
     out: dict[str, dict[str, Any]] = {}
     for (name, version), a in sorted(call.app.depots.catalog().add_ons.items(), key=lambda kv: version_key(kv[0][1])):
-        if not (_in(f.get("vendors"), a.vendor) and _in(f.get("names"), name) and _in(f.get("versions"), version)):
-            continue
-        if not _min_ok(version, f.get("min_version")):
+        if not _release_matches(f, a.vendor, name, version):
             continue
         s = out.setdefault(name, {"name": name, "display_name": a.display_name, "vendor": a.vendor, "versions": []})
         s["versions"].append(
@@ -136,11 +141,9 @@ async def list_depot_components(call: Call, filter: dict[str, Any] | None = None
     catalog = call.app.depots.catalog()
     out: dict[str, dict[str, Any]] = {}
     for (name, version), c in sorted(catalog.components.items(), key=lambda kv: (kv[0][0], version_key(kv[0][1]))):
-        if not (_in(f.get("vendors"), c.vendor) and _in(f.get("names"), name) and _in(f.get("versions"), version)):
+        if not _release_matches(f, c.vendor, name, version):
             continue
-        if not _min_ok(version, f.get("min_version")):
-            continue
-        if not _in(f.get("bundle_types"), catalog.bundle_type(name, version)):
+        if not allows(f.get("bundle_types"), catalog.bundle_type(name, version)):
             continue
         s = out.setdefault(name, {"name": name, "display_name": c.display_name, "vendor": c.vendor, "versions": []})
         s["versions"].append(
