@@ -71,3 +71,15 @@ def commit_draft(client: httpx.Client, cluster: str, components: dict[str, str],
     assert info["status"] == "SUCCEEDED", info
     commit: str = info["result"]
     return commit
+
+
+def wait_mid_download(data_dir: Path, host: str, timeout: float = 20) -> None:
+    """Until the host's staging area holds some complete payloads and one on its
+    way (three entries): the moment to stop a server in the middle of a stage."""
+    folder = data_dir / "hosts" / host / "staging"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if folder.is_dir() and len(list(folder.iterdir())) >= 3:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{host} did not get mid-download within {timeout}s")

@@ -14,7 +14,7 @@ import pytest
 from com.vmware.esx.settings.clusters_client import Software
 
 from conftest import READONLY, Server, start_server
-from helpers import commit_draft, sim, stage, staged_files, wait_running, wait_task
+from helpers import commit_draft, sim, stage, staged_files, wait_mid_download, wait_running, wait_task
 from sdk import vsphere_client
 
 CLUSTER_A = [f"host-{n}" for n in (1, 2, 3, 4)]
@@ -260,11 +260,7 @@ def test_kill_during_a_stage_then_restart(fresh_server: Server) -> None:
         sid = c.headers["vmware-api-session-id"]
         sim(c, "host-1", bandwidth_bytes_per_s=512 * 1024)  # ESXi's 1 MiB payload takes 2 s
         task = stage(c, hosts=["host-1"]).json()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # wait until some payloads are complete, one is on its way
-            if len(list((data / "hosts" / "host-1" / "staging").glob("*"))) >= 3:
-                break
-            time.sleep(0.05)
+        wait_mid_download(data, "host-1")
     os.kill(fresh_server.process.pid, signal.SIGKILL)
     fresh_server.process.wait()
     srv = start_server(data)
@@ -318,9 +314,7 @@ def test_a_clean_stop_during_a_stage_fails_the_task_and_keeps_what_completed(fre
         sid = c.headers["vmware-api-session-id"]
         sim(c, "host-2", bandwidth_bytes_per_s=512 * 1024)
         task = stage(c, hosts=["host-2"]).json()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(list((data / "hosts" / "host-2" / "staging").glob("*"))) < 3:
-            time.sleep(0.05)
+        wait_mid_download(data, "host-2")
     assert fresh_server.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
     srv = start_server(data)
     try:
