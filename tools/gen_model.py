@@ -2,8 +2,8 @@
 
 The contract's api-index.json describes every operation and type of the vLCM
 API family (introspected from the official bindings). The server is driven by
-a trimmed copy of it: type descriptors, REST bindings and error lists, without
-the documentation text.
+a trimmed copy of it: type descriptors, REST bindings and task result types,
+without the documentation text.
 
     python tools/gen_model.py ../shared/contract/api-index.json
 """
@@ -58,14 +58,13 @@ def trim_operation(service_id: str, op: dict[str, Any]) -> dict[str, Any]:
     return {
         "service": service_id,
         "operation": op["operation_id"],
-        "task_type": op["task_type"],
         "inputs": [[i["name"], trim_td(i["type_desc"]), i["in"]] for i in op["inputs"]],
         "output": trim_td(op["output_desc"]) if op.get("output_desc") else {"kind": "void"},
-        "errors": [e["id"] for e in op["errors"]],
         **api_form(rest["api_form"]),
         "body": rest["body"]["mode"],
         "body_param": rest["body"].get("param"),
         "success_status": rest["success_status"],
+        **({"task_result": trim_td(op["task_result_desc"])} if op.get("task_result_desc") else {}),
     }
 
 

@@ -42,6 +42,7 @@ def serve(settings: Settings) -> None:
     from vlcmsim.app import App
 
     app = App(settings)
+    started_app = app.start()
     cert, key = (app.cert, app.key) if settings.tls else (None, None)
     print(f"vlcmsim serving {settings.url}  (started in {time.monotonic() - started:.2f}s)")
     for u in settings.users:
@@ -49,16 +50,18 @@ def serve(settings: Settings) -> None:
     if cert:
         print(f"  certificate {cert}")
     print(f"  data dir {settings.data_dir}")
-    if app.recovered_tasks:
-        print(f"  {app.recovered_tasks} task(s) that were running at the last stop are now FAILED")
+    if started_app.recovered_tasks:
+        print(f"  {started_app.recovered_tasks} task(s) that were running at the last stop are now FAILED")
     sys.stdout.flush()
     if settings.server == "granian":
         _serve_granian(app, settings, cert, key)
     else:
         import uvicorn
 
+        from vlcmsim.server.asgi import AsgiApp
+
         uvicorn.run(
-            app,
+            AsgiApp(app),
             host=settings.host,
             port=settings.port,
             ssl_certfile=str(cert) if cert else None,
@@ -84,8 +87,10 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
     from granian.log import LogLevels
     from granian.server.embed import Server
 
+    from vlcmsim.server.rsgi import RsgiApp
+
     server = Server(
-        app,
+        RsgiApp(app),
         address=settings.host,
         port=settings.port,
         interface=Interfaces.RSGI,

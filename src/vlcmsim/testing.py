@@ -126,6 +126,6 @@ def store_task(data_dir: Path, **fields: Any) -> str:
     values.update(fields)
     app = App(Settings(data_dir=data_dir))
     record = TaskRecord(**values)
-    app.tasks.save(record)
+    app.start().backend.tasks.save(record)
     asyncio.run(app.shutdown())
     return record.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent, Vib
-from vlcmsim.lifecycle.versions import version_key
+from vlcmsim.depot.versions import version_key
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,11 +9,13 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from vlcmsim.depot.catalog import Catalog
-from vlcmsim.depot.codec import content_from_json, content_to_json
 from vlcmsim.depot.model import DepotContent
 from vlcmsim.depot.payloads import PayloadStore
+from vlcmsim.depot.storage import content_from_json, content_to_json
 from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
+from vlcmsim.vapi.codec import aware
 
 
 @dataclass
@@ -30,35 +31,27 @@ class Depot:
 
 
 class Depots:
-    """Like the inventory, reads come from a snapshot refreshed by this
-    object's writes and at most `_TTL` seconds old."""
+    """Reads come from a `TTLSnapshot` of the store: the depots and their merged catalog."""
 
-    _TTL = 1.0
-
-    def __init__(self, store: Store, payloads: PayloadStore) -> None:
+    def __init__(self, store: Store, payloads: PayloadStore, ttl: float = 1.0) -> None:
         self.store = store
         self.payloads = payloads
-        self._snap: tuple[float, list[Depot], Catalog] | None = None
+        self._snap = TTLSnapshot(self._load, ttl)
 
-    def _snapshot(self) -> tuple[float, list[Depot], Catalog]:
-        snap = self._snap
-        if snap is not None and time.monotonic() - snap[0] < self._TTL:
-            return snap
+    def _load(self) -> tuple[list[Depot], Catalog]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(schema.depots)).all()
         depots = sorted((_depot(r) for r in rows), key=lambda d: int(d.id.rsplit("-", 1)[-1]))
-        snap = (time.monotonic(), depots, Catalog.merge([d.content for d in depots]))
-        self._snap = snap
-        return snap
+        return depots, Catalog.merge([d.content for d in depots])
 
     def list(self) -> list[Depot]:
-        return list(self._snapshot()[1])
+        return list(self._snap.get()[0])
 
     def get(self, depot_id: str) -> Depot | None:
-        return next((d for d in self._snapshot()[1] if d.id == depot_id), None)
+        return next((d for d in self._snap.get()[0] if d.id == depot_id), None)
 
     def catalog(self) -> Catalog:
-        return self._snapshot()[2]
+        return self._snap.get()[1]
 
     def add(
         self,
@@ -84,7 +77,7 @@ class Depots:
                     content=content_to_json(content),
                 )
             )
-        self._snap = None
+        self._snap.invalidate()
         return depot_id
 
     def delete(self, depot_id: str) -> None:
@@ -92,7 +85,7 @@ class Depots:
         gone = self.get(depot_id)
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.depots).where(schema.depots.c.id == depot_id))
-        self._snap = None
+        self._snap.invalidate()
         if gone is None:
             return
         still = {p.sha256 for v in self.catalog().vibs.values() for p in v.payloads}
@@ -102,8 +95,17 @@ class Depots:
                     self.payloads.remove(p.sha256)
 
 
-def _depot(r: Any) -> Depot:
-    from datetime import UTC
+EMBEDDED = "vlcmsim://embedded/"  # the location of content that came with vlcmsim itself
 
-    ct = r.create_time if r.create_time.tzinfo else r.create_time.replace(tzinfo=UTC)
-    return Depot(r.id, r.description, r.source_type, r.location, r.file_name, r.owner, ct, content_from_json(r.content))
+
+def _depot(r: Any) -> Depot:
+    return Depot(
+        r.id,
+        r.description,
+        r.source_type,
+        r.location or EMBEDDED + r.file_name,  # data dirs of 0.1 stored no location for it
+        r.file_name,
+        r.owner,
+        aware(r.create_time),
+        content_from_json(r.content),
+    )

@@ -4,8 +4,8 @@ hosts that run as processes of their own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from vlcmsim.depot.model import Payload
 
@@ -26,8 +26,6 @@ class HostProgress:
     total: int
     completed: int = 0
     status: str = "RUNNING"  # RUNNING | RETRY_PENDING
-    info: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, n: int) -> None:
         self.completed += n
@@ -45,6 +43,14 @@ class StageFailure(Exception):
 
 
 class HostAgent(Protocol):
+    """What the stage and apply runs ask of hosts (`SimulatedHosts` in this
+    process; `FakeHosts` in unit tests):
+
+        progress = HostProgress(total=sum(p.size for p in plan.missing))
+        await agent.stage(plan, progress)   # progress.completed grows as bytes arrive
+        await agent.install(plan)           # remediation, once staged
+    """
+
     def staged(self, host: str) -> set[str]:
         """sha-256 of the payloads complete in the host's staging area."""
         ...

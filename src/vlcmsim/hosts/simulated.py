@@ -1,6 +1,7 @@
 """The simulated ESXi host: a staging area of limited capacity, a link of
-limited bandwidth, a connection state, and scriptable corruption — all from the
-inventory, changeable at run time through /sim/hosts."""
+limited bandwidth, a connection state, and scriptable corruption — the
+connection state from the inventory, the rest from the simulation's knobs,
+all changeable at run time through /sim/hosts."""
 
 from __future__ import annotations
 
@@ -11,20 +12,24 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vlcmsim.config import Settings
+from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
 from vlcmsim.hosts.download import Cancelled, DownloadError, Link, download
 from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.store import Inventory
-
-LIFECYCLE = "com.vmware.vcIntegrity.lifecycle"
+from vlcmsim.sim.knobs import SimKnobs
 
 
 class SimulatedHosts:
     """The HostAgent of every simulated host."""
 
-    def __init__(self, settings: Settings, inventory: Inventory, staging: StagingAreas, cert: Path | None) -> None:
+    def __init__(
+        self, settings: Settings, inventory: Inventory, knobs: SimKnobs, staging: StagingAreas, cert: Path | None
+    ) -> None:
         self.settings = settings
         self.inventory = inventory
+        self.knobs = knobs
         self.staging = staging
         self.downloads = asyncio.Semaphore(settings.max_concurrent_downloads)
         # one thread per allowed download: the cap, not the default executor's size, bounds them
@@ -57,8 +62,7 @@ class SimulatedHosts:
         wanted = {p.sha256 for p in plan.wanted}
         for old in self.staged(plan.host) - wanted:  # newer payloads replace older staged ones
             (folder / old).unlink(missing_ok=True)
-        h = self.inventory.host(plan.host)
-        capacity = h.staging_capacity_bytes if h else 0
+        capacity = self.knobs.get(plan.host).staging_capacity_bytes
         needed = sum(p.size for p in plan.missing)
         free = capacity - self.staging.used_bytes(plan.host)
         if needed > free:
@@ -77,8 +81,8 @@ class SimulatedHosts:
             raise
 
     async def _fetch(
-        self, plan: StagePlan, payload, progress: HostProgress, folder: Path, cancel: threading.Event
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, plan: StagePlan, payload: Payload, progress: HostProgress, folder: Path, cancel: threading.Event
+    ) -> None:
         tries = self.settings.stage_tries
         for attempt in range(1, tries + 1):
             self._check_connected(plan.host)
@@ -133,10 +137,5 @@ class SimulatedHosts:
             (folder / sha).unlink(missing_ok=True)
 
     def _link(self, host: str) -> Link:
-        h = self.inventory.host(host)
-        if h is None:
-            return Link()
-        corrupt = h.corrupt_downloads > 0
-        if corrupt:
-            self.inventory.update_host(host, corrupt_downloads=h.corrupt_downloads - 1)
-        return Link(bandwidth_bytes_per_s=h.bandwidth_bytes_per_s, corrupt=corrupt)
+        corrupt = self.knobs.take_corrupt_download(host)
+        return Link(bandwidth_bytes_per_s=self.knobs.get(host).bandwidth_bytes_per_s, corrupt=corrupt)

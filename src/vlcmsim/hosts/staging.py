@@ -5,23 +5,15 @@ complete (written under a temporary name, then renamed)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
-
-from vlcmsim.depot.repository import Depots
-from vlcmsim.lifecycle.desired import Commit, DesiredStates
-from vlcmsim.lifecycle.spec import SoftwareSpec, payloads_of
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 TMP_SUFFIX = ".part"
 
 
 class StagingAreas:
-    def __init__(self, root: Path, depots: Depots, desired: DesiredStates) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.depots = depots
-        self.desired = desired
-        root.mkdir(parents=True, exist_ok=True)
 
     def folder(self, host: str) -> Path:
         return self.root / host / "staging"
@@ -44,14 +36,3 @@ class StagingAreas:
             part.unlink(missing_ok=True)
             n += 1
         return n
-
-    def staged_check(self, host: str, commit: Commit) -> Callable[[], bool]:
-        def check() -> bool:
-            """Staged: every payload of the image that is not installed already is staged."""
-            catalog = self.depots.catalog()
-            installed = self.desired.installed(host) or SoftwareSpec()
-            needed = {p.sha256 for p in payloads_of(commit.spec, catalog)}
-            needed -= {p.sha256 for p in payloads_of(installed, catalog)}
-            return needed <= self.staged(host)
-
-        return check

@@ -33,6 +33,3 @@ class Host:
     connection_state: str
     power_state: str
     in_maintenance_mode: bool
-    bandwidth_bytes_per_s: int
-    staging_capacity_bytes: int
-    corrupt_downloads: int

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
 
-from vlcmsim.config import DatacenterConfig
+from vlcmsim.config import DatacenterConfig, HostConfig
 from vlcmsim.inventory.model import Cluster, Datacenter, Host
 from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
 
 
@@ -21,24 +21,20 @@ class _Snapshot:
     hosts: list[Host]
     cluster_by_id: dict[str, Cluster]
     host_by_id: dict[str, Host]
-    taken: float
+    hosts_by_cluster: dict[str | None, list[Host]]
 
 
 class Inventory:
-    """Reads come from a snapshot of the store that this object's own writes
-    refresh at once and that expires after `_TTL` seconds, so that another
-    process's writes become visible too. The store stays the truth."""
+    """Reads come from a `TTLSnapshot` of the store."""
 
-    _TTL = 1.0
-
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
         self.store = store
-        self._snap: _Snapshot | None = None
+        self._snap = TTLSnapshot(self._load, ttl)
 
     def _snapshot(self) -> _Snapshot:
-        snap = self._snap
-        if snap is not None and time.monotonic() - snap.taken < self._TTL:
-            return snap
+        return self._snap.get()
+
+    def _load(self) -> _Snapshot:
         with self.store.engine.connect() as conn:
             dcs = [Datacenter(r.id, r.name) for r in conn.execute(select(schema.datacenters)).all()]
             cls = [_cluster(r) for r in conn.execute(select(schema.clusters)).all()]
@@ -46,18 +42,20 @@ class Inventory:
         dcs.sort(key=lambda d: _id_key(d.id))
         cls.sort(key=lambda c: _id_key(c.id))
         hs.sort(key=lambda h: _id_key(h.id))
-        snap = _Snapshot(dcs, cls, hs, {c.id: c for c in cls}, {h.id: h for h in hs}, time.monotonic())
-        self._snap = snap
-        return snap
+        by_cluster: dict[str | None, list[Host]] = {}
+        for h in hs:
+            by_cluster.setdefault(h.cluster, []).append(h)
+        return _Snapshot(dcs, cls, hs, {c.id: c for c in cls}, {h.id: h for h in hs}, by_cluster)
 
     def _invalidate(self) -> None:
-        self._snap = None
+        self._snap.invalidate()
 
-    def seed(self, datacenters: list[DatacenterConfig]) -> bool:
-        """Create the configured inventory on first start. Returns whether it did."""
+    def seed(self, datacenters: list[DatacenterConfig]) -> list[tuple[str, HostConfig]]:
+        """Create the configured inventory on first start; the hosts it created."""
+        created: list[tuple[str, HostConfig]] = []
         with self.store.engine.connect() as conn:
             if conn.execute(select(func.count()).select_from(schema.datacenters)).scalar_one():
-                return False
+                return created
         for dc in datacenters:
             dc_id = f"datacenter-{self.store.next_id('datacenter')}"
             with self.store.engine.begin() as conn:
@@ -87,13 +85,11 @@ class Inventory:
                                 connection_state=h.connection_state,
                                 power_state=h.power_state,
                                 in_maintenance_mode=False,
-                                bandwidth_bytes_per_s=h.bandwidth_bytes_per_s,
-                                staging_capacity_bytes=h.staging_capacity_bytes,
-                                corrupt_downloads=0,
                             )
                         )
+                    created.append((host_id, h))
         self._invalidate()
-        return True
+        return created
 
     # -- reads ---------------------------------------------------------------
 
@@ -110,8 +106,8 @@ class Inventory:
         return self._snapshot().cluster_by_id.get(cluster_id)
 
     def hosts(self, cluster_id: str | None = None) -> list[Host]:
-        hosts = self._snapshot().hosts
-        return [h for h in hosts if cluster_id is None or h.cluster == cluster_id]
+        snap = self._snapshot()
+        return list(snap.hosts if cluster_id is None else snap.hosts_by_cluster.get(cluster_id, ()))
 
     def host(self, host_id: str) -> Host | None:
         return self._snapshot().host_by_id.get(host_id)
@@ -149,7 +145,4 @@ def _host(r: Row[Any]) -> Host:
         r.connection_state,
         r.power_state,
         r.in_maintenance_mode,
-        r.bandwidth_bytes_per_s,
-        r.staging_capacity_bytes,
-        r.corrupt_downloads,
     )

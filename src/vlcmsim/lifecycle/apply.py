@@ -3,19 +3,18 @@ clear the staging area. Payloads already staged are not downloaded again."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import StagePlan
 from vlcmsim.inventory.model import Host
+from vlcmsim.lifecycle.runs import StageRun, needs_nothing
 from vlcmsim.lifecycle.spec import SoftwareSpec
-from vlcmsim.lifecycle.stage import StageRun, needs_nothing
 
 
 class ApplyRun(StageRun):
     VERB = "Apply"
     DONE = "remediated"
 
-    def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Any]) -> str | None:
+    def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Payload]) -> str | None:
         assert self.commit is not None
         if host.connection_state == "CONNECTED" and needs_nothing(installed, self.commit.spec, self.catalog):
             return "already compliant"

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
+from vlcmsim.depot.versions import compare
+from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import Host
-from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components
-from vlcmsim.lifecycle.versions import compare
+from vlcmsim.lifecycle.notifications import notification
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
+from vlcmsim.lifecycle.values import add_on_info, base_image_info, component_info
 from vlcmsim.vapi.codec import now
 
 _RANK = {"COMPLIANT": 0, "NON_COMPLIANT": 1, "INCOMPATIBLE": 2, "UNAVAILABLE": 3}
@@ -25,38 +28,6 @@ def _versioned(current: str | None, target: str | None) -> str:
     if current is None or target is None:
         return "NON_COMPLIANT"
     return "INCOMPATIBLE" if compare(current, target) > 0 else "NON_COMPLIANT"
-
-
-def base_image_info(version: str | None, catalog: Catalog) -> dict[str, Any]:
-    info: dict[str, Any] = {"version": version or ""}
-    base = catalog.base_images.get(version or "")
-    if base is not None:
-        info["details"] = {
-            "display_name": base.display_name,
-            "display_version": base.display_version,
-            "release_date": base.release_date,
-        }
-    return info
-
-
-def add_on_info(add_on: tuple[str, str] | None, catalog: Catalog) -> dict[str, Any] | None:
-    if add_on is None:
-        return None
-    info: dict[str, Any] = {"name": add_on[0], "version": add_on[1]}
-    a = catalog.add_ons.get(add_on)
-    if a is not None:
-        info["details"] = {"display_name": a.display_name, "vendor": a.vendor, "display_version": a.display_version}
-    return info
-
-
-def component_info(name: str, version: str | None, catalog: Catalog) -> dict[str, Any]:
-    info: dict[str, Any] = {}
-    if version is not None:
-        info["version"] = version
-        c = catalog.components.get((name, version))
-        if c is not None:
-            info["details"] = {"display_name": c.display_name, "vendor": c.vendor, "display_version": c.display_version}
-    return info
 
 
 def host_compliance(
@@ -131,13 +102,11 @@ def host_compliance(
 def _notifications(host: Host, status: str) -> dict[str, Any]:
     if status != "UNAVAILABLE":
         return {}
-    from vlcmsim.lifecycle.notifications import notification
-
     return {
         "errors": [
             notification(
                 "ERROR",
-                "com.vmware.vcIntegrity.lifecycle.HostUnavailable",
+                f"{LIFECYCLE}.HostUnavailable",
                 f"Host {host.name} is {host.connection_state.lower().replace('_', ' ')}: its compliance is unknown.",
                 resolution="Reconnect the host and scan again.",
             )
@@ -171,3 +140,17 @@ def cluster_compliance(hosts: list[Host], per_host: dict[str, dict[str, Any]], c
             "STAGED" if all(c.get("stage_status") == "STAGED" for c in non_compliant) else "NOT_STAGED"
         )
     return result
+
+
+def staged_check(
+    staged: Callable[[], set[str]], installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catalog
+) -> Callable[[], bool]:
+    """Whether a host holds, staged, every payload of the desired image that it
+    has not installed; `staged` reads its staging area (only when asked)."""
+
+    def check() -> bool:
+        needed = {p.sha256 for p in payloads_of(desired, catalog)}
+        needed -= {p.sha256 for p in payloads_of(installed, catalog)}
+        return needed <= staged()
+
+    return check

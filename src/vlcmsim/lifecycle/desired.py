@@ -4,7 +4,7 @@ installed on each host. All in the store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
-from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.codec import aware, now
 
 
 @dataclass
@@ -35,8 +35,12 @@ class Draft:
     spec: SoftwareSpec
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+def commit_number(text: str) -> int | None:
+    """The commit an id names: ASCII digits, at most 18 of them (a 64-bit
+    integer); anything else names no commit."""
+    if not (0 < len(text) <= 18 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 class DesiredStates:
@@ -135,9 +139,9 @@ class DesiredStates:
 
 def _commit(r: Any) -> Commit:
     return Commit(
-        r.cluster, r.id, r.author, _aware(r.commit_time), r.description, r.apply_status, SoftwareSpec.from_json(r.spec)
+        r.cluster, r.id, r.author, aware(r.commit_time), r.description, r.apply_status, SoftwareSpec.from_json(r.spec)
     )
 
 
 def _draft(r: Any) -> Draft:
-    return Draft(r.id, r.cluster, r.owner, _aware(r.creation_time), SoftwareSpec.from_json(r.spec))
+    return Draft(r.id, r.cluster, r.owner, aware(r.creation_time), SoftwareSpec.from_json(r.spec))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vlcmsim.vapi.codec import now
@@ -17,6 +18,19 @@ def notification(
     value: dict[str, Any] = {"type": kind, "id": msg_id, "time": now(), "message": message(msg_id, text, *args)}
     if resolution:
         value["resolution"] = message(msg_id + ".resolution", resolution)
-    if kind == "ERROR" and retriable is not None:  # union rule: retriable only on errors
+    if retriable is not None:  # written for errors only: the union rule of Notification
         value["retriable"] = retriable
     return value
+
+
+def notifications(
+    info: Sequence[dict[str, Any]] = (),
+    warnings: Sequence[dict[str, Any]] = (),
+    errors: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A Notifications value with the lists that are not empty."""
+    out: dict[str, Any] = {}
+    for name, items in (("info", info), ("warnings", warnings), ("errors", errors)):
+        if items:
+            out[name] = list(items)
+    return out

@@ -8,29 +8,38 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from vlcmsim.depot import defaults as d
+from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.reader import import_bundle
+from vlcmsim.depot.repository import EMBEDDED, Depots
+from vlcmsim.inventory.store import Inventory
+from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.store import schema
+from vlcmsim.store.db import Store
 
 
-def seed_defaults(app: object, payload_bytes: int) -> bool:
+def seed_defaults(
+    store: Store,
+    payloads: PayloadStore,
+    depots: Depots,
+    desired: DesiredStates,
+    inventory: Inventory,
+    payload_bytes: int,
+) -> bool:
     """Returns whether it seeded (only once per data dir)."""
-    from vlcmsim.app import App
-
-    assert isinstance(app, App)
-    with app.store.engine.connect() as conn:
+    with store.engine.connect() as conn:
         done = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seeded")).first()
     if done:
         return False
     bundle = d.write_default_bundle(payload_bytes)
     try:
-        content = import_bundle(bundle, app.payloads)
+        content = import_bundle(bundle, payloads)
     finally:
         shutil.rmtree(bundle.parent, ignore_errors=True)
-    app.depots.add(
+    depots.add(
         content,
         description="vlcmsim embedded content: ESXi 8.0 U1-U3, Dell add-on, drivers",
-        location=None,
+        location=EMBEDDED + bundle.name,
         file_name=bundle.name,
         owner="vlcmsim",
         create_time=datetime.now(UTC),
@@ -42,17 +51,17 @@ def seed_defaults(app: object, payload_bytes: int) -> bool:
     # the first image-managed cluster is behind its desired image, the second
     # complies; any further one runs 8.0 U2 and has no desired document yet
     plans = [(behind, installed_behind), (compliant, compliant)]
-    for cluster in app.inventory.clusters():
-        hosts = app.inventory.hosts(cluster.id)
+    for cluster in inventory.clusters():
+        hosts = inventory.hosts(cluster.id)
         if not cluster.image_managed:
             for h in hosts:
-                app.desired.set_installed(h.id, legacy)
+                desired.set_installed(h.id, legacy)
             continue
-        desired, installed = plans.pop(0) if plans else (None, compliant)
-        if desired is not None:
-            app.desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", desired, draft=None)
+        target, installed = plans.pop(0) if plans else (None, compliant)
+        if target is not None:
+            desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", target, draft=None)
         for h in hosts:
-            app.desired.set_installed(h.id, installed)
-    with app.store.engine.begin() as conn:
+            desired.set_installed(h.id, installed)
+    with store.engine.begin() as conn:
         conn.execute(schema.meta.insert().values(key="seeded", value="1"))
     return True

@@ -8,8 +8,7 @@ from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import Payload
-from vlcmsim.lifecycle.versions import compare
-from vlcmsim.vapi.errors import VapiError, invalid_argument
+from vlcmsim.depot.versions import compare
 
 
 @dataclass
@@ -79,39 +78,30 @@ def payloads_of(spec: SoftwareSpec, catalog: Catalog) -> list[Payload]:
     return list(seen.values())
 
 
-def validate(spec: SoftwareSpec, catalog: Catalog) -> None:
-    """What a commit checks against the depots; InvalidArgument naming the problem."""
-    problems: list[str] = []
+def problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
+    """What is wrong with the document against the depots (what a commit and
+    a validation check), each problem a sentence; empty when it is valid."""
+    found: list[str] = []
     if not spec.base_image:
-        problems.append("the desired state has no base image")
+        found.append("the desired state has no base image")
     elif spec.base_image not in catalog.base_images:
-        problems.append(f"base image version {spec.base_image} is not in any depot")
+        found.append(f"base image version {spec.base_image} is not in any depot")
     if spec.add_on and spec.add_on not in catalog.add_ons:
-        problems.append(f"add-on {spec.add_on[0]} version {spec.add_on[1]} is not in any depot")
+        found.append(f"add-on {spec.add_on[0]} version {spec.add_on[1]} is not in any depot")
     base_and_addon = SoftwareSpec(spec.base_image, spec.add_on)
     carried = effective_components(base_and_addon, catalog)
     for name, version in sorted(spec.components.items()):
         if (name, version) not in catalog.components:
             known = catalog.component_versions(name)
             if known:
-                problems.append(f"component {name} version {version} is not in any depot (known: {', '.join(known)})")
+                found.append(f"component {name} version {version} is not in any depot (known: {', '.join(known)})")
             else:
-                problems.append(f"component {name} is not in any depot")
+                found.append(f"component {name} is not in any depot")
             continue
         below = carried.get(name)
         if below is not None and compare(version, below.version) < 0:
             where = "base image" if below.source == "BASE_IMAGE" else "add-on"
-            problems.append(
+            found.append(
                 f"component {name} version {version} is older than {below.version}, which the {where} carries"
             )
-    if problems:
-        raise validation_error(problems)
-
-
-def validation_error(problems: list[str]) -> VapiError:
-    err = invalid_argument(
-        "com.vmware.vcIntegrity.lifecycle.DesiredStateInvalid",
-        "The desired state is not valid: " + "; ".join(problems) + ".",
-        *problems,
-    )
-    return err
+    return found

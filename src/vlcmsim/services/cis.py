@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from vlcmsim.tasks.manager import TaskRecord, not_found_task
+from vlcmsim.backend import Call
+from vlcmsim.services.errors import task_not_cancelable, task_not_found, task_not_running
+from vlcmsim.services.filters import allows, as_sets
+from vlcmsim.tasks.manager import TaskRecord
 from vlcmsim.vapi.errors import unauthenticated
-from vlcmsim.vapi.operations import Call, OperationSet, Privilege
+from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
@@ -19,12 +22,12 @@ async def create_session(call: Call) -> str:
     # The wire adapter authenticated the user/password credentials into call.user.
     if call.user is None:
         raise unauthenticated()
-    return call.app.sessions.create(call.user).id
+    return call.backend.sessions.create(call.user).id
 
 
 @ops.operation(SESSION, "get", Privilege.READ)
 async def get_session(call: Call) -> dict[str, Any]:
-    session = call.app.sessions.lookup(call.session_id or "")
+    session = call.backend.sessions.lookup(call.session_id or "")
     if session is None:
         raise unauthenticated()
     return {
@@ -38,14 +41,14 @@ async def get_session(call: Call) -> dict[str, Any]:
 async def delete_session(call: Call) -> None:
     if call.session_id is None:
         raise unauthenticated()
-    call.app.sessions.delete(call.session_id)
+    call.backend.sessions.delete(call.session_id)
 
 
 @ops.operation(TASKS, "get", Privilege.READ)
 async def get_task(call: Call, task: str, spec: dict[str, Any] | None = None) -> dict[str, Any]:
-    record = call.app.tasks.get(task)
+    record = call.backend.tasks.get(task)
     if record is None:
-        raise not_found_task(task)
+        raise task_not_found(task)
     return record.info(with_result=not (spec or {}).get("exclude_result", False))
 
 
@@ -54,26 +57,33 @@ async def list_tasks(
     call: Call, filter_spec: dict[str, Any] | None = None, result_spec: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     with_result = not (result_spec or {}).get("exclude_result", False)
-    return {r.id: r.info(with_result=with_result) for r in call.app.tasks.list() if _matches(r, filter_spec or {})}
+    f = as_sets(filter_spec)
+    targets = {(t["type"], t["id"]) for t in f.get("targets") or ()}
+    return {
+        r.id: r.info(with_result=with_result) for r in call.backend.tasks.list() if _matches(r, f, targets)
+    }
 
 
-def _matches(r: TaskRecord, f: dict[str, Any]) -> bool:
-    if f.get("tasks") and r.id not in f["tasks"]:
-        return False
-    if f.get("services") and r.service not in f["services"]:
-        return False
-    if f.get("operations") and r.operation not in f["operations"] and f"{r.operation}$task" not in f["operations"]:
-        return False
-    if f.get("status") and r.status not in f["status"]:
-        return False
-    if f.get("users") and (r.user or "") not in f["users"]:
-        return False
-    if f.get("targets"):
-        if r.target is None or {"type": r.target[0], "id": r.target[1]} not in f["targets"]:
-            return False
-    return True
+def _matches(r: TaskRecord, f: dict[str, Any], targets: set[tuple[str, str]]) -> bool:
+    operations = f.get("operations")
+    return (
+        allows(f.get("tasks"), r.id)
+        and allows(f.get("services"), r.service)
+        and (not operations or r.operation in operations or f"{r.operation}$task" in operations)
+        and allows(f.get("status"), r.status)
+        and allows(f.get("users"), r.user or "")
+        and (not targets or r.target in targets)
+    )
 
 
 @ops.operation(TASKS, "cancel", Privilege.WRITE)
 async def cancel_task(call: Call, task: str) -> None:
-    call.app.tasks.cancel(task)
+    tasks = call.backend.tasks
+    record = tasks.get(task)
+    if record is None:
+        raise task_not_found(task)
+    if record.status not in ("PENDING", "RUNNING") or task not in tasks.live:
+        raise task_not_running(task)
+    if not record.cancelable:
+        raise task_not_cancelable(task)
+    tasks.cancel(task)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from vlcmsim.backend import Call
 from vlcmsim.inventory.model import Host
-from vlcmsim.services.filters import allows
-from vlcmsim.vapi.errors import not_found
-from vlcmsim.vapi.operations import Call, OperationSet, Privilege
+from vlcmsim.services.errors import cluster_not_found, datacenter_not_found, host_not_found
+from vlcmsim.services.filters import allows, as_sets
+from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
@@ -18,10 +19,10 @@ HOST = "com.vmware.vcenter.host"
 
 @ops.operation(DATACENTER, "list")
 async def list_datacenters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    f = filter or {}
+    f = as_sets(filter)
     return [
         {"datacenter": dc.id, "name": dc.name}
-        for dc in call.app.inventory.datacenters()
+        for dc in call.backend.inventory.datacenters()
         if allows(f.get("datacenters"), dc.id)
         and allows(f.get("names"), dc.name)
         and allows(f.get("folders"), "group-d1")
@@ -30,9 +31,9 @@ async def list_datacenters(call: Call, filter: dict[str, Any] | None = None) -> 
 
 @ops.operation(DATACENTER, "get")
 async def get_datacenter(call: Call, datacenter: str) -> dict[str, Any]:
-    dc = call.app.inventory.datacenter(datacenter)
+    dc = call.backend.inventory.datacenter(datacenter)
     if dc is None:
-        raise not_found("com.vmware.vcenter.datacenter.NotFound", f"Datacenter {datacenter} not found.", datacenter)
+        raise datacenter_not_found(datacenter)
     n = dc.id.rsplit("-", 1)[-1]
     return {
         "name": dc.name,
@@ -45,10 +46,10 @@ async def get_datacenter(call: Call, datacenter: str) -> dict[str, Any]:
 
 @ops.operation(CLUSTER, "list")
 async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    f = filter or {}
+    f = as_sets(filter)
     return [
         {"cluster": c.id, "name": c.name, "ha_enabled": c.ha_enabled, "drs_enabled": c.drs_enabled}
-        for c in call.app.inventory.clusters()
+        for c in call.backend.inventory.clusters()
         if allows(f.get("clusters"), c.id)
         and allows(f.get("names"), c.name)
         and allows(f.get("datacenters"), c.datacenter)
@@ -58,9 +59,9 @@ async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> lis
 
 @ops.operation(CLUSTER, "get")
 async def get_cluster(call: Call, cluster: str) -> dict[str, Any]:
-    c = call.app.inventory.cluster(cluster)
+    c = call.backend.inventory.cluster(cluster)
     if c is None:
-        raise not_found("com.vmware.vcenter.cluster.NotFound", f"Cluster {cluster} not found.", cluster)
+        raise cluster_not_found(cluster)
     return {"name": c.name, "resource_pool": "resgroup-" + c.id.removeprefix("domain-c")}
 
 
@@ -69,19 +70,17 @@ def _host_folder(datacenter: str) -> str:
 
 
 def host_summary(h: Host) -> dict[str, Any]:
-    summary: dict[str, Any] = {"host": h.id, "name": h.name, "connection_state": h.connection_state}
-    if h.connection_state == "CONNECTED":  # union rule: power_state only when connected
-        summary["power_state"] = h.power_state
-    return summary
+    # power_state is written only for a connected host: the union rule of Host.Summary
+    return {"host": h.id, "name": h.name, "connection_state": h.connection_state, "power_state": h.power_state}
 
 
 @ops.operation(HOST, "list")
 async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    f = filter or {}
+    f = as_sets(filter)
     standalone = f.get("standalone")
     return [
         host_summary(h)
-        for h in call.app.inventory.hosts()
+        for h in call.backend.inventory.hosts()
         if allows(f.get("hosts"), h.id)
         and allows(f.get("names"), h.name)
         and allows(f.get("datacenters"), h.datacenter)
@@ -94,19 +93,19 @@ async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[d
 
 
 def _require_host(call: Call, host: str) -> Host:
-    h = call.app.inventory.host(host)
+    h = call.backend.inventory.host(host)
     if h is None:
-        raise not_found("com.vmware.vcenter.host.NotFound", f"Host {host} not found.", host)
+        raise host_not_found(host)
     return h
 
 
 @ops.operation(HOST, "connect", Privilege.WRITE)
 async def connect_host(call: Call, host: str) -> None:
     _require_host(call, host)
-    call.app.inventory.update_host(host, connection_state="CONNECTED")
+    call.backend.inventory.update_host(host, connection_state="CONNECTED")
 
 
 @ops.operation(HOST, "disconnect", Privilege.WRITE)
 async def disconnect_host(call: Call, host: str) -> None:
     _require_host(call, host)
-    call.app.inventory.update_host(host, connection_state="DISCONNECTED")
+    call.backend.inventory.update_host(host, connection_state="DISCONNECTED")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,6 +41,13 @@ class Store:
                 raise RuntimeError(
                     f"the store was written by a newer vlcmsim (schema {row[0]} > {schema.SCHEMA_VERSION})"
                 )
+            elif int(row[0]) < 2:
+                _knobs_to_sim_hosts(conn)
+                conn.execute(
+                    update(schema.meta)
+                    .where(schema.meta.c.key == "schema_version")
+                    .values(value=str(schema.SCHEMA_VERSION))
+                )
 
     def next_id(self, counter: str) -> int:
         """A monotonically increasing number per counter, in the store so that
@@ -55,6 +62,17 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_KNOBS = ("bandwidth_bytes_per_s", "staging_capacity_bytes", "corrupt_downloads")
+
+
+def _knobs_to_sim_hosts(conn: Connection) -> None:
+    """Schema 1 kept the simulation knobs in `hosts`: move them to `sim_hosts`."""
+    columns = ", ".join(_KNOBS)
+    conn.execute(text(f"INSERT INTO sim_hosts (host, {columns}) SELECT id, {columns} FROM hosts"))
+    for column in _KNOBS:
+        conn.execute(text(f"ALTER TABLE hosts DROP COLUMN {column}"))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

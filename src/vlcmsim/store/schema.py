@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the simulation knobs left `hosts` for `sim_hosts`
 
 meta = Table(
     "vlcmsim_meta",
@@ -70,10 +70,16 @@ hosts = Table(
     Column("connection_state", String(32), nullable=False),
     Column("power_state", String(32), nullable=False),
     Column("in_maintenance_mode", Boolean, nullable=False, default=False),
-    # simulation knobs (GET/PATCH /sim/hosts/{host})
-    Column("bandwidth_bytes_per_s", BigInteger, nullable=False, default=0),
-    Column("staging_capacity_bytes", BigInteger, nullable=False, default=0),
-    Column("corrupt_downloads", Integer, nullable=False, default=0),
+)
+
+# The simulation's knobs per host (vlcmsim.sim.knobs), apart from what vSphere reports.
+sim_hosts = Table(
+    "sim_hosts",
+    metadata,
+    Column("host", String(64), primary_key=True),
+    Column("bandwidth_bytes_per_s", BigInteger, nullable=False),
+    Column("staging_capacity_bytes", BigInteger, nullable=False),
+    Column("corrupt_downloads", BigInteger, nullable=False),
 )
 
 tasks = Table(
@@ -106,7 +112,7 @@ depots = Table(
     Column("file_name", String(512), nullable=False),
     Column("owner", String(256), nullable=True),
     Column("create_time", DateTime(timezone=True), nullable=False),
-    Column("content", JSON, nullable=False),  # vlcmsim.depot.codec form of DepotContent
+    Column("content", JSON, nullable=False),  # vlcmsim.depot.storage form of DepotContent
 )
 
 commits = Table(

@@ -21,15 +21,15 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from vlcmsim.ids import PROGRESS_ID, VLCMSIM
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
-from vlcmsim.vapi.codec import Opaque, from_clean, now, to_clean
+from vlcmsim.vapi.codec import CLEAN, Opaque, aware, encode, from_clean, now
 from vlcmsim.vapi.errors import Message, VapiError, internal_error
 from vlcmsim.vapi.model import TD
 
 log = logging.getLogger(__name__)
 
-PROGRESS_MSG_ID = "com.vmware.vcIntegrity.lifecycle.Progress"
 _FLUSH_EVERY = 0.5  # seconds
 _ENDED_CACHE = 10_000
 
@@ -74,26 +74,22 @@ class TaskRecord:
         return value
 
     def _build_info(self, with_result: bool) -> dict[str, Any]:
+        """Every field the record knows; the encoder keeps those that the
+        union rules of cis.task.Info allow for the status."""
+        total, completed, message = self.progress or (100, 0, Message(PROGRESS_ID, "Running"))
         value: dict[str, Any] = {
             "description": self.description.as_value(),
             "service": self.service,
             "operation": self.operation,
             "status": self.status,
             "cancelable": self.cancelable and self.status in ("PENDING", "RUNNING"),
+            "target": {"type": self.target[0], "id": self.target[1]} if self.target else None,
+            "user": self.user,
+            "progress": {"total": total, "completed": completed, "message": message.as_value()},
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "error": self.error,
         }
-        if self.target:
-            value["target"] = {"type": self.target[0], "id": self.target[1]}
-        if self.user:
-            value["user"] = self.user
-        if self.status == "PENDING":
-            return value
-        total, completed, message = self.progress or (100, 0, Message(PROGRESS_MSG_ID, "Running"))
-        value["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
-        value["start_time"] = self.start_time
-        if self.status in ("SUCCEEDED", "FAILED"):
-            value["end_time"] = self.end_time
-        if self.status == "FAILED" and self.error is not None:
-            value["error"] = self.error
         if with_result and self.result is not None and self.result_td is not None:
             value["result"] = Opaque(self.result_td, self.result)
         return value
@@ -106,12 +102,8 @@ class TaskContext:
         self._manager = manager
         self.record = record
 
-    @property
-    def task_id(self) -> str:
-        return self.record.id
-
     def progress(self, completed: int, total: int, message: str = "Running") -> None:
-        self.record.progress = (total, min(completed, total), Message(PROGRESS_MSG_ID, message))
+        self.record.progress = (total, min(completed, total), Message(PROGRESS_ID, message))
         self._manager._flush_soon(self.record)
 
     def set_result(self, result: Any) -> None:
@@ -158,7 +150,7 @@ class TaskManager:
                         or {
                             "total": 100,
                             "completed": 0,
-                            "message": {"id": PROGRESS_MSG_ID, "default_message": "Failed", "args": []},
+                            "message": {"id": PROGRESS_ID, "default_message": "Failed", "args": []},
                         },
                         error={"id": err.error_id, "value": err.as_value()},
                     )
@@ -206,8 +198,8 @@ class TaskManager:
             cancelable=cancelable,
             result_td=result_td,
         )
+        self._write(record, insert=True)  # a failed write leaves no trace: nothing is registered yet
         self.live[record.id] = record
-        self._write(record, insert=True)
         self._runners[record.id] = asyncio.get_running_loop().create_task(self._run(record, work))
         return record.id
 
@@ -215,14 +207,14 @@ class TaskManager:
         await asyncio.sleep(0)  # let the caller see the task PENDING first
         record.status = "RUNNING"
         record.start_time = now()
-        record.progress = (100, 0, Message(PROGRESS_MSG_ID, "Running"))
+        record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
         self._write(record)
         try:
             result = await work(TaskContext(self, record))
             record.result = result if result is not None else record.result
             record.status = "SUCCEEDED"
             total = record.progress[0] if record.progress else 100
-            record.progress = (total, total, Message(PROGRESS_MSG_ID, "Done"))
+            record.progress = (total, total, Message(PROGRESS_ID, "Done"))
         except TaskFailed as failed:
             record.status, record.error = "FAILED", failed.error
             if failed.result is not None:
@@ -234,7 +226,7 @@ class TaskManager:
             record.error = (
                 server_stopped()
                 if self._stopping
-                else VapiError("canceled", [Message("com.vmware.vlcmsim.tasks.Canceled", "The task was canceled.")])
+                else VapiError("canceled", [Message(f"{VLCMSIM}.tasks.Canceled", "The task was canceled.")])
             )
         except Exception as exc:  # a bug in the work must not leave the task RUNNING
             log.exception("task %s failed", record.id)
@@ -243,7 +235,7 @@ class TaskManager:
             record.end_time = now()
             if record.status == "FAILED" and record.progress:
                 total, completed, _ = record.progress
-                record.progress = (total, completed, Message(PROGRESS_MSG_ID, "Failed"))
+                record.progress = (total, completed, Message(PROGRESS_ID, "Failed"))
             self._write(record)
             self._remember(record)
             self.live.pop(record.id, None)
@@ -251,15 +243,7 @@ class TaskManager:
             self._last_flush.pop(record.id, None)
 
     def cancel(self, task_id: str) -> None:
-        from vlcmsim.vapi.errors import not_allowed, unsupported
-
-        record = self.live.get(task_id)
-        if record is None:
-            if self._load(task_id) is None:
-                raise not_found_task(task_id)
-            raise not_allowed("com.vmware.vlcmsim.tasks.NotRunning", f"Task {task_id} is not running.", task_id)
-        if not record.cancelable:
-            raise unsupported("com.vmware.vlcmsim.tasks.NotCancelable", f"Task {task_id} cannot be canceled.", task_id)
+        """Stop a task that runs in this process: it ends FAILED, canceled."""
         runner = self._runners.get(task_id)
         if runner:
             runner.cancel()
@@ -329,7 +313,7 @@ class TaskManager:
             total, completed, message = record.progress
             values["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
         if record.result is not None and record.result_td is not None:
-            values["result"] = to_clean(record.result_td, record.result)
+            values["result"] = encode(record.result_td, record.result, CLEAN)
         if record.error is not None:
             values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
         with self.store.engine.begin() as conn:
@@ -357,17 +341,11 @@ def server_stopped() -> VapiError:
         "error",
         [
             Message(
-                "com.vmware.vlcmsim.tasks.ServerStopped",
+                f"{VLCMSIM}.tasks.ServerStopped",
                 "The server stopped while the task was running; the task did not complete.",
             )
         ],
     )
-
-
-def not_found_task(task_id: str) -> VapiError:
-    from vlcmsim.vapi.errors import not_found
-
-    return not_found("com.vmware.vapi.std.errors.not_found", f"Task {task_id} not found.", task_id)
 
 
 def _message(v: dict[str, Any]) -> Message:
@@ -375,11 +353,7 @@ def _message(v: dict[str, Any]) -> Message:
 
 
 def _aware(dt: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return aware(dt) if dt is not None else None
 
 
 def _record(r: Any) -> TaskRecord:

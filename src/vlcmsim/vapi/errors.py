@@ -149,3 +149,17 @@ def operation_not_found(service: str, operation: str) -> VapiError:
         service,
         operation,
     )
+
+
+def no_such_resource(path: str) -> VapiError:
+    return _error("not_found", "com.vmware.vapi.rest.httpNotFound", f"No resource found at {path}.", path)
+
+
+def no_matching_method(method: str, path: str) -> VapiError:
+    return _error(
+        "not_found",
+        "com.vmware.vapi.rest.noMatchingMethod",
+        f"No matching method available for the requested URL and HTTP method: {method} {path}.",
+        method,
+        path,
+    )

@@ -56,11 +56,6 @@ TYPES: dict[str, dict[str, Any]] = {
     },
 }
 
-_DC_ERRORS = [
-    "com.vmware.vapi.std.errors.unauthenticated",
-    "com.vmware.vapi.std.errors.unauthorized",
-    "com.vmware.vapi.std.errors.service_unavailable",
-]
 
 OPERATIONS: list[dict[str, Any]] = [
     {
@@ -68,7 +63,6 @@ OPERATIONS: list[dict[str, Any]] = [
         "operation": "list",
         "inputs": [["filter", optional(struct("com.vmware.vcenter.datacenter.filter_spec")), "query(implicit)"]],
         "output": {"kind": "list", "element": struct("com.vmware.vcenter.datacenter.summary")},
-        "errors": _DC_ERRORS,
         "method": "GET",
         "path": "/api/vcenter/datacenter",
     },
@@ -77,7 +71,6 @@ OPERATIONS: list[dict[str, Any]] = [
         "operation": "get",
         "inputs": [["datacenter", ID, "path"]],
         "output": struct("com.vmware.vcenter.datacenter.info"),
-        "errors": ["com.vmware.vapi.std.errors.not_found", *_DC_ERRORS],
         "method": "GET",
         "path": "/api/vcenter/datacenter/{datacenter}",
     },
@@ -86,20 +79,17 @@ OPERATIONS: list[dict[str, Any]] = [
         "operation": "get",
         "inputs": [["cluster", ID, "path"]],
         "output": struct("com.vmware.esx.settings.clusters.enablement.software.info"),
-        "errors": ["com.vmware.vapi.std.errors.not_found", *_DC_ERRORS],
         "method": "GET",
         "path": "/api/esx/settings/clusters/{cluster}/enablement/software",
     },
     {
         "service": "com.vmware.esx.settings.clusters.enablement.software",
         "operation": "enable$task",
-        "task_type": "TASK_ONLY",
         "inputs": [
             ["cluster", ID, "path"],
             ["spec", optional(struct("com.vmware.esx.settings.clusters.enablement.software.enable_spec")), "body"],
         ],
-        "output": {"kind": "void"},
-        "errors": ["com.vmware.vapi.std.errors.not_found", *_DC_ERRORS],
+        "output": ID,
         "method": "PUT",
         "path": "/api/esx/settings/clusters/{cluster}/enablement/software",
         "body": "single-param",

@@ -1,4 +1,10 @@
-"""A minimal request/response pair over ASGI, so adapters stay small and fast."""
+"""The request and response every adapter works with, whatever HTTP server
+front end (ASGI or RSGI, see `vlcmsim.server`) received them.
+
+`Request.path` is the percent-decoded path, decoded exactly once: granian's RSGI
+hands over only that form, so the ASGI front end uses the same one, and a
+path routes the same way under both (an id can therefore not contain ``/``;
+no vSphere identifier does)."""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote
 
 import orjson
 
@@ -24,34 +29,6 @@ class Request:
     body: bytes
     client: str = ""
 
-    @classmethod
-    def from_rsgi(cls, scope: Any, body: bytes) -> Request:
-        """From granian's RSGI scope (names are already lower case there)."""
-        qs = scope.query_string
-        return cls(
-            method=scope.method,
-            path=scope.path,
-            query=parse_qsl(qs, keep_blank_values=True) if qs else [],
-            headers={k.encode("latin-1"): v.encode("latin-1") for k, v in scope.headers.items()},
-            body=body,
-            client=scope.client,
-        )
-
-    @classmethod
-    def from_scope(cls, scope: dict[str, Any], body: bytes) -> Request:
-        raw_qs = scope.get("query_string", b"")
-        raw_path = scope.get("raw_path")
-        return cls(
-            method=scope["method"],
-            # the raw path keeps %2F and ':' as sent; segments are unquoted one by one
-            path=raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"],
-            query=parse_qsl(raw_qs.decode("latin-1"), keep_blank_values=True) if raw_qs else [],
-            # ASGI servers give header names in lower case already
-            headers=dict(scope.get("headers", ())),
-            body=body,
-            client=(scope.get("client") or ("", 0))[0],
-        )
-
     def header(self, name: bytes) -> str | None:
         v = self.headers.get(name)
         return v.decode("latin-1") if v is not None else None
@@ -65,6 +42,10 @@ class Request:
         except (ValueError, UnicodeDecodeError):
             return None
         return user, password
+
+    @property
+    def segments(self) -> list[str]:
+        return self.path.strip("/").split("/")
 
 
 @dataclass
@@ -86,7 +67,3 @@ class Response:
 def error_response(err: VapiError) -> Response:
     """The /api error body: the std error struct itself, with its HTTP status."""
     return Response.json(err.http_status, err.as_value())
-
-
-def path_segments(path: str) -> list[str]:
-    return [unquote(s) for s in path.strip("/").split("/")]

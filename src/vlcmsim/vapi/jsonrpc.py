@@ -6,17 +6,18 @@ request id is echoed with its JSON type."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import Any
 
 import orjson
 
-from vlcmsim.vapi.codec import error_to_typed, operation_input_from_typed, to_typed
-from vlcmsim.vapi.errors import VapiError, operation_not_found, unauthenticated
+from vlcmsim.vapi.auth import Authenticator
+from vlcmsim.vapi.codec import TYPED, encoder, error_to_typed, operation_input_from_typed
+from vlcmsim.vapi.errors import VapiError, internal_error, operation_not_found, unauthenticated
 from vlcmsim.vapi.http import Request, Response
-from vlcmsim.vapi.operations import Call, Privilege
+from vlcmsim.vapi.operations import Call, OperationTable, Privilege
 
-if TYPE_CHECKING:
-    from vlcmsim.app import App
+log = logging.getLogger(__name__)
 
 USER_PASS = "com.vmware.vapi.std.security.user_pass"
 SESSION_ID = "com.vmware.vapi.std.security.session_id"
@@ -27,8 +28,10 @@ def _rpc_error(code: int, message: str, req_id: Any = None) -> Response:
 
 
 class JsonRpcAdapter:
-    def __init__(self, app: App) -> None:
-        self.app = app
+    def __init__(self, table: OperationTable, auth: Authenticator, backend: Any) -> None:
+        self.table = table
+        self.auth = auth
+        self.backend = backend
 
     async def handle(self, req: Request) -> Response:
         try:
@@ -50,20 +53,24 @@ class JsonRpcAdapter:
         ):
             return _rpc_error(-32602, "Invalid params: serviceId and operationId are required.", req_id)
         try:
-            output = await self._invoke(params)
+            output = await self._invoke(params, req.client)
         except VapiError as err:
             return Response(200, _envelope({"error": error_to_typed(err)}, req_id))
+        except Exception:  # the SDK reads errors from the envelope only: never a bare 500 here
+            log.exception("internal error in %s.%s", params["serviceId"], params["operationId"])
+            internal = internal_error("Internal server error; see the server log.")
+            return Response(200, _envelope({"error": error_to_typed(internal)}, req_id))
         return Response(200, _envelope({"output": output}, req_id))
 
-    async def _invoke(self, params: dict[str, Any]) -> Any:
-        op = self.app.operations.get(params["serviceId"], params["operationId"])
+    async def _invoke(self, params: dict[str, Any], client: str) -> Any:
+        op = self.table.get(params["serviceId"], params["operationId"])
         if op is None:
             raise operation_not_found(params["serviceId"], params["operationId"])
         ctx = params.get("ctx")
         ctx = ctx if isinstance(ctx, dict) else {}
         security = ctx.get("securityCtx")
         security = security if isinstance(security, dict) else {}
-        call = Call(self.app)
+        call: Call[Any] = Call(self.backend)
         scheme = security.get("schemeId")
         if op.privilege is Privilege.NONE:
             if scheme != USER_PASS:
@@ -71,15 +78,15 @@ class JsonRpcAdapter:
             user, password = security.get("userName"), security.get("password")
             if not isinstance(user, str) or not isinstance(password, str):
                 raise unauthenticated("Authentication failed: invalid user name or password.")
-            call.user = self.app.sessions.authenticate(user, password)
+            call.user = self.auth.authenticate(user, password, client=client)
         elif scheme == SESSION_ID and isinstance(security.get("sessionId"), str):
-            session = self.app.sessions.lookup(security["sessionId"])
+            session = self.auth.lookup(security["sessionId"])
             if session is not None:
                 call.user, call.session_id = session.user, session.id
         op.authorize(call)
         inputs = operation_input_from_typed(op.input_tds, params.get("input"))
         value = await op.invoke(call, inputs)
-        return to_typed(op.spec.output, value)
+        return encoder(op.spec.output, TYPED)(value)
 
 
 def _envelope(result: dict[str, Any], req_id: Any) -> bytes:

@@ -9,18 +9,15 @@ query parameters of a struct input are `param.field=value`; success is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from vlcmsim.vapi.codec import from_clean, to_clean
+from vlcmsim.vapi.codec import LEGACY, encoder, from_clean
 from vlcmsim.vapi.errors import VapiError, invalid_argument
 from vlcmsim.vapi.http import Request, Response
 from vlcmsim.vapi.operations import Operation
-from vlcmsim.vapi.rest import _NO_BODY, _parse_body, _query_struct
-
-if TYPE_CHECKING:
-    from vlcmsim.app import App
+from vlcmsim.vapi.rest import NO_BODY, RestAdapter, parse_body, query_struct
 
 SESSION_PATH = "/rest/com/vmware/cis/session"
 _SESSION_OPS = {"POST": "create", "GET": "get", "DELETE": "delete"}
@@ -31,13 +28,15 @@ def legacy_error(err: VapiError) -> Response:
 
 
 class LegacyAdapter:
-    def __init__(self, app: App) -> None:
-        self.app = app
+    """Shares the REST adapter's routes and authentication."""
+
+    def __init__(self, rest: RestAdapter) -> None:
+        self.rest = rest
 
     async def handle(self, req: Request) -> Response:
         try:
             if req.path.rstrip("/") == SESSION_PATH and req.method in _SESSION_OPS:
-                op = self.app.operations.get("com.vmware.cis.session", _SESSION_OPS[req.method])
+                op = self.rest.router.table.get("com.vmware.cis.session", _SESSION_OPS[req.method])
                 assert op is not None
                 inputs: dict[str, Any] = {}
             else:
@@ -48,9 +47,9 @@ class LegacyAdapter:
                     req.headers,
                     b"",
                 )
-                op, path_values = self.app.rest.router.resolve(api)
+                op, path_values = self.rest.router.resolve(api)
                 inputs = {n: from_clean(td, path_values[n], n) for n, td, where in op.spec.inputs if where == "path"}
-            call = self.app.rest.authenticate(req, op, basic_required=False)
+            call = self.rest.authenticate(req, op, basic_required=False)
             op.authorize(call)
             inputs.update(self._inputs(op, req))
             value = await op.invoke(call, inputs)
@@ -58,7 +57,7 @@ class LegacyAdapter:
                 return Response(200, orjson.dumps({"value": value}))
             if op.spec.output["kind"] == "void":
                 return Response(200, b"", [])
-            return Response(200, orjson.dumps({"value": to_clean(op.spec.output, value, legacy_maps=True)}))
+            return Response(200, orjson.dumps({"value": encoder(op.spec.output, LEGACY)(value)}))
         except VapiError as err:
             return legacy_error(err)
 
@@ -69,10 +68,10 @@ class LegacyAdapter:
             prefix = name + "."
             fields = [(k[len(prefix) :], v) for k, v in req.query if k.startswith(prefix)]
             if fields and td["kind"] in ("struct", "optional"):
-                value = _query_struct(td, fields, name)
+                value = query_struct(td, fields, name)
                 if value is not None:
                     inputs[name] = value
-        body = _parse_body(req.body)
+        body = parse_body(req.body)
         if isinstance(body, dict):
             for key, raw in body.items():
                 if key not in params:
@@ -82,7 +81,7 @@ class LegacyAdapter:
                 value = from_clean(params[key], raw, key)
                 if value is not None:
                     inputs[key] = value
-        elif body is not None and body is not _NO_BODY:
+        elif body is not None and body is not NO_BODY:
             raise invalid_argument(
                 "com.vmware.vapi.rest.badRequest", "The request body must be an object keyed by parameter name.", ""
             )

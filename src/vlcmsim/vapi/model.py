@@ -18,12 +18,30 @@ from typing import Any
 TD = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Union:
+    """A union rule of a struct: which of its fields the value of the
+    `discriminant` field allows (False) or requires (True)."""
+
+    discriminant: str
+    cases: dict[str, dict[str, bool]]
+    members: frozenset[str]  # every field some case names
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> Union:
+        cases = {value: {name: bool(required) for name, required in fields} for value, fields in raw["cases"].items()}
+        return cls(raw["discriminant"], cases, frozenset(n for c in cases.values() for n in c))
+
+    def fields_for(self, value: Any) -> dict[str, bool]:
+        """The union fields the discriminant's value allows, with whether each is required."""
+        return self.cases.get(value, {}) if value is not None else {}
+
+
 @dataclass
 class StructType:
     id: str
     fields: list[tuple[str, TD]]
-    unions: list[dict[str, Any]] = field(default_factory=list)
-    is_error: bool = False
+    unions: list[Union] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.field_map: dict[str, TD] = dict(self.fields)
@@ -37,14 +55,13 @@ class EnumType:
 
 @dataclass
 class OperationSpec:
-    """What the model says of one operation: inputs, output and REST binding."""
+    """What the model says of one operation: inputs, output, task result and REST binding."""
 
     service: str
     operation: str
-    task_type: str
     inputs: list[tuple[str, TD, str]]
     output: TD
-    errors: list[str]
+    task_result: TD | None
     method: str
     path: str
     dispatch: dict[str, str | None]
@@ -76,20 +93,16 @@ class Model:
             self.enums[tid] = EnumType(tid, frozenset(t["values"]))
         else:
             self.structs[tid] = StructType(
-                tid,
-                [(name, td) for name, td in t["fields"]],
-                t.get("unions", []),
-                t["kind"] == "error",
+                tid, [(name, td) for name, td in t["fields"]], [Union.from_raw(u) for u in t.get("unions", [])]
             )
 
     def add_operation(self, op: dict[str, Any]) -> None:
         spec = OperationSpec(
             service=op["service"],
             operation=op["operation"],
-            task_type=op.get("task_type", "NONE"),
             inputs=[(n, td, where) for n, td, where in op["inputs"]],
             output=op.get("output", {"kind": "void"}),
-            errors=op.get("errors", []),
+            task_result=op.get("task_result"),
             method=op["method"],
             path=op["path"],
             dispatch=op.get("dispatch", {}),

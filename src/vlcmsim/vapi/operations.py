@@ -1,24 +1,28 @@
 """The operation table: one entry per vAPI operation, shared by every wire.
 
 A service module declares its handlers with `OperationSet.operation`; the
-model supplies inputs, output and REST binding. A handler takes a `Call` and
-its decoded inputs as keyword arguments, returns a domain value or raises a
-`VapiError`. It never knows which wire called it.
+model supplies inputs, output, task result and REST binding. A handler takes a
+`Call` and its decoded inputs as keyword arguments, returns a domain value or
+raises a `VapiError`. It never knows which wire called it.
+
+    ops = OperationSet()
+
+    @ops.operation("com.vmware.vcenter.cluster", "list")
+    async def list_clusters(call: Call[Backend], filter: dict | None = None) -> list[dict]: ...
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
-from vlcmsim.vapi.errors import VapiError, unauthenticated, unauthorized
-from vlcmsim.vapi.model import OperationSpec, model
+from vlcmsim.vapi.auth import User
+from vlcmsim.vapi.errors import unauthenticated, unauthorized
+from vlcmsim.vapi.model import TD, OperationSpec, model
 
-if TYPE_CHECKING:
-    from vlcmsim.app import App
-    from vlcmsim.auth import User
+B = TypeVar("B")
 
 
 class Privilege(enum.Enum):
@@ -28,10 +32,11 @@ class Privilege(enum.Enum):
 
 
 @dataclass
-class Call:
-    """Who calls, on which application; passed to every handler."""
+class Call(Generic[B]):
+    """One call of one operation: who calls, on which backend."""
 
-    app: App
+    backend: B
+    operation: OperationSpec | None = None
     user: User | None = None
     session_id: str | None = None
 
@@ -39,6 +44,10 @@ class Call:
     def task_user(self) -> str | None:
         """The user as task info shows it (``VSPHERE.LOCAL\\Administrator``)."""
         return self.user.display_name if self.user else None
+
+    @property
+    def user_name(self) -> str:
+        return self.user.name if self.user else "vlcmsim"
 
 
 Handler = Callable[..., Awaitable[Any]]
@@ -51,13 +60,14 @@ class Operation:
     privilege: Privilege
 
     @property
-    def input_tds(self) -> list[tuple[str, Any]]:
+    def input_tds(self) -> list[tuple[str, TD]]:
         return [(name, td) for name, td, _ in self.spec.inputs]
 
-    async def invoke(self, call: Call, inputs: dict[str, Any]) -> Any:
+    async def invoke(self, call: Call[Any], inputs: dict[str, Any]) -> Any:
+        call.operation = self.spec
         return await self.handler(call, **inputs)
 
-    def authorize(self, call: Call) -> None:
+    def authorize(self, call: Call[Any]) -> None:
         if self.privilege is Privilege.NONE:
             return
         if call.user is None:
@@ -85,6 +95,8 @@ class OperationSet:
 
 
 class OperationTable:
+    """Every declared operation; refuses at start one the model does not know."""
+
     def __init__(self, sets: Iterable[OperationSet]) -> None:
         self.by_id: dict[tuple[str, str], Operation] = {}
         m = model()
@@ -98,10 +110,5 @@ class OperationTable:
     def get(self, service: str, operation: str) -> Operation | None:
         return self.by_id.get((service, operation))
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Operation]:
         return iter(self.by_id.values())
-
-
-def require(condition: bool, error: VapiError) -> None:
-    if not condition:
-        raise error

@@ -5,42 +5,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from vlcmsim.vapi.codec import clean_encoder, from_clean
-from vlcmsim.vapi.errors import Message, VapiError, invalid_argument, unauthenticated
-from vlcmsim.vapi.http import Request, Response, error_response, path_segments
+from vlcmsim.vapi.auth import Authenticator
+from vlcmsim.vapi.codec import CLEAN, encoder, from_clean
+from vlcmsim.vapi.errors import VapiError, invalid_argument, no_matching_method, no_such_resource, unauthenticated
+from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.model import TD, model
 from vlcmsim.vapi.operations import Call, Operation, OperationTable, Privilege
-
-if TYPE_CHECKING:
-    from vlcmsim.app import App
 
 log = logging.getLogger(__name__)
 
 SESSION_HEADER = b"vmware-api-session-id"
-
-
-def no_such_resource(path: str) -> VapiError:
-    return VapiError(
-        "not_found",
-        [Message("com.vmware.vapi.rest.httpNotFound", f"No resource found at {path}.", (path,))],
-    )
-
-
-def no_matching_method(method: str, path: str) -> VapiError:
-    return VapiError(
-        "not_found",
-        [
-            Message(
-                "com.vmware.vapi.rest.noMatchingMethod",
-                f"No matching method available for the requested URL and HTTP method: {method} {path}.",
-                (method, path),
-            )
-        ],
-    )
 
 
 @dataclass
@@ -69,6 +47,7 @@ class Route:
 
 class Router:
     def __init__(self, table: OperationTable) -> None:
+        self.table = table
         by_path: dict[str, Route] = {}
         for op in table:
             template = op.spec.path
@@ -103,7 +82,7 @@ class Router:
         return result
 
     def _resolve(self, req: Request) -> tuple[Operation, dict[str, str]]:
-        segments = path_segments(req.path)
+        segments = req.segments
         matched: list[tuple[Route, dict[str, str]]] = []
         for route in self._by_len.get(len(segments), ()):
             values = route.match(segments)
@@ -134,9 +113,10 @@ class Router:
 
 
 class RestAdapter:
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.router = Router(app.operations)
+    def __init__(self, table: OperationTable, auth: Authenticator, backend: Any) -> None:
+        self.auth = auth
+        self.backend = backend
+        self.router = Router(table)
 
     async def handle(self, req: Request) -> Response:
         try:
@@ -149,20 +129,20 @@ class RestAdapter:
         except VapiError as err:
             return error_response(err)
 
-    def authenticate(self, req: Request, op: Operation, basic_required: bool = True) -> Call:
+    def authenticate(self, req: Request, op: Operation, basic_required: bool = True) -> Call[Any]:
         """Login operations take Basic credentials, every other one the session header."""
-        call = Call(self.app)
+        call: Call[Any] = Call(self.backend)
         if op.privilege is Privilege.NONE:
             creds = req.basic_auth()
             if creds is None:
                 if basic_required:
                     raise unauthenticated("Authentication required: send Basic credentials.")
                 return call
-            call.user = self.app.sessions.authenticate(*creds)
+            call.user = self.auth.authenticate(*creds, client=req.client)
             return call
         sid = req.header(SESSION_HEADER)
         if sid:
-            session = self.app.sessions.lookup(sid)
+            session = self.auth.lookup(sid)
             if session is not None:
                 call.user, call.session_id = session.user, session.id
         return call
@@ -170,12 +150,12 @@ class RestAdapter:
     def _decode_inputs(self, op: Operation, req: Request, path_values: dict[str, str]) -> dict[str, Any]:
         spec = op.spec
         inputs: dict[str, Any] = {}
-        body = _parse_body(req.body)
+        body = parse_body(req.body)
         query_inputs = [(n, td) for n, td, where in spec.inputs if where == "query(implicit)"]
         # Unknown query parameters are ignored, as vCenter does (its OpenAPI
         # documents no 400 for most GETs).
         for name, td in query_inputs:
-            value = _query_struct(td, req.query, name)
+            value = query_struct(td, req.query, name)
             if value is not None:
                 inputs[name] = value
         for name, td, where in spec.inputs:
@@ -184,14 +164,14 @@ class RestAdapter:
         if spec.body == "single-param":
             name = spec.body_param or ""
             td = next(td for n, td, _ in spec.inputs if n == name)
-            if body is _NO_BODY:
+            if body is NO_BODY:
                 if td["kind"] != "optional":
                     raise invalid_argument("com.vmware.vapi.rest.missingBody", "The request body is required.", name)
             else:
                 value = from_clean(td, body, "")
                 if value is not None:
                     inputs[name] = value
-        elif body is not _NO_BODY and body is not None:
+        elif body is not NO_BODY and body is not None:
             # object of parameters: the documented form for cis.tasks list, and
             # what the SDK's REST client sends for GETs ({} or {"filter": ...}).
             if not isinstance(body, dict):
@@ -215,15 +195,15 @@ class RestAdapter:
             return Response(202, orjson.dumps(value))
         if spec.output["kind"] == "void":
             return Response.empty(204)
-        return Response(spec.success_status, orjson.dumps(clean_encoder(spec.output)(value)))
+        return Response(spec.success_status, orjson.dumps(encoder(spec.output, CLEAN)(value)))
 
 
-_NO_BODY: Any = object()
+NO_BODY: Any = object()
 
 
-def _parse_body(raw: bytes) -> Any:
+def parse_body(raw: bytes) -> Any:
     if not raw.strip():
-        return _NO_BODY
+        return NO_BODY
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -234,7 +214,7 @@ def _struct_td(td: TD) -> TD:
     return td["element"] if td["kind"] == "optional" else td
 
 
-def _query_struct(td: TD, query: list[tuple[str, str]], where: str) -> dict[str, Any] | None:
+def query_struct(td: TD, query: list[tuple[str, str]], where: str) -> dict[str, Any] | None:
     """A struct input form-exploded into the query string: one parameter per field,
     repeated for lists and sets."""
     if not query:

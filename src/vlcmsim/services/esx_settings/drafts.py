@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
+from vlcmsim.backend import Call
+from vlcmsim.depot.fetch import FetchError, fetch_bytes
+from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.desired import Draft
-from vlcmsim.lifecycle.spec import SoftwareSpec, validate
-from vlcmsim.services.esx_settings.common import (
-    CLUSTER_TYPE,
-    LIFECYCLE,
-    require_cluster,
-    require_draft,
-    require_idle,
-    software_info,
-    user_name,
-)
+from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
+from vlcmsim.lifecycle.errors import invalid_notification
+from vlcmsim.lifecycle.notifications import notifications
+from vlcmsim.lifecycle.spec import SoftwareSpec, problems
+from vlcmsim.lifecycle.values import software_info
+from vlcmsim.services.common import CLUSTER_TYPE, start_task
+from vlcmsim.services.esx_settings.common import require_cluster, require_draft, require_idle
 from vlcmsim.tasks.manager import TaskContext
-from vlcmsim.vapi.errors import Message, already_exists, invalid_argument, not_found, unauthorized
-from vlcmsim.vapi.operations import Call, OperationSet, Privilege
+from vlcmsim.vapi.errors import unauthorized
+from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
@@ -35,29 +33,26 @@ def _metadata(d: Draft) -> dict[str, Any]:
 def _owned(call: Call, cluster: str, draft: str) -> Draft:
     """A draft its caller may change: their own (anyone may read one)."""
     d = require_draft(call, cluster, draft)
-    if d.owner != user_name(call):
+    if d.owner != call.user_name:
         raise unauthorized(f"Draft {draft} belongs to {d.owner}; only its owner can change, commit or delete it.")
     return d
 
 
 def _new_draft(call: Call, cluster: str, spec: SoftwareSpec | None = None) -> str:
     require_cluster(call, cluster)
-    owner = user_name(call)
-    mine = [d for d in call.app.desired.drafts(cluster) if d.owner == owner]
+    owner = call.user_name
+    desired = call.backend.desired
+    mine = [d for d in desired.drafts(cluster) if d.owner == owner]
     if mine:
-        raise already_exists(
-            f"{LIFECYCLE}.DraftAlreadyExists",
-            f"User {owner} already has draft {mine[0].id} on cluster {cluster}; delete or commit it first.",
-            mine[0].id,
-        )
+        raise errors.draft_exists(owner, cluster, mine[0].id)
     if spec is None:
-        latest = call.app.desired.latest_commit(cluster)
+        latest = desired.latest_commit(cluster)
         spec = latest.spec.copy() if latest else SoftwareSpec()
-    return call.app.desired.create_draft(cluster, owner, spec)
+    return desired.create_draft(cluster, owner, spec)
 
 
 @ops.operation(DRAFTS, "create", W)
-async def create(call: Call, cluster: str) -> str:
+async def create_draft(call: Call, cluster: str) -> str:
     return _new_draft(call, cluster)
 
 
@@ -65,111 +60,57 @@ async def create(call: Call, cluster: str) -> str:
 async def list_drafts(call: Call, cluster: str, filter: dict[str, Any] | None = None) -> dict[str, Any]:
     require_cluster(call, cluster)
     owners = (filter or {}).get("owners")
-    return {
-        d.id: {"metadata": _metadata(d)} for d in call.app.desired.drafts(cluster) if not owners or d.owner in owners
-    }
+    drafts = call.backend.desired.drafts(cluster)
+    return {d.id: {"metadata": _metadata(d)} for d in drafts if not owners or d.owner in owners}
 
 
 @ops.operation(DRAFTS, "get")
-async def get(call: Call, cluster: str, draft: str) -> dict[str, Any]:
+async def get_draft(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     d = require_draft(call, cluster, draft)
-    return {"metadata": _metadata(d), "software": software_info(d.spec, call)}
+    return {"metadata": _metadata(d), "software": _info(call, d)}
 
 
 @ops.operation(DRAFTS, "delete", W)
-async def delete(call: Call, cluster: str, draft: str) -> None:
-    call.app.desired.delete_draft(_owned(call, cluster, draft).id)
+async def delete_draft(call: Call, cluster: str, draft: str) -> None:
+    call.backend.desired.delete_draft(_owned(call, cluster, draft).id)
 
 
 @ops.operation(DRAFTS, "import_software_spec", W)
 async def import_software_spec(call: Call, cluster: str, spec: dict[str, Any]) -> str:
+    # the union rules of the import spec have made sure the source's field is set
     source = spec["source_type"]
     if source == "JSON_STRING":
-        text = spec.get("software_spec")
-        if text is None:
-            raise invalid_argument(f"{LIFECYCLE}.MissingSoftwareSpec", "software_spec is required for JSON_STRING.")
-        raw = text.encode()
+        raw = spec["software_spec"].encode()
     elif source == "PULL":
-        location = spec.get("location")
-        if location is None:
-            raise invalid_argument(f"{LIFECYCLE}.MissingLocation", "location is required for PULL.")
-        from vlcmsim.depot.fetch import FetchError, fetch_bytes
-
+        location = spec["location"]
         try:
-            raw = await fetch_bytes(location, call.app.settings.max_body_bytes)
+            raw = await fetch_bytes(location, call.backend.settings.max_body_bytes)
         except FetchError as exc:
-            raise invalid_argument(f"{LIFECYCLE}.ImportFailed", f"Cannot read {location}: {exc}.", location) from None
+            raise errors.import_failed(location, str(exc)) from None
     else:
-        raise invalid_argument(
-            f"{LIFECYCLE}.ImportSourceUnsupported", f"Source type {source} is not supported by vlcmsim.", source
-        )
-    return _new_draft(call, cluster, parse_software_spec(raw))
-
-
-def parse_software_spec(raw: bytes) -> SoftwareSpec:
-    def bad(why: str) -> Exception:
-        return invalid_argument(f"{LIFECYCLE}.InvalidSoftwareSpec", f"The software specification is not valid: {why}.")
-
+        raise errors.import_source_unsupported(source)
     try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise bad(f"not JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise bad("not a JSON object")
-    unknown = set(doc) - {"base_image", "add_on", "components", "removed_components", "solutions", "hardware_support"}
-    if unknown:
-        raise bad(f"unknown field(s) {', '.join(sorted(unknown))}")
-    base = doc.get("base_image")
-    if not isinstance(base, dict) or not isinstance(base.get("version"), str):
-        raise bad("base_image.version is required")
-    add_on = doc.get("add_on")
-    if add_on is not None and (
-        not isinstance(add_on, dict)
-        or not isinstance(add_on.get("name"), str)
-        or not isinstance(add_on.get("version"), str)
-    ):
-        raise bad("add_on needs a name and a version")
-    comps = doc.get("components") or {}
-    if not isinstance(comps, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in comps.items()):
-        raise bad("components must map names to versions")
-    removed = doc.get("removed_components") or []
-    if not isinstance(removed, list) or not all(isinstance(x, str) for x in removed):
-        raise bad("removed_components must be a list of names")
-    return SoftwareSpec(base["version"], (add_on["name"], add_on["version"]) if add_on else None, comps, removed)
+        document = parse_software_spec(raw)
+    except InvalidDocument as exc:
+        raise errors.invalid_software_spec(str(exc)) from None
+    return _new_draft(call, cluster, document)
 
 
-def validation_notifications(call: Call, spec: SoftwareSpec) -> dict[str, Any]:
-    from vlcmsim.lifecycle.notifications import notification
-    from vlcmsim.vapi.errors import VapiError
-
-    try:
-        validate(spec, call.app.depots.catalog())
-    except VapiError as err:
-        return {
-            "errors": [
-                notification("ERROR", f"{LIFECYCLE}.DesiredStateInvalid", a, retriable=False)
-                for a in err.messages[0].args
-            ]
-        }
-    return {}
+def _info(call: Call, d: Draft) -> dict[str, Any]:
+    return software_info(d.spec, call.backend.depots.catalog())
 
 
 @ops.operation(DRAFTS, "validate$task", W)
 async def validate_task(call: Call, cluster: str, draft: str) -> str:
     d = require_draft(call, cluster, draft)
+    depots = call.backend.depots
 
     async def work(ctx: TaskContext) -> dict[str, Any]:
-        return {"notifications": validation_notifications(call, d.spec)}
+        found = problems(d.spec, depots.catalog())
+        notes = [invalid_notification(p) for p in found]
+        return {"notifications": notifications(errors=notes)}
 
-    return call.app.tasks.start(
-        service=DRAFTS,
-        operation="validate",
-        description=Message(f"{DRAFTS}.validate", "Validate draft"),
-        work=work,
-        target=(CLUSTER_TYPE, cluster),
-        user=call.task_user,
-        result_td={"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.drafts.validate_result"},
-    )
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Validate draft")
 
 
 @ops.operation(DRAFTS, "commit$task", W)
@@ -177,25 +118,20 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
     d = _owned(call, cluster, draft)
     require_idle(call, cluster)
     message = spec.get("message") or ""
-    author = user_name(call)
+    author = call.user_name
+    desired, depots = call.backend.desired, call.backend.depots
 
     async def work(ctx: TaskContext) -> str:
-        fresh = call.app.desired.draft(cluster, d.id)
+        fresh = desired.draft(cluster, d.id)
         if fresh is None:
-            raise not_found(f"{LIFECYCLE}.DraftNotFound", f"Draft {d.id} of cluster {cluster} not found.", d.id)
-        validate(fresh.spec, call.app.depots.catalog())
+            raise errors.draft_not_found(cluster, d.id)
+        found = problems(fresh.spec, depots.catalog())
+        if found:
+            raise errors.desired_state_invalid(found)
         ctx.progress(50, 100, "Committing")
-        return str(call.app.desired.add_commit(cluster, author, message, fresh.spec, draft=fresh.id))
+        return str(desired.add_commit(cluster, author, message, fresh.spec, draft=fresh.id))
 
-    return call.app.tasks.start(
-        service=DRAFTS,
-        operation="commit",
-        description=Message(f"{DRAFTS}.commit", "Commit draft"),
-        work=work,
-        target=(CLUSTER_TYPE, cluster),
-        user=call.task_user,
-        result_td={"kind": "id"},
-    )
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Commit draft")
 
 
 # -- editing the draft's software ------------------------------------------------
@@ -203,7 +139,7 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
 
 @ops.operation(f"{DRAFT_SOFTWARE}.base_image", "get")
 async def get_base_image(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    base: dict[str, Any] = software_info(require_draft(call, cluster, draft).spec, call)["base_image"]
+    base: dict[str, Any] = _info(call, require_draft(call, cluster, draft))["base_image"]
     return base
 
 
@@ -211,15 +147,14 @@ async def get_base_image(call: Call, cluster: str, draft: str) -> dict[str, Any]
 async def set_base_image(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = _owned(call, cluster, draft)
     d.spec.base_image = spec["version"]
-    call.app.desired.save_draft(d)
+    call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "get")
 async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    info = software_info(require_draft(call, cluster, draft).spec, call)
-    if "add_on" not in info:
-        raise not_found(f"{LIFECYCLE}.AddOnNotFound", f"Draft {draft} has no add-on.", draft)
-    add_on: dict[str, Any] = info["add_on"]
+    add_on: dict[str, Any] | None = _info(call, require_draft(call, cluster, draft))["add_on"]
+    if add_on is None:
+        raise errors.add_on_not_set(f"draft {draft}")
     return add_on
 
 
@@ -227,25 +162,25 @@ async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
 async def set_add_on(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = _owned(call, cluster, draft)
     d.spec.add_on = (spec["name"], spec["version"])
-    call.app.desired.save_draft(d)
+    call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "delete", W)
 async def delete_add_on(call: Call, cluster: str, draft: str) -> None:
     d = _owned(call, cluster, draft)
     d.spec.add_on = None
-    call.app.desired.save_draft(d)
+    call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "list")
 async def list_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    components: dict[str, Any] = software_info(require_draft(call, cluster, draft).spec, call)["components"]
+    components: dict[str, Any] = _info(call, require_draft(call, cluster, draft))["components"]
     return components
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "get")
 async def get_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
-    components = software_info(require_draft(call, cluster, draft).spec, call)["components"]
+    components = _info(call, require_draft(call, cluster, draft))["components"]
     result: dict[str, Any] | None = components.get(component)
     return result
 
@@ -266,20 +201,20 @@ def _set_components(d: Draft, to_set: dict[str, str | None], to_delete: list[str
 async def set_component(call: Call, cluster: str, draft: str, component: str, version: str | None = None) -> None:
     d = _owned(call, cluster, draft)
     _set_components(d, {component: version}, [])
-    call.app.desired.save_draft(d)
+    call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "delete", W)
 async def delete_component(call: Call, cluster: str, draft: str, component: str) -> None:
     d = _owned(call, cluster, draft)
     if component not in d.spec.components:
-        raise not_found(f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} has no component {component}.", component)
+        raise errors.component_not_in_draft(draft, component)
     _set_components(d, {}, [component])
-    call.app.desired.save_draft(d)
+    call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "update", W)
 async def update_components(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = _owned(call, cluster, draft)
     _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
-    call.app.desired.save_draft(d)
+    call.backend.desired.save_draft(d)

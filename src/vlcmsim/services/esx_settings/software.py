@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from vlcmsim.lifecycle.compliance import cluster_compliance, component_info, host_compliance
+from vlcmsim.backend import Call
+from vlcmsim.inventory.model import Host
+from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, staged_check
+from vlcmsim.lifecycle.desired import Commit
 from vlcmsim.lifecycle.spec import SoftwareSpec
-from vlcmsim.services.esx_settings.common import (
-    LIFECYCLE,
-    require_cluster,
-    require_commit,
-    require_desired,
-    require_host,
-    software_info,
-)
-from vlcmsim.vapi.errors import Message, invalid_argument, not_found
-from vlcmsim.vapi.operations import Call, OperationSet, Privilege
+from vlcmsim.lifecycle.values import component_info, software_info
+from vlcmsim.services.common import CLUSTER_TYPE, start_task
+from vlcmsim.services.esx_settings.common import require_cluster, require_commit, require_desired, require_host
+from vlcmsim.tasks.manager import TaskContext
+from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
@@ -25,32 +24,23 @@ SOFTWARE = "com.vmware.esx.settings.clusters.software"
 EXPORT_PATH = "/vum/repository/software-specs"
 
 
+def _desired_info(call: Call, cluster: str) -> dict[str, Any]:
+    return software_info(require_desired(call, cluster).spec, call.backend.depots.catalog())
+
+
 @ops.operation(SOFTWARE, "get")
 async def get_software(call: Call, cluster: str) -> dict[str, Any]:
-    return software_info(require_desired(call, cluster).spec, call)
+    return _desired_info(call, cluster)
 
 
 @ops.operation(SOFTWARE, "export")
 async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dict[str, str]:
     commit = require_desired(call, cluster)
     if spec.get("export_iso_image") or spec.get("export_offline_bundle"):
-        raise invalid_argument(
-            f"{LIFECYCLE}.ExportTypeUnsupported",
-            "vlcmsim exports the software specification only (export_software_spec).",
-        )
+        raise errors.export_type_unsupported()
     if not spec.get("export_software_spec"):
-        raise invalid_argument(f"{LIFECYCLE}.NothingToExport", "No export type was asked for.")
-    return {"SOFTWARE_SPEC": f"{call.app.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json"}
-
-
-def software_spec_json(spec: SoftwareSpec) -> dict[str, Any]:
-    """The SOFTWARE_SPEC document, as export writes it and import reads it."""
-    doc: dict[str, Any] = {"base_image": {"version": spec.base_image}, "components": dict(spec.components)}
-    if spec.add_on:
-        doc["add_on"] = {"name": spec.add_on[0], "version": spec.add_on[1]}
-    if spec.removed_components:
-        doc["removed_components"] = list(spec.removed_components)
-    return doc
+        raise errors.nothing_to_export()
+    return {"SOFTWARE_SPEC": f"{call.backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json"}
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.commits", "get")
@@ -67,22 +57,21 @@ async def get_commit(call: Call, cluster: str, commit: str) -> dict[str, Any]:
 
 @ops.operation("com.vmware.esx.settings.clusters.software.base_image", "get")
 async def get_base_image(call: Call, cluster: str) -> dict[str, Any]:
-    base: dict[str, Any] = software_info(require_desired(call, cluster).spec, call)["base_image"]
+    base: dict[str, Any] = _desired_info(call, cluster)["base_image"]
     return base
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.add_on", "get")
 async def get_add_on(call: Call, cluster: str) -> dict[str, Any]:
-    info = software_info(require_desired(call, cluster).spec, call)
-    if "add_on" not in info:
-        raise not_found(f"{LIFECYCLE}.AddOnNotFound", f"The desired state of cluster {cluster} has no add-on.")
-    add_on: dict[str, Any] = info["add_on"]
+    add_on: dict[str, Any] | None = _desired_info(call, cluster)["add_on"]
+    if add_on is None:
+        raise errors.add_on_not_set(f"the desired state of cluster {cluster}")
     return add_on
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.components", "list")
 async def list_components(call: Call, cluster: str) -> dict[str, Any]:
-    components: dict[str, Any] = software_info(require_desired(call, cluster).spec, call)["components"]
+    components: dict[str, Any] = _desired_info(call, cluster)["components"]
     return components
 
 
@@ -91,43 +80,31 @@ async def get_component(call: Call, cluster: str, component: str) -> dict[str, A
     spec = require_desired(call, cluster).spec
     if component not in spec.components:
         return None  # vLCM answers an unset optional for a component the document does not name
-    return component_info(component, spec.components[component], call.app.depots.catalog())
+    return component_info(component, spec.components[component], call.backend.depots.catalog())
 
 
-def compliance_of_hosts(call: Call, cluster: str) -> tuple[int, dict[str, Any], list[Any]]:
-    commit = require_desired(call, cluster)
-    catalog = call.app.depots.catalog()
-    hosts = call.app.inventory.hosts(cluster)
-    per_host = {}
-    for h in hosts:
-        installed = call.app.desired.installed(h.id) or SoftwareSpec()
-        per_host[h.id] = host_compliance(
-            h, installed, commit.spec, commit.id, catalog, staged=call.app.staging.staged_check(h.id, commit)
-        )
-    return commit.id, per_host, hosts
+def _host_compliance(call: Call, h: Host, commit: Commit) -> dict[str, Any]:
+    backend = call.backend
+    catalog = backend.depots.catalog()
+    installed = backend.desired.installed(h.id) or SoftwareSpec()
+    staged = staged_check(lambda: backend.staging.staged(h.id), installed, commit.spec, catalog)
+    return host_compliance(h, installed, commit.spec, commit.id, catalog, staged=staged)
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.compliance", "get")
 async def get_cluster_compliance(call: Call, cluster: str) -> dict[str, Any]:
-    commit, per_host, hosts = compliance_of_hosts(call, cluster)
-    return cluster_compliance(hosts, per_host, commit)
+    commit = require_desired(call, cluster)
+    hosts = call.backend.inventory.hosts(cluster)
+    per_host = {h.id: _host_compliance(call, h, commit) for h in hosts}
+    return cluster_compliance(hosts, per_host, commit.id)
 
 
 @ops.operation("com.vmware.esx.settings.hosts.software.compliance", "get")
 async def get_host_compliance(call: Call, host: str) -> dict[str, Any]:
     h = require_host(call, host)
     if h.cluster is None:
-        raise not_found(f"{LIFECYCLE}.DesiredStateNotFound", f"Host {host} has no desired software document.", host)
-    commit = require_desired(call, h.cluster)
-    installed = call.app.desired.installed(h.id) or SoftwareSpec()
-    return host_compliance(
-        h,
-        installed,
-        commit.spec,
-        commit.id,
-        call.app.depots.catalog(),
-        staged=call.app.staging.staged_check(h.id, commit),
-    )
+        raise errors.no_desired_state(host, "Host")
+    return _host_compliance(call, h, require_desired(call, h.cluster))
 
 
 ENABLEMENT = "com.vmware.esx.settings.clusters.enablement.software"
@@ -143,21 +120,11 @@ async def enable(call: Call, cluster: str, spec: dict[str, Any] | None = None) -
     """Turn image management on for a baseline cluster that has a desired document
     (a draft committed while it was baseline-managed)."""
     c = require_cluster(call, cluster)
-    if not c.image_managed and call.app.desired.latest_commit(cluster) is None:
-        raise invalid_argument(
-            f"{LIFECYCLE}.NoDesiredState",
-            f"Cluster {c.name} ({cluster}) has no desired software document to manage it with.",
-            cluster,
-        )
+    if not c.image_managed and call.backend.desired.latest_commit(cluster) is None:
+        raise errors.no_document_to_enable(cluster, c.name)
+    inventory = call.backend.inventory
 
-    async def work(_: Any) -> None:
-        call.app.inventory.set_image_managed(cluster)
+    async def work(_: TaskContext) -> None:
+        inventory.set_image_managed(cluster)
 
-    return call.app.tasks.start(
-        service=ENABLEMENT,
-        operation="enable",
-        description=Message(f"{ENABLEMENT}.enable", "Manage the cluster with a single image"),
-        work=work,
-        target=("ClusterComputeResource", cluster),
-        user=call.task_user,
-    )
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Manage the cluster with a single image")

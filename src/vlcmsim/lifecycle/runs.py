@@ -1,5 +1,6 @@
-"""The Stage Clusters Software task: copy the payloads of the cluster's latest
-desired image to its hosts, in parallel, before remediation."""
+"""The runs of a cluster's hosts: the Stage Clusters Software task (copy the
+payloads of the cluster's latest desired image to its hosts, in parallel,
+before remediation) and, with three hooks changed, remediation (`ApplyRun`)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
+from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import HostAgent, HostProgress, StageFailure, StagePlan
+from vlcmsim.ids import LIFECYCLE, PROGRESS_ID
 from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.desired import Commit, DesiredStates
-from vlcmsim.lifecycle.notifications import message, notification
+from vlcmsim.lifecycle.errors import run_failed
+from vlcmsim.lifecycle.notifications import message, notification, notifications
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
 from vlcmsim.tasks.manager import TaskContext, TaskFailed
 from vlcmsim.vapi.codec import now
-from vlcmsim.vapi.errors import VapiError
 
-LIFECYCLE = "com.vmware.vcIntegrity.lifecycle"
-PROGRESS_ID = f"{LIFECYCLE}.Progress"
 TICK = 0.25  # seconds between live result updates
 
 
@@ -34,33 +35,22 @@ class HostRun:
     info: list[dict[str, Any]] = field(default_factory=list)
 
     def status_value(self) -> dict[str, Any]:
+        """The host's StageStatus (progress is written only where the union allows it)."""
         status = self.progress.status if self.status == "RUNNING" and self.progress else self.status
         value: dict[str, Any] = {
             "status": status,
             "start_time": self.start_time,
             "end_time": self.end_time or now(),
-            "notifications": _notifications(self.info, [], self.errors),
+            "notifications": notifications(info=self.info, errors=self.errors),
         }
-        if status not in ("SKIPPED", "TIMED_OUT") and self.progress is not None:  # union rule
-            done = self.progress.completed
+        if self.progress is not None:
             text = {"OK": "Staged", "ERROR": "Failed", "RETRY_PENDING": "Waiting to retry"}.get(status, "Staging")
             value["progress"] = {
                 "total": self.progress.total,
-                "completed": min(done, self.progress.total),
+                "completed": min(self.progress.completed, self.progress.total),
                 "message": message(PROGRESS_ID, text),
             }
         return value
-
-
-def _notifications(info: list[Any], warnings: list[Any], errors: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if info:
-        out["info"] = info
-    if warnings:
-        out["warnings"] = warnings
-    if errors:
-        out["errors"] = errors
-    return out
 
 
 def needs_nothing(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catalog) -> bool:
@@ -74,7 +64,7 @@ def needs_nothing(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catal
 
 def missing_payloads(
     installed: SoftwareSpec, desired: SoftwareSpec, staged: set[str], catalog: Catalog
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[list[Payload], list[Payload]]:
     """(every payload of the desired image, those the host lacks: neither
     installed nor already staged)."""
     wanted = payloads_of(desired, catalog)
@@ -134,13 +124,13 @@ class StageRun:
                         f"{self.VERB} completed: {done} host(s) {self.DONE}, {len(result['skipped_hosts'])} skipped.",
                     )
                 )
+            notes = notifications(info=info, errors=errors)
             result["status"] = {
                 "status": "ERROR" if failed else "OK",
                 "start_time": self.start_time,
                 "end_time": now(),
-                "notifications": _notifications(info, [], errors),
+                "notifications": notes,
             }
-            notes = _notifications(info, [], errors)
             if notes:
                 result["notifications"] = notes
         return result
@@ -180,23 +170,11 @@ class StageRun:
         else:  # every host skipped: nothing to move, all done
             ctx.progress(1, 1, "Done")
         if result["failed_hosts"]:
-            names = ", ".join(f"{self.runs[h].host.name} ({h})" for h in result["failed_hosts"])
-            raise TaskFailed(
-                VapiError(
-                    "error",
-                    [
-                        _msg(
-                            f"{LIFECYCLE}.{self.VERB}Failed",
-                            f"{self.VERB} failed on {len(result['failed_hosts'])} host(s): {names}.",
-                            *result["failed_hosts"],
-                        )
-                    ],
-                ),
-                result,
-            )
+            failed = [(h, self.runs[h].host.name) for h in result["failed_hosts"]]
+            raise TaskFailed(run_failed(self.VERB, failed), result)
         return result
 
-    def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Any]) -> str | None:
+    def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Payload]) -> str | None:
         """Why the host has nothing to do, or None."""
         if host.connection_state != "CONNECTED":
             return None  # it fails, saying why
@@ -257,8 +235,3 @@ class StageRun:
         await self.agent.stage(plan, progress)
         await self.after_host(plan)
 
-
-def _msg(msg_id: str, text: str, *args: str) -> Any:
-    from vlcmsim.vapi.errors import Message
-
-    return Message(msg_id, text, tuple(args))

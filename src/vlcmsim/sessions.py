@@ -1,58 +1,40 @@
-"""Users and sessions (com.vmware.cis.session's state)."""
+"""Users and sessions (com.vmware.cis.session's state), kept in the store.
+
+Lookups read a snapshot of every session at most `SNAPSHOT_TTL` seconds old,
+so a logout or an idle expiry in another process is seen here within that
+time; the last access time is written at most every `TOUCH_EVERY`."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
 from vlcmsim.config import Settings
 from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
-from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.auth import Session, User
+from vlcmsim.vapi.codec import aware, now
 from vlcmsim.vapi.errors import unauthenticated
 
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str
-
-    @property
-    def can_write(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def display_name(self) -> str:
-        """How vCenter shows a user in task info: ``VSPHERE.LOCAL\\Administrator``."""
-        local, _, domain = self.name.partition("@")
-        return f"{domain.upper()}\\{local.capitalize() if local == 'administrator' else local}"
-
-
-@dataclass
-class Session:
-    id: str
-    user: User
-    created_time: datetime
-    last_accessed_time: datetime
+SNAPSHOT_TTL = 1.0
+TOUCH_EVERY = timedelta(seconds=30)
 
 
 class Sessions:
-    """Sessions live in the store; a read-through cache keeps lookups cheap and
-    writes the last access time at most every `_TOUCH_EVERY`."""
-
-    _TOUCH_EVERY = timedelta(seconds=30)
+    """The `Authenticator` of the wire adapters."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.users = {u.name.lower(): u for u in settings.users}
-        self._cache: dict[str, Session] = {}
+        self._snapshot = TTLSnapshot(self._load_all, SNAPSHOT_TTL)
 
-    def authenticate(self, username: str, password: str) -> User:
+    def authenticate(self, username: str, password: str, client: str = "") -> User:
         user = self.users.get(username.lower())
         if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
             raise unauthenticated("Authentication failed: invalid user name or password.")
@@ -65,53 +47,58 @@ class Sessions:
             conn.execute(
                 schema.sessions.insert().values(id=session.id, user=user.name, created_time=t, last_accessed_time=t)
             )
-        self._cache[session.id] = session
+        self._snapshot.get()[session.id] = session
         return session
 
     def lookup(self, session_id: str) -> Session | None:
-        """The live session with this id (touching it), or None."""
         t = now()
-        session = self._cache.get(session_id)
-        if session is None:
-            session = self._load(session_id)
+        sessions = self._snapshot.get()
+        session = sessions.get(session_id)
+        if session is None:  # perhaps created by another process since the snapshot
+            session = self._load_one(session_id)
             if session is None:
                 return None
-            self._cache[session_id] = session
+            sessions[session_id] = session
         if t - session.last_accessed_time > self.idle:
             self.delete(session_id)
             return None
-        if t - session.last_accessed_time > self._TOUCH_EVERY:
+        if t - session.last_accessed_time > TOUCH_EVERY:
             with self.store.engine.begin() as conn:
                 conn.execute(
                     update(schema.sessions).where(schema.sessions.c.id == session_id).values(last_accessed_time=t)
                 )
-        session.last_accessed_time = t
+            session.last_accessed_time = t
         return session
 
-    def _load(self, session_id: str) -> Session | None:
+    def _load_all(self) -> dict[str, Session]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.sessions)).all()
+        sessions = {}
+        for row in rows:
+            session = self._session(row)
+            if session is not None:
+                sessions[row.id] = session
+        return sessions
+
+    def _load_one(self, session_id: str) -> Session | None:
         with self.store.engine.connect() as conn:
             row = conn.execute(select(schema.sessions).where(schema.sessions.c.id == session_id)).first()
-        if row is None:
-            return None
+        return self._session(row) if row is not None else None
+
+    def _session(self, row: Any) -> Session | None:
         config = self.users.get(row.user.lower())
         if config is None:  # the user was removed from the configuration
             return None
-        return Session(row.id, User(config.name, config.role), _aware(row.created_time), _aware(row.last_accessed_time))
+        user = User(config.name, config.role)
+        return Session(row.id, user, aware(row.created_time), aware(row.last_accessed_time))
 
     def delete(self, session_id: str) -> None:
-        self._cache.pop(session_id, None)
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.sessions).where(schema.sessions.c.id == session_id))
+        self._snapshot.invalidate()
 
     def purge_expired(self) -> None:
         cutoff = now() - self.idle
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.sessions).where(schema.sessions.c.last_accessed_time < cutoff))
-        for sid in [s for s, v in self._cache.items() if v.last_accessed_time < cutoff]:
-            self._cache.pop(sid, None)
-
-
-def _aware(dt: datetime) -> datetime:
-    from datetime import UTC
-
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        self._snapshot.invalidate()

@@ -1,26 +1,27 @@
-"""/vum/repository: what hosts download, the way ESXi pulls from vCenter's
-depot. Payloads by sha-256, and exported software specifications."""
+"""/vum/repository on the https port: what hosts download, the way ESXi pulls
+from vCenter's depot (payloads by sha-256), and exported software
+specifications."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-import orjson
-
-from vlcmsim.vapi.errors import VapiError
+from vlcmsim.depot.payloads import PayloadStore
+from vlcmsim.vapi.errors import VapiError, no_such_resource
 from vlcmsim.vapi.http import Request, Response, error_response
-from vlcmsim.vapi.rest import no_such_resource
-
-if TYPE_CHECKING:
-    from vlcmsim.app import App
 
 PAYLOADS = "/vum/repository/payloads/"
 SPECS = "/vum/repository/software-specs/"
 
 
+# (cluster, commit as the path names it) -> the exported document, or None
+SoftwareSpecs = Callable[[str, str], bytes | None]
+
+
 class RepositoryServer:
-    def __init__(self, app: App) -> None:
-        self.app = app
+    def __init__(self, payloads: PayloadStore, software_specs: SoftwareSpecs) -> None:
+        self.payloads = payloads
+        self.software_specs = software_specs
 
     async def handle(self, req: Request) -> Response:
         try:
@@ -37,10 +38,10 @@ class RepositoryServer:
     def _payload(self, req: Request) -> Response:
         sha = req.path[len(PAYLOADS) :]
         try:
-            path = self.app.payloads.path(sha)
+            path = self.payloads.path(sha)
         except ValueError:
             raise no_such_resource(req.path) from None
-        if not path.exists():
+        if not path.is_file():
             raise no_such_resource(req.path)
         headers = [
             (b"content-type", b"application/octet-stream"),
@@ -51,12 +52,10 @@ class RepositoryServer:
         return Response(200, b"", headers, file=path)
 
     def _software_spec(self, req: Request) -> Response:
-        from vlcmsim.services.esx_settings.software import software_spec_json
-
         parts = req.path[len(SPECS) :].split("/")
-        if len(parts) != 2 or not parts[1].endswith(".json") or not parts[1][:-5].isdigit():
+        document = None
+        if len(parts) == 2 and parts[1].endswith(".json"):
+            document = self.software_specs(parts[0], parts[1][: -len(".json")])
+        if document is None:
             raise no_such_resource(req.path)
-        commit = self.app.desired.commit(parts[0], int(parts[1][:-5]))
-        if commit is None:
-            raise no_such_resource(req.path)
-        return Response(200, orjson.dumps(software_spec_json(commit.spec), option=orjson.OPT_INDENT_2))
+        return Response(200, document)

@@ -1,0 +1,235 @@
+"""The errors of vLCM (the esx.settings services and the lifecycle runs),
+built from domain arguments: message ids and texts are written here once,
+the way moto keeps an exceptions module per service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vlcmsim.ids import LIFECYCLE
+from vlcmsim.lifecycle.notifications import notification
+from vlcmsim.vapi.errors import (
+    Message,
+    VapiError,
+    already_exists,
+    invalid_argument,
+    not_allowed,
+    not_found,
+    resource_in_use,
+)
+
+# -- inventory ---------------------------------------------------------------
+
+
+def cluster_not_found(cluster: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.ClusterNotFound", f"Cluster {cluster} not found.", cluster)
+
+
+def host_not_found(host: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.HostNotFound", f"Host {host} not found.", host)
+
+
+def not_single_image(cluster: str, name: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.ClusterNotManagedBySingleImage",
+        f"Cluster {name} ({cluster}) is not managed with a single software specification.",
+        cluster,
+    )
+
+
+def invalid_host(host: str, cluster: str, why: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.InvalidHost", f"Host {host} is not part of cluster {cluster}: {why}.", host, cluster
+    )
+
+
+def host_managed_by_cluster(host: str, cluster: str, name: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.HostManagedByCluster",
+        f"Host {host} is managed by the image of cluster {name} ({cluster}): stage the cluster.",
+        host,
+    )
+
+
+def operation_in_progress(operation: str, task: str) -> VapiError:
+    return not_allowed(
+        f"{LIFECYCLE}.OperationInProgress",
+        f"Another operation is in progress on the cluster ({operation}, task {task}).",
+        task,
+    )
+
+
+# -- desired state -------------------------------------------------------------
+
+
+def no_desired_state(entity: str, kind: str = "Cluster") -> VapiError:
+    return not_found(
+        f"{LIFECYCLE}.DesiredStateNotFound", f"{kind} {entity} has no desired software document.", entity
+    )
+
+
+def commit_not_found(cluster: str, commit: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.CommitNotFound", f"Commit {commit} of cluster {cluster} not found.", commit)
+
+
+def invalid_commit(cluster: str, commit: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.InvalidCommit", f"Commit {commit} is not a commit of cluster {cluster}.", commit
+    )
+
+
+def draft_not_found(cluster: str, draft: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.DraftNotFound", f"Draft {draft} of cluster {cluster} not found.", draft)
+
+
+def draft_exists(owner: str, cluster: str, draft: str) -> VapiError:
+    return already_exists(
+        f"{LIFECYCLE}.DraftAlreadyExists",
+        f"User {owner} already has draft {draft} on cluster {cluster}; delete or commit it first.",
+        draft,
+    )
+
+
+def add_on_not_set(where: str) -> VapiError:
+    """The document (`where`: "the desired state of cluster X", "draft N") has no add-on."""
+    return not_found(f"{LIFECYCLE}.AddOnNotFound", f"{where[0].upper()}{where[1:]} has no add-on.", where)
+
+
+def component_not_in_draft(draft: str, component: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} has no component {component}.", component)
+
+
+def desired_state_invalid(problems: list[str]) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.DesiredStateInvalid",
+        "The desired state is not valid: " + "; ".join(problems) + ".",
+        *problems,
+    )
+
+
+def invalid_notification(problem: str) -> dict[str, Any]:
+    """One problem of a validation, as the Notification that reports it."""
+    return notification("ERROR", f"{LIFECYCLE}.DesiredStateInvalid", problem, retriable=False)
+
+
+def no_document_to_enable(cluster: str, name: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.NoDesiredState",
+        f"Cluster {name} ({cluster}) has no desired software document to manage it with.",
+        cluster,
+    )
+
+
+def invalid_software_spec(why: str) -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.InvalidSoftwareSpec", f"The software specification is not valid: {why}.")
+
+
+def import_failed(location: str, why: str) -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.ImportFailed", f"Cannot read {location}: {why}.", location)
+
+
+def import_source_unsupported(source: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.ImportSourceUnsupported", f"Source type {source} is not supported by vlcmsim.", source
+    )
+
+
+def export_type_unsupported() -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.ExportTypeUnsupported", "vlcmsim exports the software specification only (export_software_spec)."
+    )
+
+
+def nothing_to_export() -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.NothingToExport", "No export type was asked for.")
+
+
+# -- remediation ---------------------------------------------------------------
+
+
+def eula_not_accepted() -> VapiError:
+    return VapiError(
+        "error",
+        [Message(f"{LIFECYCLE}.EulaNotAccepted", "The EULA has not been accepted: set accept_eula to true.")],
+    )
+
+
+def already_in_desired_state(cluster: str, commit: int) -> VapiError:
+    return VapiError(
+        "already_in_desired_state",
+        [
+            Message(
+                f"{LIFECYCLE}.AlreadyInDesiredState",
+                f"Cluster {cluster} already runs commit {commit}.",
+                (cluster, str(commit)),
+            )
+        ],
+    )
+
+
+def run_failed(verb: str, hosts: list[tuple[str, str]]) -> VapiError:
+    """`verb` (Stage, Apply) failed on `hosts` (id, name)."""
+    names = ", ".join(f"{name} ({host})" for host, name in hosts)
+    return VapiError(
+        "error",
+        [
+            Message(
+                f"{LIFECYCLE}.{verb}Failed",
+                f"{verb} failed on {len(hosts)} host(s): {names}.",
+                tuple(h for h, _ in hosts),
+            )
+        ],
+    )
+
+
+# -- depots --------------------------------------------------------------------
+
+
+def depot_not_found(depot: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.DepotNotFound", f"Depot {depot} not found.", depot)
+
+
+def depot_source_unsupported(source: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.DepotSourceUnsupported",
+        f"Source type {source} is not supported by vlcmsim: import a PULL depot from a location.",
+        "source_type",
+    )
+
+
+def depot_location_invalid(location: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.DepotLocationInvalid",
+        f"Unsupported depot location {location}: use http(s):// or file://.",
+        location,
+    )
+
+
+def depot_download_failed(location: str, why: str) -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.DepotDownloadFailed", f"Cannot download {location}: {why}.", location)
+
+
+def depot_invalid(location: str, why: str) -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.DepotInvalid", f"The bundle at {location} is refused: {why}.", location)
+
+
+def depot_in_use(depot: str, users: list[str]) -> VapiError:
+    return resource_in_use(
+        f"{LIFECYCLE}.DepotInUse",
+        f"Depot {depot} holds content that {', '.join(users)} needs.",
+        *users,
+    )
+
+
+def base_image_not_in_depot(version: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.BaseImageNotFound", f"Base image version {version} is not in any depot.", version)
+
+
+def add_on_not_in_depot(name: str, version: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.AddOnNotFound", f"Add-on {name} version {version} is not in any depot.", name)
+
+
+def component_not_in_depot(name: str, version: str) -> VapiError:
+    return not_found(
+        f"{LIFECYCLE}.ComponentNotFound", f"Component {name} version {version} is not in any depot.", name
+    )

@@ -1,0 +1,174 @@
+"""Values of the esx.settings types built from desired-state documents and
+depot content: SoftwareInfo and its parts, and the depot-content summaries.
+Each shape is built here once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vlcmsim.depot.catalog import Catalog
+from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent
+from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.vapi.model import model
+
+KB = "https://kb.vmware.com"
+
+
+def base_image_info(version: str | None, catalog: Catalog) -> dict[str, Any]:
+    info: dict[str, Any] = {"version": version or ""}
+    base = catalog.base_images.get(version or "")
+    if base is not None:
+        info["details"] = {
+            "display_name": base.display_name,
+            "display_version": base.display_version,
+            "release_date": base.release_date,
+        }
+    return info
+
+
+def add_on_info(add_on: tuple[str, str] | None, catalog: Catalog) -> dict[str, Any] | None:
+    if add_on is None:
+        return None
+    info: dict[str, Any] = {"name": add_on[0], "version": add_on[1]}
+    a = catalog.add_ons.get(add_on)
+    if a is not None:
+        info["details"] = {"display_name": a.display_name, "vendor": a.vendor, "display_version": a.display_version}
+    return info
+
+
+def component_info(name: str, version: str | None, catalog: Catalog) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    if version is not None:
+        info["version"] = version
+        c = catalog.components.get((name, version))
+        if c is not None:
+            info["details"] = {"display_name": c.display_name, "vendor": c.vendor, "display_version": c.display_version}
+    return info
+
+
+def software_info(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:
+    """The SoftwareInfo value of a desired document."""
+    info: dict[str, Any] = {
+        "base_image": base_image_info(spec.base_image, catalog),
+        "components": {n: component_info(n, v, catalog) for n, v in sorted(spec.components.items())},
+        "solutions": {},
+        "add_on": add_on_info(spec.add_on, catalog),
+    }
+    if spec.removed_components:
+        info["removed_components"] = {n: {} for n in spec.removed_components}
+    return info
+
+
+# -- depot content ---------------------------------------------------------------
+
+
+def _category(enum_id: str, category: str) -> str:
+    """The category as the type's enum knows it (base images and add-ons know fewer than components)."""
+    return category if category in model().enums[enum_id].values else "ENHANCEMENT"
+
+
+_IMAGE_CATEGORY = "com.vmware.esx.settings.depot_content.base_images.category_type"
+_ADD_ON_CATEGORY = "com.vmware.esx.settings.depot_content.add_ons.category_type"
+_COMPONENT_CATEGORY = "com.vmware.esx.settings.depot_content.components.category_type"
+_URGENCY = "com.vmware.esx.settings.depot_content.components.urgency_type"
+
+
+def _release(x: BaseImage | AddOn | Component, category_enum: str) -> dict[str, Any]:
+    """The fields every released item (base image, add-on, component version) shows."""
+    return {
+        "display_version": x.display_version,
+        "summary": x.summary or x.display_name,
+        "category": _category(category_enum, x.category),
+        "kb": KB,
+        "release_date": x.release_date,
+    }
+
+
+def base_image_summary(b: BaseImage) -> dict[str, Any]:
+    return {"display_name": b.display_name, "version": b.version, **_release(b, _IMAGE_CATEGORY)}
+
+
+def base_image_version_info(b: BaseImage, catalog: Catalog) -> dict[str, Any]:
+    return {
+        **base_image_summary(b),
+        "description": b.summary or b.display_name,
+        "components": carried_components(catalog, b.components),
+    }
+
+
+def add_on_version_summary(a: AddOn) -> dict[str, Any]:
+    return {"version": a.version, **_release(a, _ADD_ON_CATEGORY)}
+
+
+def add_on_version_info(a: AddOn, catalog: Catalog) -> dict[str, Any]:
+    value = {**_release(a, _ADD_ON_CATEGORY), "display_name": a.display_name, "vendor": a.vendor}
+    value["description"] = a.summary or a.display_name
+    value["components"] = carried_components(catalog, a.components)
+    value["removed_components"] = [{"name": n, "display_name": n} for n in a.removed_components]
+    return value
+
+
+def _component_release(c: Component) -> dict[str, Any]:
+    urgencies = model().enums[_URGENCY].values
+    return {
+        **_release(c, _COMPONENT_CATEGORY),
+        "urgency": c.urgency if c.urgency in urgencies else "GENERAL",
+    }
+
+
+def component_version_summary(c: Component) -> dict[str, Any]:
+    return {"version": c.version, **_component_release(c)}
+
+
+def component_version_info(c: Component) -> dict[str, Any]:
+    return {
+        **_component_release(c),
+        "display_name": c.display_name,
+        "vendor": c.vendor,
+        "description": c.summary or c.display_name,
+        "contact": f"support@{c.vendor.split(',')[0].split()[0].lower()}.example",
+    }
+
+
+def carried_components(catalog: Catalog, components: dict[str, str]) -> list[dict[str, str]]:
+    """The components a base image or add-on carries, with their display names."""
+    out = []
+    for name, version in sorted(components.items()):
+        c = catalog.components.get((name, version))
+        out.append(
+            {
+                "name": name,
+                "display_name": c.display_name if c else name,
+                "version": version,
+                "display_version": c.display_version if c else version,
+            }
+        )
+    return out
+
+
+def offline_content(file_name: str, c: DepotContent) -> dict[str, Any]:
+    """The DepotContent value of one offline depot: its metadata bundle."""
+    addons: dict[str, Any] = {}
+    for a in c.add_ons:
+        s = addons.setdefault(a.name, {"display_name": a.display_name, "vendor": a.vendor, "versions": []})
+        s["versions"].append({"version": a.version, "display_version": a.display_version})
+    in_images = {(n, v) for b in c.base_images for n, v in b.components.items()} | {
+        (n, v) for a in c.add_ons for n, v in a.components.items()
+    }
+    independent: dict[str, Any] = {}
+    for x in c.components:
+        if (x.name, x.version) in in_images:
+            continue
+        s = independent.setdefault(x.name, {"display_name": x.display_name, "versions": []})
+        s["versions"].append({"version": x.version, "display_version": x.display_version})
+    info: dict[str, Any] = {"file_name": file_name}
+    if c.base_images:
+        info["base_images"] = [
+            {"version": b.version, "display_name": b.display_name, "display_version": b.display_version}
+            for b in c.base_images
+        ]
+    if addons:
+        info["addons"] = addons
+    if independent:
+        info["independent_components"] = independent
+    return {"metadata_bundles": {c.vendor: [info]}}

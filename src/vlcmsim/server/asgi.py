@@ -1,0 +1,82 @@
+"""The ASGI front end (uvicorn): reads the body up to the limit, builds the
+`Request`, sends the `Response`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from vlcmsim.server.service import Service, too_large
+from vlcmsim.vapi.http import Request, Response
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def request_from_scope(scope: Scope, body: bytes) -> Request:
+    raw_qs: bytes = scope.get("query_string", b"")
+    return Request(
+        method=scope["method"],
+        path=scope["path"],  # decoded once, as RSGI gives it (see vapi.http)
+        query=parse_qsl(raw_qs.decode("latin-1"), keep_blank_values=True) if raw_qs else [],
+        # ASGI servers give header names in lower case already
+        headers=dict(scope.get("headers", ())),
+        body=body,
+        client=(scope.get("client") or ("", 0))[0],
+    )
+
+
+class AsgiApp:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.service.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.service.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.service.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size <= limit and chunk:
+                chunks.append(chunk)
+            more = message.get("more_body", False)
+        if size > limit:
+            response = too_large(limit)
+        else:
+            response = await self.service.dispatch(request_from_scope(scope, b"".join(chunks)))
+        await _send(response, send)
+
+
+async def _send(response: Response, send: Send) -> None:
+    await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
+    if response.file is None:
+        await send({"type": "http.response.body", "body": response.body})
+        return
+    with open(response.file, "rb") as f:
+        while chunk := f.read(1 << 20):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,54 @@
+"""The RSGI front end (granian's native interface: one call per response)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from vlcmsim.server.service import Service, too_large
+from vlcmsim.vapi.http import Request, Response
+
+if TYPE_CHECKING:
+    from granian.rsgi import HTTPProtocol, Scope
+
+
+def request_from_rsgi(scope: Scope, body: bytes) -> Request:
+    qs = scope.query_string
+    return Request(
+        method=scope.method,
+        path=scope.path,  # granian has decoded it once already
+        query=parse_qsl(qs, keep_blank_values=True) if qs else [],
+        headers={k.encode("latin-1"): v.encode("latin-1") for k, v in scope.headers.items()},
+        body=body,
+        client=scope.client,
+    )
+
+
+class RsgiApp:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def __rsgi__(self, scope: Scope, protocol: HTTPProtocol) -> None:
+        if scope.proto != "http":
+            return
+        limit = self.service.max_body_bytes
+        body = b""
+        if scope.method not in ("GET", "HEAD") or scope.headers.get("content-length", "0") != "0":
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in protocol:
+                size += len(chunk)
+                if size <= limit:
+                    chunks.append(chunk)
+            if size > limit:
+                return _send(protocol, too_large(limit))
+            body = b"".join(chunks)
+        _send(protocol, await self.service.dispatch(request_from_rsgi(scope, body)))
+
+
+def _send(protocol: HTTPProtocol, response: Response) -> None:
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
+    if response.file is not None:
+        protocol.response_file(response.status, headers, str(response.file))
+    else:
+        protocol.response_bytes(response.status, headers, response.body)

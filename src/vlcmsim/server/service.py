@@ -1,0 +1,36 @@
+"""What an HTTP front end serves: one `dispatch` per request, a start and a
+stop around the serving, and a bound on request bodies."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from vlcmsim.vapi.errors import Message, VapiError
+from vlcmsim.vapi.http import Request, Response, error_response
+
+
+class Service(Protocol):
+    max_body_bytes: int
+
+    async def dispatch(self, req: Request) -> Response: ...
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+
+def too_large(limit: int) -> Response:
+    response = error_response(
+        VapiError(
+            "invalid_request",
+            [
+                Message(
+                    "com.vmware.vlcmsim.RequestTooLarge",
+                    f"The request body is larger than {limit} bytes.",
+                    (str(limit),),
+                )
+            ],
+        )
+    )
+    response.status = 413
+    return response

@@ -1,0 +1,36 @@
+"""What every service module shares: starting the task of a `$task` operation."""
+
+from __future__ import annotations
+
+from vlcmsim.backend import Call
+from vlcmsim.tasks.manager import Work
+from vlcmsim.vapi.errors import Message
+
+CLUSTER_TYPE = "ClusterComputeResource"
+
+
+def start_task(
+    call: Call,
+    work: Work,
+    target: tuple[str, str] | None = None,
+    description: str | None = None,
+    cancelable: bool = False,
+) -> str:
+    """Start `work` as the task of the operation being called: its service,
+    operation name and result type come from the model; returns the task id."""
+    spec = call.operation
+    if spec is None or not spec.is_task:
+        raise RuntimeError("start_task is for the handlers of $task operations")
+    operation = spec.base_operation
+    result_td = spec.task_result if spec.task_result and spec.task_result["kind"] != "void" else None
+    text = description or operation.replace("_", " ").capitalize()
+    return call.backend.tasks.start(
+        service=spec.service,
+        operation=operation,
+        description=Message(f"{spec.service}.{operation}", text),
+        work=work,
+        target=target,
+        user=call.task_user,
+        result_td=result_td,
+        cancelable=cancelable,
+    )

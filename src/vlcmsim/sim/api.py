@@ -1,0 +1,114 @@
+"""/sim/hosts/{host}: the simulation's own control API (not vSphere's), to
+rehearse failures: connection state, link bandwidth, staging capacity and
+corrupted downloads. Reading needs a session, changing an administrator's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.ids import VLCMSIM
+from vlcmsim.inventory.model import CONNECTION_STATES, Host
+from vlcmsim.inventory.store import Inventory
+from vlcmsim.sim.knobs import KNOBS, MAX_KNOB, SimKnobs
+from vlcmsim.vapi.auth import Authenticator
+from vlcmsim.vapi.errors import (
+    VapiError,
+    invalid_argument,
+    no_matching_method,
+    no_such_resource,
+    not_found,
+    unauthenticated,
+    unauthorized,
+)
+from vlcmsim.vapi.http import Request, Response, error_response
+
+PREFIX = "/sim/hosts"
+SESSION_HEADER = b"vmware-api-session-id"
+
+
+def _bad_body(text: str, *args: str) -> VapiError:
+    return invalid_argument(f"{VLCMSIM}.sim.BadBody", text, *args)
+
+
+class SimApi:
+    def __init__(self, auth: Authenticator, inventory: Inventory, knobs: SimKnobs, staging: StagingAreas) -> None:
+        self.auth = auth
+        self.inventory = inventory
+        self.knobs = knobs
+        self.staging = staging
+
+    def state(self, h: Host) -> dict[str, Any]:
+        knobs = self.knobs.get(h.id)
+        return {
+            "host": h.id,
+            "name": h.name,
+            "cluster": h.cluster,
+            "connection_state": h.connection_state,
+            **{k: getattr(knobs, k) for k in KNOBS},
+            "staging_used_bytes": self.staging.used_bytes(h.id),
+            "staged_payloads": sorted(self.staging.staged(h.id)),
+        }
+
+    async def handle(self, req: Request) -> Response:
+        try:
+            sid = req.header(SESSION_HEADER)
+            session = self.auth.lookup(sid) if sid else None
+            if session is None:
+                raise unauthenticated()
+            parts = req.path.rstrip("/").split("/")
+            if req.path.rstrip("/") == PREFIX and req.method == "GET":
+                return Response.json(200, [self.state(h) for h in self.inventory.hosts()])
+            if len(parts) != 4 or "/".join(parts[:3]) != PREFIX:
+                raise no_such_resource(req.path)
+            host = self.inventory.host(parts[3])
+            if host is None:
+                raise not_found(f"{VLCMSIM}.sim.HostNotFound", f"Host {parts[3]} not found.", parts[3])
+            if req.method == "GET":
+                return Response.json(200, self.state(host))
+            if req.method != "PATCH":
+                raise no_matching_method(req.method, req.path)
+            if not session.user.can_write:
+                raise unauthorized(f"User {session.user.name} cannot change the simulation.")
+            state, knobs = _changes(req.body)
+            if state is not None:
+                self.inventory.update_host(host.id, connection_state=state)
+            if knobs:
+                self.knobs.set(host.id, **knobs)
+            updated = self.inventory.host(host.id)
+            assert updated is not None
+            return Response.json(200, self.state(updated))
+        except VapiError as err:
+            return error_response(err)
+
+
+def _changes(body: bytes) -> tuple[str | None, dict[str, int]]:
+    """(the connection state to set, the knobs to set) that a PATCH body asks for."""
+    try:
+        doc = orjson.loads(body or b"null")
+    except orjson.JSONDecodeError:
+        raise _bad_body("The request body is not valid JSON.") from None
+    if not isinstance(doc, dict) or not doc:
+        raise _bad_body("The body must be a JSON object of fields to set.")
+    state: str | None = None
+    knobs: dict[str, int] = {}
+    for key, value in doc.items():
+        if key == "connection_state":
+            if value not in CONNECTION_STATES:
+                raise invalid_argument(
+                    f"{VLCMSIM}.sim.BadField",
+                    f"connection_state must be one of {', '.join(CONNECTION_STATES)}.",
+                    key,
+                )
+            state = value
+        elif key in KNOBS:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KNOB:
+                raise invalid_argument(
+                    f"{VLCMSIM}.sim.BadField", f"{key} must be an integer from 0 to {MAX_KNOB}.", key
+                )
+            knobs[key] = value
+        else:
+            raise invalid_argument(f"{VLCMSIM}.sim.BadField", f"Unknown field '{key[:64]}'.", key[:64])
+    return state, knobs

@@ -1,0 +1,71 @@
+"""The simulation's knobs per host: what a real host's hardware and network
+would decide, set here to rehearse failures (PATCH /sim/hosts/{host}). Kept
+apart from the inventory, which holds only what vSphere reports; the connection
+state is the one vSphere property the simulation also sets.
+
+A knob is declared once in `KNOBS` (its bounds and what it means); the table,
+the /sim API's validation and its answer follow from that list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import select, update
+
+from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
+from vlcmsim.store.db import Store
+
+MAX_KNOB = 2**62  # bound on every integer knob: fits a BIGINT with room
+
+
+@dataclass(frozen=True)
+class HostKnobs:
+    bandwidth_bytes_per_s: int = 0  # the host's link to the depot; 0 = unlimited
+    staging_capacity_bytes: int = 64 * 1024**3  # size of the host's staging area
+    corrupt_downloads: int = 0  # the next N payload downloads arrive with a flipped byte
+
+
+KNOBS = tuple(f.name for f in fields(HostKnobs))
+
+
+class SimKnobs:
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+        self.store = store
+        self._snapshot = TTLSnapshot(self._load, ttl)
+
+    def _load(self) -> dict[str, HostKnobs]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.sim_hosts)).all()
+        return {r.host: HostKnobs(**{k: int(getattr(r, k)) for k in KNOBS}) for r in rows}
+
+    def get(self, host: str) -> HostKnobs:
+        return self._snapshot.get().get(host) or HostKnobs()
+
+    def seed(self, host: str, knobs: HostKnobs) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(schema.sim_hosts.insert().values(host=host, **_values(knobs)))
+        self._snapshot.invalidate()
+
+    def set(self, host: str, **changes: Any) -> HostKnobs:
+        knobs = replace(self.get(host), **changes)
+        with self.store.engine.begin() as conn:
+            done = conn.execute(
+                update(schema.sim_hosts).where(schema.sim_hosts.c.host == host).values(**_values(knobs))
+            ).rowcount
+            if not done:
+                conn.execute(schema.sim_hosts.insert().values(host=host, **_values(knobs)))
+        self._snapshot.invalidate()
+        return knobs
+
+    def take_corrupt_download(self, host: str) -> bool:
+        """Whether the next download of `host` arrives corrupted (using one up)."""
+        left = self.get(host).corrupt_downloads
+        if left > 0:
+            self.set(host, corrupt_downloads=left - 1)
+        return left > 0
+
+
+def _values(knobs: HostKnobs) -> dict[str, int]:
+    return {k: getattr(knobs, k) for k in KNOBS}
