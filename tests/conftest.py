@@ -8,14 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from vlcmsim.testing import ADMIN, READONLY, Server, free_port, start_server
-
-__all__ = ["ADMIN", "READONLY", "Server", "free_port", "start_server"]
+from vlcmsim.testing import ADMIN, READONLY, Server, start_server
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(tmp_path_factory.mktemp("srv") / "data")
+    # file:// imports read what tests write under pytest's temporary folder
+    srv = start_server(tmp_path_factory.mktemp("srv") / "data", "--import-dir", str(tmp_path_factory.getbasetemp()))
     yield srv
     srv.stop()
 
@@ -23,7 +22,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture
 def fresh_server(tmp_path: Path) -> Iterator[Server]:
     """A server of its own, for tests that change state or restart it."""
-    srv = start_server(tmp_path / "data")
+    srv = start_server(tmp_path / "data", "--import-dir", str(tmp_path))
     yield srv
     if srv.process.poll() is None:
         srv.stop()

@@ -8,9 +8,9 @@ import time
 import httpx
 from com.vmware.esx.settings.clusters_client import Software
 
-from conftest import Server
 from helpers import sim, stage, staged_files, wait_task
 from sdk import vsphere_client
+from vlcmsim.testing import Server
 
 A = "/api/esx/settings/clusters/domain-c1/software"
 

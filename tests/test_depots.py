@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 import foreign_bundle
-from conftest import Server
 from helpers import commit_draft, stage, staged_files, wait_task
+from vlcmsim.testing import Server
 
 
 def payload_files(server: Server) -> set[str]:

@@ -14,9 +14,9 @@ from com.vmware.esx.settings.clusters.software_client import Drafts
 from com.vmware.esx.settings.clusters_client import Software
 from com.vmware.vapi.std.errors_client import AlreadyExists
 
-from conftest import Server, start_server
 from helpers import commit_draft, sim, wait_task
 from sdk import vsphere_client
+from vlcmsim.testing import Server, start_server
 
 A = "/api/esx/settings/clusters/domain-c1/software"
 U1, U2, U3 = "8.0.1-0.0.21495797", "8.0.2-0.0.22380479", "8.0.3-0.0.24022510"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Server, start_server
 from vlcmsim.app import OPERATION_SETS
+from vlcmsim.testing import Server, start_server
 from vlcmsim.vapi.operations import OperationTable
 
 SKIP = {

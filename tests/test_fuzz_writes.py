@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from conftest import ADMIN, Server, start_server
 from vlcmsim.app import OPERATION_SETS
+from vlcmsim.testing import ADMIN, Server, start_server
 from vlcmsim.vapi.operations import OperationTable
 
 CONTRACT = Path(__file__).parent / "contract" / "openapi-vlcm-subset.json"

@@ -10,8 +10,8 @@ from com.vmware.cis_client import Session, Tasks
 from com.vmware.vapi.std.errors_client import NotFound, Unauthenticated, Unauthorized
 from com.vmware.vcenter_client import Cluster, Host
 
-from conftest import Server
 from sdk import stub_config, vsphere_client
+from vlcmsim.testing import Server
 
 
 def test_sdk_login_lists_and_logout(server: Server) -> None:
@@ -131,7 +131,9 @@ def test_typed_values_are_checked(anonymous: httpx.Client) -> None:
     assert "com.vmware.vapi.std.errors.invalid_argument" in out["result"]["error"]["ERROR"]
 
 
-def test_map_output_uses_map_entries(anonymous: httpx.Client) -> None:
+def test_map_output_uses_map_entries(anonymous: httpx.Client, admin: httpx.Client) -> None:
+    # at least one task to list: enabling image management on a cluster that has it changes nothing
+    task = admin.put("/api/esx/settings/clusters/domain-c1/enablement/software?vmw-task=true", json={}).json()
     sec = login(anonymous)
     out = rpc(
         anonymous,
@@ -143,7 +145,12 @@ def test_map_output_uses_map_entries(anonymous: httpx.Client) -> None:
             "1",
         ),
     )
-    assert isinstance(out["result"]["output"], list)
+    entries = out["result"]["output"]
+    assert isinstance(entries, list) and entries
+    keys = [e["STRUCTURE"]["map-entry"]["key"] for e in entries]
+    assert task in keys
+    info = entries[keys.index(task)]["STRUCTURE"]["map-entry"]["value"]
+    assert set(info["STRUCTURE"]) == {"com.vmware.cis.task.info"}
 
 
 def test_malformed_envelopes_get_json_rpc_errors_in_http_200(anonymous: httpx.Client) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import Server
 from helpers import wait_task
+from vlcmsim.testing import Server
 
 
 def test_legacy_lists_gets_and_filters(admin: httpx.Client) -> None:

@@ -19,8 +19,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from conftest import ADMIN, Server
 from vlcmsim.app import OPERATION_SETS
+from vlcmsim.testing import ADMIN, Server
 from vlcmsim.vapi.operations import OperationTable
 
 CONTRACT = Path(__file__).parent / "contract" / "openapi-vlcm-subset.json"

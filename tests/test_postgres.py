@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import start_server
 from helpers import commit_draft, stage, staged_files, wait_task
 from postgres import postgres_server
+from vlcmsim.testing import start_server
 
 
 @pytest.fixture(scope="module")

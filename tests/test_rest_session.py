@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import ADMIN, Server
+from vlcmsim.testing import ADMIN, Server
 
 
 def test_login_answers_201_with_the_session_id_as_a_json_string(server: Server) -> None:
@@ -45,7 +45,7 @@ def test_session_info_and_logout(server: Server) -> None:
 
 
 def test_sessions_survive_a_restart(fresh_server: Server) -> None:
-    from conftest import start_server
+    from vlcmsim.testing import start_server
 
     with fresh_server.client() as c:
         sid = c.headers["vmware-api-session-id"]

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from conftest import ADMIN, start_server
 from helpers import wait_task
-from vlcmsim.testing import store_task
+from vlcmsim.testing import ADMIN, start_server, store_task
 
 
 def test_a_config_file_describes_users_and_inventory(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from com.vmware.esx.settings.clusters_client import Software
 
-from conftest import READONLY, Server, start_server
 from helpers import commit_draft, sim, stage, staged_files, wait_mid_download, wait_running, wait_task
 from sdk import vsphere_client
+from vlcmsim.testing import READONLY, Server, start_server
 
 CLUSTER_A = [f"host-{n}" for n in (1, 2, 3, 4)]
 I40EN_OLD = "1.11.3.0-1OEM.800.1.0.20143090"
@@ -229,7 +229,9 @@ def test_the_commit_is_a_minimum_and_newer_payloads_replace_older_ones(fresh_ser
         assert len(kept) == 5 and len(after) == 6  # old i40en is installed: not staged; bnxtnet is new
         assert all(after[k] == before[k] for k in kept)  # still-wanted payloads were not written again
         moved = info["result"]["host_status"]["host-1"]["progress"]["completed"]
-        assert moved == 256 * 1024  # only bnxtnet's payload moved
+        (bnxtnet,) = set(after) - set(before)
+        assert moved == (fresh_server.data_dir / "payloads" / bnxtnet[:2] / bnxtnet).stat().st_size
+        assert moved > 0  # only bnxtnet's payload moved
         cluster = c.get("/api/esx/settings/clusters/domain-c1/software/compliance").json()
         assert cluster["hosts"]["host-1"]["stage_status"] == "STAGED"
         assert cluster["stage_status"] == "NOT_STAGED"  # the other hosts are not staged

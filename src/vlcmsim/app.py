@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vlcmsim.backend import Backend
 from vlcmsim.config import Settings
+from vlcmsim.depot.fetch import Fetcher
 from vlcmsim.depot.listener import PayloadListener
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
@@ -81,6 +82,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         staging=staging,
         hosts=SimulatedHosts(settings, inventory, knobs, staging, cert),
         tasks=TaskManager(store, settings.task_retention_seconds),
+        fetcher=Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds),
     )
 
 
@@ -109,6 +111,7 @@ class App:
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         (settings.data_dir / "hosts").mkdir(exist_ok=True)
+        (settings.data_dir / "import").mkdir(exist_ok=True)
         if settings.tls:
             from vlcmsim.server.tls import ensure_certificate
 

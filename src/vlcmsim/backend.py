@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from vlcmsim.config import Settings
+from vlcmsim.depot.fetch import Fetcher
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
 from vlcmsim.hosts.agent import HostAgent
@@ -32,6 +33,7 @@ class Backend:
     staging: StagingAreas
     hosts: HostAgent
     tasks: TaskManager
+    fetcher: Fetcher
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
 
 

@@ -32,6 +32,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.database_url = args.database_url
     if args.server:
         settings.server = args.server
+    if args.import_dir:
+        settings.import_dirs += [Path(d).expanduser() for d in args.import_dir]
     if args.clusters is not None or args.hosts_per_cluster is not None:
         settings.inventory = default_inventory(args.clusters, args.hosts_per_cluster)
     return settings
@@ -130,6 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
     s.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)")
     s.add_argument("--server", choices=("granian", "uvicorn"), help="HTTP server (default granian)")
+    s.add_argument(
+        "--import-dir", action="append", help="a folder file:// imports may read (repeatable; <data dir>/import always)"
+    )
     s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
     s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
     from vlcmsim.depot import cli as depot_cli

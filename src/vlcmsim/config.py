@@ -101,6 +101,8 @@ class Settings:
     stage_tries: int = 3
     stage_retry_delay_seconds: float = 0.5  # before the second try; doubled for each next one
     default_payload_bytes: int = 256 * 1024  # size of the embedded content's payloads
+    import_dirs: list[Path] = field(default_factory=list)  # file:// imports from here, besides <data dir>/import
+    fetch_timeout_seconds: float = 3600.0  # the whole of one http(s) depot or software spec download
     log_level: str = "warning"
     users: list[UserConfig] = field(
         default_factory=lambda: [
@@ -109,6 +111,10 @@ class Settings:
         ]
     )
     inventory: list[DatacenterConfig] = field(default_factory=default_inventory)
+
+    @property
+    def allowed_import_dirs(self) -> list[Path]:
+        return [self.data_dir / "import", *self.import_dirs]
 
     @property
     def scheme(self) -> str:
@@ -139,10 +145,13 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "stage_tries",
         "stage_retry_delay_seconds",
         "default_payload_bytes",
+        "fetch_timeout_seconds",
         "log_level",
     ):
         if key in server:
             setattr(settings, key, server[key])
+    if "import_dirs" in server:
+        settings.import_dirs = [Path(p).expanduser() for p in server["import_dirs"]]
     if "data_dir" in server:
         settings.data_dir = Path(server["data_dir"]).expanduser()
     if "users" in raw:

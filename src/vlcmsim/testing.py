@@ -1,5 +1,15 @@
-"""A vlcmsim server in a subprocess on a free port, for tests and benchmarks
-that speak to it over the wire (needs httpx, a test dependency)."""
+"""vlcmsim servers for tests and benchmarks (needs httpx, a test dependency):
+
+- `in_process(data_dir)`: the application in this process, spoken to through
+  httpx's ASGI transport without a socket (like vcsim's `simulator.Test`):
+
+      async with in_process(tmp_path) as server:
+          async with server.client() as client:
+              r = await client.get("/api/vcenter/cluster")
+
+- `start_server(data_dir)`: `vlcmsim serve` in a subprocess on a free port,
+  for what only a real process proves (TLS, restarts, kill -9, the SDK).
+"""
 
 from __future__ import annotations
 
@@ -12,14 +22,60 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+if TYPE_CHECKING:
+    from vlcmsim.app import App
+    from vlcmsim.backend import Backend
+
 ADMIN = ("administrator@vsphere.local", "VMware1!")
 READONLY = ("readonly@vsphere.local", "VMware1!")
+
+
+class InProcessServer:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    @property
+    def backend(self) -> Backend:
+        return self.app.backend
+
+    async def client(self, auth: tuple[str, str] | None = ADMIN) -> httpx.AsyncClient:
+        """An HTTP client on the application, logged in as `auth` (or anonymous)."""
+        from vlcmsim.server.asgi import AsgiApp
+
+        transport = httpx.ASGITransport(app=AsgiApp(self.app))
+        client = httpx.AsyncClient(transport=transport, base_url="http://vlcmsim.test")
+        if auth is not None:
+            r = await client.post("/api/session", auth=auth)
+            assert r.status_code == 201, r.text
+            client.headers["vmware-api-session-id"] = r.json()
+        return client
+
+
+@asynccontextmanager
+async def in_process(data_dir: Path, **settings: Any) -> AsyncIterator[InProcessServer]:
+    """The application started in this process on `data_dir`: plain http, small
+    embedded payloads, the depot listener on a free loopback port; `settings`
+    override any `Settings` field."""
+    from vlcmsim.app import App
+    from vlcmsim.config import Settings
+
+    values: dict[str, Any] = {"tls": False, "default_payload_bytes": 4096, "log_level": "error"}
+    values.update(settings)
+    app = App(Settings(data_dir=data_dir, **values))
+    app.start()
+    await app.startup()
+    try:
+        yield InProcessServer(app)
+    finally:
+        await app.shutdown()
 
 
 def free_port() -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 MAGIC = b"!<arch>\n"
 HEADER = 60
@@ -35,7 +35,11 @@ def write_member(out: BinaryIO, name: str, chunks: Iterator[bytes], size: int) -
         out.write(b"\n")
 
 
-def _read_exact(src: BinaryIO, n: int) -> bytes:
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+def _read_exact(src: Readable, n: int) -> bytes:
     data = src.read(n)
     while len(data) < n:
         more = src.read(n - len(data))
@@ -50,7 +54,7 @@ class ArReader:
     seeking: `members()` yields (name, size), then `read(n)` gives that
     member's bytes until they are used up."""
 
-    def __init__(self, src: BinaryIO) -> None:
+    def __init__(self, src: Readable) -> None:
         self.src = src
         self._left = 0
         self._pad = 0

@@ -17,7 +17,7 @@ class MetadataError(ValueError):
     pass
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, tag, attrs)
     if text is not None:
         el.text = text
@@ -38,8 +38,12 @@ def _parse_date(text: str | None) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+Element = ET.Element
+
+
 def to_bytes(el: ET.Element) -> bytes:
-    return ET.tostring(el, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(el, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 def parse(data: bytes, what: str) -> ET.Element:
@@ -62,15 +66,15 @@ def _text(el: ET.Element, tag: str, default: str = "") -> str:
 
 def index_xml(vendor: str, code: str) -> bytes:
     root = ET.Element("vendorList")
-    v = _sub(root, "vendor")
-    _sub(v, "name", vendor)
-    _sub(v, "code", code)
-    _sub(v, "indexfile", "vendor-index.xml")
-    _sub(v, "patchUrl", "")
-    _sub(v, "relativePath", "")
-    content = _sub(v, "content")
-    _sub(content, "name", "VMware ESXi")
-    _sub(content, "type", "http://www.vmware.com/depotmanagement/esx")
+    v = sub(root, "vendor")
+    sub(v, "name", vendor)
+    sub(v, "code", code)
+    sub(v, "indexfile", "vendor-index.xml")
+    sub(v, "patchUrl", "")
+    sub(v, "relativePath", "")
+    content = sub(v, "content")
+    sub(content, "name", "VMware ESXi")
+    sub(content, "type", "http://www.vmware.com/depotmanagement/esx")
     return to_bytes(root)
 
 
@@ -90,11 +94,11 @@ def parse_index(data: bytes) -> list[tuple[str, str, str]]:
 
 def vendor_index_xml(version: str) -> bytes:
     root = ET.Element("metaList")
-    m = _sub(root, "metadata")
-    _sub(m, "productId", "embeddedEsx")
-    _sub(m, "version", version)
-    _sub(m, "locale", "")
-    _sub(m, "url", "metadata.zip")
+    m = sub(root, "metadata")
+    sub(m, "productId", "embeddedEsx")
+    sub(m, "version", version)
+    sub(m, "locale", "")
+    sub(m, "url", "metadata.zip")
     return to_bytes(root)
 
 
@@ -113,25 +117,25 @@ def vib_descriptor(vib: Vib, with_location: bool) -> ET.Element:
     """The VIB's descriptor.xml; in metadata.zip it also carries where the VIB
     lies in the bundle, its packed size and its sha-256."""
     root = ET.Element("vib", version="5.0")
-    _sub(root, "type", vib.vib_type)
-    _sub(root, "name", vib.name)
-    _sub(root, "version", vib.version)
-    _sub(root, "vendor", vib.vendor)
-    _sub(root, "summary", vib.summary or vib.name)
-    _sub(root, "description", vib.summary or vib.name)
-    _sub(root, "release-date", "")
-    req = _sub(root, "system-requires")
-    _sub(req, "maintenance-mode", "true")
-    _sub(root, "acceptance-level", vib.acceptance_level)
-    _sub(root, "live-install-allowed", "false")
-    payloads = _sub(root, "payloads")
+    sub(root, "type", vib.vib_type)
+    sub(root, "name", vib.name)
+    sub(root, "version", vib.version)
+    sub(root, "vendor", vib.vendor)
+    sub(root, "summary", vib.summary or vib.name)
+    sub(root, "description", vib.summary or vib.name)
+    sub(root, "release-date", "")
+    req = sub(root, "system-requires")
+    sub(req, "maintenance-mode", "true")
+    sub(root, "acceptance-level", vib.acceptance_level)
+    sub(root, "live-install-allowed", "false")
+    payloads = sub(root, "payloads")
     for p in vib.payloads:
-        pe = _sub(payloads, "payload", name=p.name, type=p.type, size=str(p.size))
-        _sub(pe, "checksum", p.sha256, **{"checksum-type": "sha-256"})
+        pe = sub(payloads, "payload", name=p.name, type=p.type, size=str(p.size))
+        sub(pe, "checksum", p.sha256, **{"checksum-type": "sha-256"})
     if with_location:
-        _sub(root, "relative-path", vib.relative_path)
-        _sub(root, "packed-size", str(vib.packed_size))
-        _sub(root, "checksum", vib.sha256, **{"checksum-type": "sha-256"})
+        sub(root, "relative-path", vib.relative_path)
+        sub(root, "packed-size", str(vib.packed_size))
+        sub(root, "checksum", vib.sha256, **{"checksum-type": "sha-256"})
     return root
 
 
@@ -176,19 +180,19 @@ def parse_vib(el: ET.Element, what: str) -> Vib:
 
 def bulletin_xml(c: Component) -> ET.Element:
     root = ET.Element("bulletin")
-    _sub(root, "id", c.bulletin_id)
-    _sub(root, "vendor", c.vendor)
-    _sub(root, "summary", c.summary or c.display_name)
-    _sub(root, "severity", "general")
-    _sub(root, "category", c.category.lower())
-    _sub(root, "urgency", c.urgency.lower())
-    _sub(root, "releaseType", "extension")
-    _sub(root, "releaseDate", _date(c.release_date))
-    _sub(root, "componentNameSpec", name=c.name, uiString=c.display_name)
-    _sub(root, "componentVersionSpec", version=c.version, uiString=c.display_version)
-    vibs = _sub(root, "vibList")
+    sub(root, "id", c.bulletin_id)
+    sub(root, "vendor", c.vendor)
+    sub(root, "summary", c.summary or c.display_name)
+    sub(root, "severity", "general")
+    sub(root, "category", c.category.lower())
+    sub(root, "urgency", c.urgency.lower())
+    sub(root, "releaseType", "extension")
+    sub(root, "releaseDate", _date(c.release_date))
+    sub(root, "componentNameSpec", name=c.name, uiString=c.display_name)
+    sub(root, "componentVersionSpec", version=c.version, uiString=c.display_version)
+    vibs = sub(root, "vibList")
     for vib_id in c.vib_ids:
-        _sub(vibs, "vibID", vib_id)
+        sub(vibs, "vibID", vib_id)
     return root
 
 
@@ -218,9 +222,9 @@ def parse_bulletin(el: ET.Element, what: str) -> Component | None:
 
 
 def _components(parent: ET.Element, components: dict[str, str]) -> None:
-    el = _sub(parent, "components")
+    el = sub(parent, "components")
     for name, version in sorted(components.items()):
-        _sub(el, "component", name=name, version=version)
+        sub(el, "component", name=name, version=version)
 
 
 def _parse_components(el: ET.Element) -> dict[str, str]:
@@ -229,12 +233,12 @@ def _parse_components(el: ET.Element) -> dict[str, str]:
 
 def base_image_xml(b: BaseImage) -> ET.Element:
     root = ET.Element("baseImage")
-    _sub(root, "releaseID", f"ESXi_{b.version}")
-    _sub(root, "releaseType", "baseImage")
-    _sub(root, "category", b.category.lower())
-    _sub(root, "summary", b.summary or b.display_name)
-    _sub(root, "releaseDate", _date(b.release_date))
-    _sub(root, "versionSpec", version=b.version, uiString=b.display_version, displayName=b.display_name)
+    sub(root, "releaseID", f"ESXi_{b.version}")
+    sub(root, "releaseType", "baseImage")
+    sub(root, "category", b.category.lower())
+    sub(root, "summary", b.summary or b.display_name)
+    sub(root, "releaseDate", _date(b.release_date))
+    sub(root, "versionSpec", version=b.version, uiString=b.display_version, displayName=b.display_name)
     _components(root, b.components)
     return root
 
@@ -257,18 +261,18 @@ def parse_base_image(el: ET.Element, what: str) -> BaseImage:
 
 def add_on_xml(a: AddOn) -> ET.Element:
     root = ET.Element("addOn")
-    _sub(root, "releaseID", f"{a.name}:{a.version}")
-    _sub(root, "releaseType", "addOn")
-    _sub(root, "vendor", a.vendor)
-    _sub(root, "category", a.category.lower())
-    _sub(root, "summary", a.summary or a.display_name)
-    _sub(root, "releaseDate", _date(a.release_date))
-    _sub(root, "nameSpec", name=a.name, uiString=a.display_name)
-    _sub(root, "versionSpec", version=a.version, uiString=a.display_version)
+    sub(root, "releaseID", f"{a.name}:{a.version}")
+    sub(root, "releaseType", "addOn")
+    sub(root, "vendor", a.vendor)
+    sub(root, "category", a.category.lower())
+    sub(root, "summary", a.summary or a.display_name)
+    sub(root, "releaseDate", _date(a.release_date))
+    sub(root, "nameSpec", name=a.name, uiString=a.display_name)
+    sub(root, "versionSpec", version=a.version, uiString=a.display_version)
     _components(root, a.components)
-    removed = _sub(root, "removedComponents")
+    removed = sub(root, "removedComponents")
     for name in a.removed_components:
-        _sub(removed, "name", name)
+        sub(removed, "name", name)
     return root
 
 

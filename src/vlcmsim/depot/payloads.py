@@ -44,7 +44,7 @@ class PayloadWriter:
     def __init__(self, store: PayloadStore) -> None:
         self.store = store
         self.tmp_path = store.tmp / f"{uuid.uuid4().hex}.part"
-        self._file = open(self.tmp_path, "wb")  # noqa: SIM115 - closed by commit/abort
+        self._file = open(self.tmp_path, "wb")
         self._hash = hashlib.sha256()
         self.size = 0
 

@@ -105,7 +105,7 @@ def _parse_metadata(mz: zipfile.ZipFile, vendor: str, limits: Limits) -> DepotCo
     names = mz.namelist()
     if "vmware.xml" not in names and not any(n.startswith("bulletins/") for n in names):
         raise BundleError("metadata.zip has neither vmware.xml nor bulletins/")
-    docs: list[tuple[str, md.ET.Element]] = []
+    docs: list[tuple[str, md.Element]] = []
     for name in names:
         if name.endswith(".xml"):
             docs.append((name, md.parse(_read_small(mz, name, limits.max_metadata_bytes), name)))
@@ -219,9 +219,9 @@ def _import_vib(zf: zipfile.ZipFile, vib: Vib, store: PayloadStore, added: list[
         # the VIB's sha-256 is checked below; zipfile's CRC-32 over the same
         # bytes would only cost time
         raw._expected_crc = None  # type: ignore[attr-defined]
-        src = _HashingReader(raw)  # type: ignore[arg-type]
+        src = _HashingReader(raw)
         try:
-            ar = ArReader(src)  # type: ignore[arg-type]
+            ar = ArReader(src)
             for name, size in ar.members():
                 payload = wanted.get(name)
                 if payload is None:

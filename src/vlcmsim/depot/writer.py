@@ -110,8 +110,8 @@ def write_bundle(spec: BundleSpec, out: Path) -> DepotContent:
 def metadata_zip(content: DepotContent) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as mz:
-        root = md.ET.Element("metadataResponse")
-        md.ET.SubElement(root, "version").text = "3.0"
+        root = md.Element("metadataResponse")
+        md.sub(root, "version", "3.0")
         for c in content.components:
             root.append(md.bulletin_xml(c))
             mz.writestr(f"bulletins/{c.bulletin_id}.xml", md.to_bytes(md.bulletin_xml(c)))

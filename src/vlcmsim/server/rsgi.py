@@ -9,7 +9,8 @@ from vlcmsim.server.service import Service, too_large
 from vlcmsim.vapi.http import Request, Response
 
 if TYPE_CHECKING:
-    from granian.rsgi import HTTPProtocol, Scope
+    from granian._granian import RSGIHTTPProtocol as HTTPProtocol
+    from granian.rsgi import Scope
 
 
 def request_from_rsgi(scope: Scope, body: bytes) -> Request:

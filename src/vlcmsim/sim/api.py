@@ -4,11 +4,10 @@ corrupted downloads. Reading needs a session, changing an administrator's."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.model import CONNECTION_STATES, Host
 from vlcmsim.inventory.store import Inventory
@@ -29,12 +28,20 @@ PREFIX = "/sim/hosts"
 SESSION_HEADER = b"vmware-api-session-id"
 
 
+class StagingView(Protocol):
+    """What /sim shows of a host's staging area (`vlcmsim.hosts.staging.StagingAreas`)."""
+
+    def used_bytes(self, host: str) -> int: ...
+
+    def staged(self, host: str) -> set[str]: ...
+
+
 def _bad_body(text: str, *args: str) -> VapiError:
     return invalid_argument(f"{VLCMSIM}.sim.BadBody", text, *args)
 
 
 class SimApi:
-    def __init__(self, auth: Authenticator, inventory: Inventory, knobs: SimKnobs, staging: StagingAreas) -> None:
+    def __init__(self, auth: Authenticator, inventory: Inventory, knobs: SimKnobs, staging: StagingView) -> None:
         self.auth = auth
         self.inventory = inventory
         self.knobs = knobs

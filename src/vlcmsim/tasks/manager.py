@@ -369,7 +369,7 @@ def _record(r: Any) -> TaskRecord:
         service=r.service,
         operation=r.operation,
         description=_message(r.description),
-        target=tuple(r.target) if r.target else None,  # type: ignore[arg-type]
+        target=(r.target[0], r.target[1]) if r.target else None,
         user=r.user,
         cancelable=r.cancelable,
         result_td=r.result_type,

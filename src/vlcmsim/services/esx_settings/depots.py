@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 from vlcmsim.backend import Call
 from vlcmsim.depot.catalog import Catalog
-from vlcmsim.depot.fetch import FetchError, fetch_to_file
+from vlcmsim.depot.fetch import FetchError
 from vlcmsim.depot.reader import BundleError, import_bundle
 from vlcmsim.depot.repository import Depot
 from vlcmsim.lifecycle import errors
@@ -44,7 +44,7 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
         try:
             ctx.progress(0, 100, "Downloading the bundle")
             try:
-                await fetch_to_file(location, tmp, MAX_BUNDLE_BYTES)
+                await backend.fetcher.to_file(location, tmp, MAX_BUNDLE_BYTES)
             except FetchError as exc:
                 raise errors.depot_download_failed(location, str(exc)) from None
             ctx.progress(40, 100, "Checking and importing the bundle")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.backend import Call
-from vlcmsim.depot.fetch import FetchError, fetch_bytes
+from vlcmsim.depot.fetch import FetchError
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.desired import Draft
 from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
@@ -84,7 +84,7 @@ async def import_software_spec(call: Call, cluster: str, spec: dict[str, Any]) -
     elif source == "PULL":
         location = spec["location"]
         try:
-            raw = await fetch_bytes(location, call.backend.settings.max_body_bytes)
+            raw = await call.backend.fetcher.to_bytes(location, call.backend.settings.max_body_bytes)
         except FetchError as exc:
             raise errors.import_failed(location, str(exc)) from None
     else:
