@@ -3,9 +3,11 @@ make available, merged (com.vmware.esx.settings.depot_content)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from vlcmsim.backend import Call
+from vlcmsim.depot.model import AddOn, Component
 from vlcmsim.depot.versions import compare, version_key
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.values import (
@@ -44,6 +46,18 @@ async def get_base_image_version(call: Call, version: str) -> dict[str, Any]:
     return base_image_version_info(b, catalog)
 
 
+Release = TypeVar("Release", AddOn, Component)
+
+
+def _by_name(releases: list[Release], version_summary: Callable[[Release], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Summaries of add-ons or components: one per name, with its versions in order."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in releases:
+        s = out.setdefault(r.name, {"name": r.name, "display_name": r.display_name, "vendor": r.vendor, "versions": []})
+        s["versions"].append(version_summary(r))
+    return list(out.values())
+
+
 def _release_matches(f: dict[str, Any], vendor: str, name: str, version: str) -> bool:
     """The filter fields that add-ons and components share."""
     return (
@@ -57,14 +71,9 @@ def _release_matches(f: dict[str, Any], vendor: str, name: str, version: str) ->
 @ops.operation(f"{CONTENT}.add_ons", "list")
 async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
-    out: dict[str, dict[str, Any]] = {}
     add_ons = call.backend.depots.catalog().add_ons
-    for (name, version), a in sorted(add_ons.items(), key=lambda kv: version_key(kv[0][1])):
-        if not _release_matches(f, a.vendor, name, version):
-            continue
-        s = out.setdefault(name, {"name": name, "display_name": a.display_name, "vendor": a.vendor, "versions": []})
-        s["versions"].append(add_on_version_summary(a))
-    return list(out.values())
+    chosen = [a for a in add_ons.values() if _release_matches(f, a.vendor, a.name, a.version)]
+    return _by_name(sorted(chosen, key=lambda a: version_key(a.version)), add_on_version_summary)
 
 
 @ops.operation(f"{CONTENT}.add_ons.versions", "get")
@@ -80,15 +89,13 @@ async def get_add_on_version(call: Call, name: str, version: str) -> dict[str, A
 async def list_depot_components(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     catalog = call.backend.depots.catalog()
-    out: dict[str, dict[str, Any]] = {}
-    for (name, version), c in sorted(catalog.components.items(), key=lambda kv: (kv[0][0], version_key(kv[0][1]))):
-        if not _release_matches(f, c.vendor, name, version):
-            continue
-        if not allows(f.get("bundle_types"), catalog.bundle_type(name, version)):
-            continue
-        s = out.setdefault(name, {"name": name, "display_name": c.display_name, "vendor": c.vendor, "versions": []})
-        s["versions"].append(component_version_summary(c))
-    return list(out.values())
+    chosen = [
+        c
+        for c in catalog.components.values()
+        if _release_matches(f, c.vendor, c.name, c.version)
+        and allows(f.get("bundle_types"), catalog.bundle_type(c.name, c.version))
+    ]
+    return _by_name(sorted(chosen, key=lambda c: (c.name, version_key(c.version))), component_version_summary)
 
 
 @ops.operation(f"{CONTENT}.components.versions", "get")

@@ -15,6 +15,7 @@ is wrong (``spec.hosts[3]``).
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from vlcmsim.vapi.codec.values import parse_datetime
@@ -160,6 +161,13 @@ def _items(j: Any, where: str, expected: str) -> list[Any]:
     return j
 
 
+def _sequence(walk: Callable[[TD, Any, str], Any], td: TD, j: Any, where: str) -> list[Any]:
+    """A list or set, each element decoded by `walk` (the clean or the typed form)."""
+    el = td["element"]
+    items = [walk(el, v, f"{where}[{i}]") for i, v in enumerate(_items(j, where, "an array"))]
+    return _unique(items) if td["kind"] == "set" else items
+
+
 def _unique(items: list[Any]) -> list[Any]:
     """A set's elements once each, in order; linear in the number of elements."""
     try:
@@ -201,9 +209,7 @@ def from_clean(td: TD, j: Any, where: str = "") -> Any:
         check_unions(st, out, where)
         return out
     if kind in ("list", "set"):
-        el = td["element"]
-        items = [from_clean(el, v, f"{where}[{i}]") for i, v in enumerate(_items(j, where, "an array"))]
-        return _unique(items) if kind == "set" else items
+        return _sequence(from_clean, td, j, where)
     if kind == "map":
         if isinstance(j, list):  # [{"key": k, "value": v}] is accepted as well
             pairs = []
@@ -247,9 +253,7 @@ def from_typed(td: TD, j: Any, where: str = "") -> Any:
         check_unions(st, out, where)
         return out
     if kind in ("list", "set"):
-        el = td["element"]
-        items = [from_typed(el, v, f"{where}[{i}]") for i, v in enumerate(_items(j, where, "an array"))]
-        return _unique(items) if kind == "set" else items
+        return _sequence(from_typed, td, j, where)
     if kind == "map":
         out_map: dict[Any, Any] = {}
         for entry in _items(j, where, "a list of map entries"):
