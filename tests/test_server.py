@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from helpers import wait_task
 from vlcmsim.testing import ADMIN, start_server, store_task
@@ -103,6 +104,20 @@ def test_uvicorn_serves_the_same_application(tmp_path: Path) -> None:
             # the payload repository streams files over ASGI too
             state = c.get("/sim/hosts/host-1").json()
             assert state["staged_payloads"] == []
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("front_end", ["granian", "uvicorn"])
+def test_both_http_servers_decode_a_path_once(tmp_path: Path, front_end: str) -> None:
+    srv = start_server(tmp_path / "data", "--server", front_end)
+    try:
+        with srv.client() as c:
+            assert c.get("/api/vcenter/cluster/domain%2Dc1").status_code == 200
+            twice = c.get("/api/vcenter/cluster/domain%252Dc1")
+            assert twice.status_code == 404 and twice.json()["messages"][0]["args"] == ["domain%2Dc1"]
+            slash = c.get("/api/vcenter/cluster/domain-c1%2Fsoftware")
+            assert slash.status_code == 404
     finally:
         srv.stop()
 
