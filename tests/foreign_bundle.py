@@ -48,6 +48,7 @@ def build(
     tamper_vib: bool = False,
     extra_entries: list[tuple[str, bytes]] | None = None,
     drop: tuple[str, ...] = (),
+    metadata_entries: list[tuple[str, bytes]] | None = None,
 ) -> Path:
     vib = ar([("descriptor.xml", descriptor(payload).encode()), ("sig.pkcs7", b"0\x82signature"), ("i40en", payload)])
     vib_sha = hashlib.sha256(vib).hexdigest()
@@ -75,6 +76,8 @@ def build(
         mz.writestr("vmware.xml", vmware_xml)
         mz.writestr(f"bulletins/{NAME}_{VERSION}.xml", bulletin)
         mz.writestr(f"vibs/{VIB_ID}.xml", descriptor(payload, location))
+        for name, data in metadata_entries or []:
+            mz.writestr(name, data)
     entries = [
         (
             "index.xml",

@@ -8,6 +8,9 @@ know, so that bundles from other tools (vendor driver bundles) load."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
 from datetime import UTC, datetime
 
 from vlcmsim.depot.model import AddOn, BaseImage, Component, Payload, Vib
@@ -47,13 +50,15 @@ def to_bytes(el: ET.Element) -> bytes:
 
 
 def parse(data: bytes, what: str) -> ET.Element:
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        # no entity expansion (billion laughs) from bundles we did not write
-        raise MetadataError(f"{what}: DTDs and entities are not allowed")
+    """The document's tree; DTDs, entities and external references are refused
+    by the parser itself, whatever the document's encoding (UTF-16 included)."""
     try:
-        return ET.fromstring(data)
-    except ET.ParseError as exc:
+        root: ET.Element = defused.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise MetadataError(f"{what}: DTDs and entities are not allowed") from None
+    except (ET.ParseError, ValueError, LookupError) as exc:
         raise MetadataError(f"{what} is not well-formed XML: {exc}") from None
+    return root
 
 
 def _text(el: ET.Element, tag: str, default: str = "") -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import struct
 import zipfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import IO
 
 from vlcmsim.depot import metadata as md
 from vlcmsim.depot.ar import ArError, ArReader
-from vlcmsim.depot.model import DepotContent, Vib
+from vlcmsim.depot.model import Component, DepotContent, Vib
 from vlcmsim.depot.payloads import CHUNK, PayloadStore
 
 
@@ -33,6 +35,7 @@ class Limits:
     max_ratio: int = 200  # expansion ratio of one compressed entry (zip bombs)
     max_metadata_bytes: int = 64 * 1024**2
     max_entries: int = 100_000
+    max_elements: int = 2_000_000  # XML elements of all metadata documents together
 
 
 def check_entry_name(name: str) -> None:
@@ -53,7 +56,7 @@ def _check_archive(zf: zipfile.ZipFile, what: str, limits: Limits) -> None:
         total += info.file_size
         if (
             info.compress_type != zipfile.ZIP_STORED
-            and info.file_size > 1 << 20
+            and info.file_size > 1 << 16
             and info.file_size > limits.max_ratio * max(info.compress_size, 1)
         ):
             raise BundleError(
@@ -100,40 +103,29 @@ def read_metadata(zf: zipfile.ZipFile, limits: Limits) -> DepotContent:
         return _parse_metadata(mz, vendor_name, limits)
 
 
+# the documents of metadata.zip that the format uses; any other entry is ignored unread
+_DOCUMENTS = ("vmware.xml", "bulletins/", "vibs/", "baseimages/", "addons/")
+
+
 def _parse_metadata(mz: zipfile.ZipFile, vendor: str, limits: Limits) -> DepotContent:
     content = DepotContent(vendor=vendor)
-    names = mz.namelist()
+    names = [n for n in mz.namelist() if n.endswith(".xml") and n.startswith(_DOCUMENTS)]
     if "vmware.xml" not in names and not any(n.startswith("bulletins/") for n in names):
         raise BundleError("metadata.zip has neither vmware.xml nor bulletins/")
-    docs: list[tuple[str, md.Element]] = []
-    for name in names:
-        if name.endswith(".xml"):
-            docs.append((name, md.parse(_read_small(mz, name, limits.max_metadata_bytes), name)))
     vibs: dict[str, Vib] = {}
-    components: dict[tuple[str, str], object] = {}
+    components: dict[tuple[str, str], Component] = {}
+    elements = 0
     try:
-        for name, root in docs:
-            if root.tag == "vib":
-                _keep_vib(vibs, md.parse_vib(root, name))
-            elif root.tag == "bulletin":
-                c = md.parse_bulletin(root, name)
-                if c:
-                    components[(c.name, c.version)] = c
-            elif root.tag == "baseImage":
-                content.base_images.append(md.parse_base_image(root, name))
-            elif root.tag == "addOn":
-                content.add_ons.append(md.parse_add_on(root, name))
-            elif root.tag == "metadataResponse":
-                for el in root.findall("vib"):
-                    _keep_vib(vibs, md.parse_vib(el, name))
-                for el in root.findall("bulletin"):
-                    c = md.parse_bulletin(el, name)
-                    if c:
-                        components[(c.name, c.version)] = c
+        for name in names:  # one document at a time: its tree is dropped before the next is parsed
+            data = _read_small(mz, name, limits.max_metadata_bytes)
+            elements += data.count(b"<")
+            if elements > limits.max_elements:
+                raise BundleError(f"metadata.zip has more than {limits.max_elements} XML elements")
+            _take_document(md.parse(data, name), name, vibs, components, content)
     except md.MetadataError as exc:
         raise BundleError(str(exc)) from None
     content.vibs = list(vibs.values())
-    content.components = list(components.values())  # type: ignore[arg-type]
+    content.components = list(components.values())
     for c in content.components:
         for vib_id in c.vib_ids:
             if vib_id not in vibs:
@@ -145,6 +137,32 @@ def _parse_metadata(mz: zipfile.ZipFile, vendor: str, limits: Limits) -> DepotCo
             raise BundleError(f"VIB {v.id} has no sha-256 checksum in the metadata")
         check_entry_name(v.relative_path)
     return content
+
+
+def _take_document(
+    root: md.Element,
+    name: str,
+    vibs: dict[str, Vib],
+    components: dict[tuple[str, str], Component],
+    content: DepotContent,
+) -> None:
+    bulletins: list[md.Element] = []
+    if root.tag == "vib":
+        _keep_vib(vibs, md.parse_vib(root, name))
+    elif root.tag == "bulletin":
+        bulletins.append(root)
+    elif root.tag == "baseImage":
+        content.base_images.append(md.parse_base_image(root, name))
+    elif root.tag == "addOn":
+        content.add_ons.append(md.parse_add_on(root, name))
+    elif root.tag == "metadataResponse":
+        for el in root.findall("vib"):
+            _keep_vib(vibs, md.parse_vib(el, name))
+        bulletins.extend(root.findall("bulletin"))
+    for el in bulletins:
+        c = md.parse_bulletin(el, name)
+        if c:
+            components[(c.name, c.version)] = c
 
 
 def _keep_vib(vibs: dict[str, Vib], vib: Vib) -> None:
@@ -202,10 +220,37 @@ def import_bundle(path: Path, store: PayloadStore, limits: Limits = Limits()) ->
             for vib in content.vibs:
                 _import_vib(zf, vib, store, added)
         return content
+    except BundleError:
+        for sha in added:
+            store.remove(sha)
+        raise
+    except _DAMAGE as exc:
+        for sha in added:
+            store.remove(sha)
+        raise BundleError(f"the bundle is damaged or uses a zip feature vlcmsim does not read ({_brief(exc)})") from None
     except BaseException:
         for sha in added:
             store.remove(sha)
         raise
+
+
+# what a damaged archive raises from zipfile, zlib and the parsers
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+)
+
+
+def _brief(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
 def _import_vib(zf: zipfile.ZipFile, vib: Vib, store: PayloadStore, added: list[str]) -> None:
