@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import foreign_bundle
 import pytest
 
+import foreign_bundle
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.reader import BundleError, import_bundle
 

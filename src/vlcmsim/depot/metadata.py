@@ -8,10 +8,10 @@ know, so that bundles from other tools (vendor driver bundles) load."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import defusedxml.ElementTree as defused
 from defusedxml import DefusedXmlException
-from datetime import UTC, datetime
 
 from vlcmsim.depot.model import AddOn, BaseImage, Component, Payload, Vib
 
