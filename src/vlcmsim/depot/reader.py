@@ -227,7 +227,7 @@ def import_bundle(path: Path, store: PayloadStore, limits: Limits = Limits()) ->
     except _DAMAGE as exc:
         for sha in added:
             store.remove(sha)
-        raise BundleError(f"the bundle is damaged or uses a zip feature vlcmsim does not read ({_brief(exc)})") from None
+        raise BundleError(f"the bundle is damaged or uses a zip feature vlcmsim cannot read ({_brief(exc)})") from None
     except BaseException:
         for sha in added:
             store.remove(sha)
