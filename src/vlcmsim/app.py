@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from vlcmsim.backend import Backend
 from vlcmsim.config import Settings
 from vlcmsim.depot.fetch import Fetcher
@@ -20,6 +22,7 @@ from vlcmsim.depot.repository import Depots
 from vlcmsim.depot.serve import RepositoryServer
 from vlcmsim.hosts.simulated import SimulatedHosts
 from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import exported_document
@@ -31,7 +34,7 @@ from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import HostKnobs, SimKnobs
 from vlcmsim.store.db import Store
 from vlcmsim.tasks.manager import TaskManager
-from vlcmsim.vapi.errors import VapiError, internal_error, no_such_resource
+from vlcmsim.vapi.errors import Message, VapiError, internal_error, no_such_resource
 from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.jsonrpc import JsonRpcAdapter
 from vlcmsim.vapi.legacy import LegacyAdapter
@@ -131,7 +134,7 @@ class App:
         )
         recovered = backend.tasks.recover()
         backend.depot_url = self._depot_url()
-        table = OperationTable(OPERATION_SETS)
+        table = OperationTable(OPERATION_SETS, store_error)
         rest = RestAdapter(table, backend.sessions, backend)
         self._started = Started(
             store=store,
@@ -216,6 +219,25 @@ class App:
             raise no_such_resource(path)
         except VapiError as err:
             return error_response(err)
-        except Exception:  # never a stack trace on the wire
+        except Exception as exc:  # never a stack trace on the wire
+            translated = store_error(exc)
+            if translated is not None:
+                return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
+
+
+def store_error(exc: Exception) -> VapiError | None:
+    """A store that cannot take a write (a full disk) or cannot be reached
+    answers ServiceUnavailable saying so; reads that need no write go on working."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "full" in text.lower() or "no space" in text.lower():
+        why = "the store is full: free space where it lives, then try again"
+    else:
+        why = "the store cannot be reached or refused the change"
+    log.warning("store error: %s", text)
+    return VapiError(
+        "service_unavailable", [Message(f"{VLCMSIM}.StoreUnavailable", f"The change was not made: {why}.")]
+    )

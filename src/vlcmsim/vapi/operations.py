@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from vlcmsim.vapi.auth import User
-from vlcmsim.vapi.errors import unauthenticated, unauthorized
+from vlcmsim.vapi.errors import VapiError, unauthenticated, unauthorized
 from vlcmsim.vapi.model import TD, OperationSpec, model
 
 B = TypeVar("B")
@@ -53,11 +53,16 @@ class Call(Generic[B]):
 Handler = Callable[..., Awaitable[Any]]
 
 
+# How the backend's own failures (a full or unreachable store) become std errors; None: not one of them
+Translate = Callable[[Exception], VapiError | None]
+
+
 @dataclass
 class Operation:
     spec: OperationSpec
     handler: Handler
     privilege: Privilege
+    translate: Translate | None = None
 
     @property
     def input_tds(self) -> list[tuple[str, TD]]:
@@ -65,7 +70,15 @@ class Operation:
 
     async def invoke(self, call: Call[Any], inputs: dict[str, Any]) -> Any:
         call.operation = self.spec
-        return await self.handler(call, **inputs)
+        try:
+            return await self.handler(call, **inputs)
+        except VapiError:
+            raise
+        except Exception as exc:
+            error = self.translate(exc) if self.translate else None
+            if error is None:
+                raise
+            raise error from exc
 
     def authorize(self, call: Call[Any]) -> None:
         if self.privilege is Privilege.NONE:
@@ -97,7 +110,7 @@ class OperationSet:
 class OperationTable:
     """Every declared operation; refuses at start one the model does not know."""
 
-    def __init__(self, sets: Iterable[OperationSet]) -> None:
+    def __init__(self, sets: Iterable[OperationSet], translate: Translate | None = None) -> None:
         self.by_id: dict[tuple[str, str], Operation] = {}
         m = model()
         for s in sets:
@@ -105,7 +118,7 @@ class OperationTable:
                 spec = m.operations.get((service, operation))
                 if spec is None:
                     raise KeyError(f"{service}.{operation} is not in the model")
-                self.by_id[(service, operation)] = Operation(spec, fn, privilege)
+                self.by_id[(service, operation)] = Operation(spec, fn, privilege, translate)
 
     def get(self, service: str, operation: str) -> Operation | None:
         return self.by_id.get((service, operation))

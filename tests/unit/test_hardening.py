@@ -1,0 +1,122 @@
+"""What an adversarial run broke, each pinned: the answers are vAPI errors that
+say what is wrong, and nothing is left half-done."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from vlcmsim.testing import InProcessServer
+
+pytestmark = pytest.mark.anyio
+
+STAGE = "/api/esx/settings/clusters/domain-c1/software?action=stage&vmw-task=true"
+
+
+async def test_a_failed_task_insert_leaves_no_trace_and_says_the_store_is_full(
+    app: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await app.client()
+    tasks = app.backend.tasks
+    real = tasks._write
+
+    def disk_full(record: Any, insert: bool = False) -> None:
+        if insert:
+            raise OperationalError("INSERT INTO tasks", {}, sqlite3.OperationalError("database or disk is full"))
+        real(record, insert)
+
+    monkeypatch.setattr(tasks, "_write", disk_full)
+    r = await client.post(STAGE, json={})
+    assert r.status_code == 503, r.text
+    assert "the store is full" in r.json()["messages"][0]["default_message"]
+    assert tasks.live == {}
+    assert (await client.get("/api/vcenter/cluster")).status_code == 200  # reads keep working
+    monkeypatch.setattr(tasks, "_write", real)
+    r = await client.post(STAGE, json={})  # the cluster is not locked by a ghost
+    assert r.status_code == 202, r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (STAGE, {"commit": "²"}),
+        (STAGE, {"commit": "١"}),
+        (STAGE, {"commit": "9" * 25}),
+        (STAGE, {"commit": "9" * 5000}),
+        (
+            "/api/esx/settings/clusters/domain-c1/software?action=apply&vmw-task=true",
+            {"commit": "²", "accept_eula": True},
+        ),
+    ],
+)
+async def test_a_commit_that_is_not_ascii_digits_or_too_long_is_an_invalid_commit(
+    app: InProcessServer, path: str, body: dict[str, Any]
+) -> None:
+    client = await app.client()
+    r = await client.post(path, json=body)
+    assert r.status_code == 400, r.text
+    assert r.json()["messages"][0]["id"] == "com.vmware.vcIntegrity.lifecycle.InvalidCommit"
+
+
+@pytest.mark.parametrize("commit", ["%C2%B2", "%D9%A1", "9" * 25])
+async def test_a_commit_path_that_names_no_commit_is_not_found(app: InProcessServer, commit: str) -> None:
+    client = await app.client()
+    r = await client.get(f"/api/esx/settings/clusters/domain-c1/software/commits/{commit}")
+    assert r.status_code == 404, r.text
+    r = await client.get(f"/vum/repository/software-specs/domain-c1/{commit}.json")
+    assert r.status_code in (401, 404), r.text
+
+
+async def test_a_deeply_nested_value_is_refused_saying_where(app: InProcessServer) -> None:
+    client = await app.client()
+    body = '{"hosts": ' + "[" * 1000 + "]" * 1000 + "}"
+    r = await client.post(STAGE, content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["messages"][0]["args"] == ["hosts[0]"]
+
+
+async def test_sim_integers_are_bounded(app: InProcessServer) -> None:
+    client = await app.client()
+    r = await client.patch("/sim/hosts/host-1", json={"bandwidth_bytes_per_s": 2**63})
+    assert r.status_code == 400 and "from 0 to" in r.json()["messages"][0]["default_message"]
+
+
+async def test_json_rpc_answers_an_envelope_even_for_an_internal_error(
+    app: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await app.client(None)
+
+    def broken(*_: Any) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(app.backend.inventory, "clusters", broken)
+    login = {"schemeId": "com.vmware.vapi.std.security.user_pass", "userName": "administrator@vsphere.local"}
+    envelope = {
+        "jsonrpc": "2.0",
+        "id": "1",
+        "method": "invoke",
+        "params": {
+            "serviceId": "com.vmware.vcenter.cluster",
+            "operationId": "list",
+            "input": {"STRUCTURE": {"operation-input": {}}},
+            "ctx": {"securityCtx": {**login, "password": "VMware1!"}},
+        },
+    }
+    session = (
+        await client.post(
+            "/api",
+            json={
+                **envelope,
+                "params": {**envelope["params"], "serviceId": "com.vmware.cis.session", "operationId": "create"},
+            },
+        )
+    ).json()
+    sid = session["result"]["output"]["SECRET"]
+    envelope["params"]["ctx"] = {
+        "securityCtx": {"schemeId": "com.vmware.vapi.std.security.session_id", "sessionId": sid}
+    }
+    r = await client.post("/api", json=envelope)
+    assert r.status_code == 200
+    assert "com.vmware.vapi.std.errors.error" in r.json()["result"]["error"]["ERROR"]
