@@ -272,6 +272,8 @@ def test_kill_during_a_stage_then_restart(fresh_server: Server) -> None:
             info = c.get(f"/api/cis/tasks/{task}").json()
             assert info["status"] == "FAILED"
             assert "server stopped" in info["error"]["messages"][0]["default_message"]
+            assert info["result"]["host_status"]["host-1"]["status"] == "ERROR"  # not RUNNING for ever
+            assert info["result"]["failed_hosts"] == ["host-1"]
             complete = staged_files(data, "host-1")  # asserts no .part is left
             assert 0 < len(complete) < 6
             sim(c, "host-1", bandwidth_bytes_per_s=0)
@@ -325,6 +327,9 @@ def test_a_clean_stop_during_a_stage_fails_the_task_and_keeps_what_completed(fre
             info = c.get(f"/api/cis/tasks/{task}").json()
             assert info["status"] == "FAILED"
             assert "server stopped" in info["error"]["messages"][0]["default_message"]
+            host = info["result"]["host_status"]["host-2"]
+            assert host["status"] == "ERROR"
+            assert "the server stopped" in host["notifications"]["errors"][0]["message"]["default_message"]
             assert 0 < len(staged_files(data, "host-2")) < 6
     finally:
         srv.stop()

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
@@ -26,6 +27,7 @@ from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import exported_document
+from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.services import cis, vcenter
 from vlcmsim.services.esx_settings import depot_content, depots, drafts, remediation, software
@@ -132,7 +134,7 @@ class App:
             backend.inventory,
             settings.default_payload_bytes,
         )
-        recovered = backend.tasks.recover()
+        recovered = backend.tasks.recover(_interrupted)
         backend.depot_url = self._depot_url()
         table = OperationTable(OPERATION_SETS, store_error)
         rest = RestAdapter(table, backend.sessions, backend)
@@ -225,6 +227,13 @@ class App:
                 return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
+
+
+def _interrupted(service: str, operation: str, result: Any) -> Any:
+    """The stored result of a stage or apply that a crash ended: its hosts end too."""
+    if service.endswith(".software") and operation in ("stage", "apply") and isinstance(result, dict):
+        return interrupted_result(result, "the server stopped")
+    return result
 
 
 def store_error(exc: Exception) -> VapiError | None:

@@ -137,3 +137,80 @@ async def test_apply_installs_the_commit_and_marks_it_applied(app: InProcessServ
     assert commit is not None and commit.apply_status == "APPLIED"
     assert desired.installed("host-1") == commit.spec
     assert agent["host-1"].staged == set() and len(agent["host-1"].installed_plans) == 1
+
+
+async def test_an_unexpected_error_on_one_host_is_that_hosts_error_and_the_others_finish(app: InProcessServer) -> None:
+    agent = FakeHosts()
+    agent["host-1"].failure = OSError(28, "No space left on device", "/data/hosts/host-1/staging/x.part")
+    with pytest.raises(TaskFailed) as failed:
+        await make_run(app, agent)(Context())  # type: ignore[arg-type]
+    result = failed.value.result
+    assert result["failed_hosts"] == ["host-1"]
+    assert result["successful_hosts"] == ["host-2", "host-3", "host-4"]
+    text = result["host_status"]["host-1"]["notifications"]["errors"][0]["message"]["default_message"]
+    assert text == "Host esx-a1.vlcmsim.local could not stage: No space left on device."  # not where on disk
+
+
+async def test_a_canceled_stage_fails_canceled_and_its_unfinished_hosts_end_too(app: InProcessServer) -> None:
+    agent = FakeHosts()
+    agent["host-2"].hang = True
+    app.backend.hosts = agent
+    client = await app.client()
+    task = (await client.post(STAGE, json={})).json()
+    info = await wait_for(
+        client, task, lambda i: i.get("result", {}).get("successful_hosts") == ["host-1", "host-3", "host-4"]
+    )
+    assert info["cancelable"] is True
+    assert (await client.post(f"/api/cis/tasks/{task}?action=cancel")).status_code == 204
+    info = await wait_for(client, task, lambda i: i["status"] == "FAILED")
+    assert info["error"]["error_type"] == "CANCELED"
+    host = info["result"]["host_status"]["host-2"]
+    assert (
+        host["status"] == "ERROR"
+        and "the task was canceled" in host["notifications"]["errors"][0]["message"]["default_message"]
+    )
+    assert info["result"]["failed_hosts"] == ["host-2"]
+    assert (await client.post(f"/api/cis/tasks/{task}?action=cancel")).status_code == 400  # not running any more
+
+
+STAGE = "/api/esx/settings/clusters/domain-c1/software?action=stage&vmw-task=true"
+
+
+async def wait_for(client: Any, task: str, done: Any) -> dict[str, Any]:
+    for _ in range(500):
+        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{task}")).json()
+        if done(info):
+            return info
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"task {task} never got there: {info}")
+
+
+def test_a_result_a_crash_left_running_ends_its_hosts() -> None:
+    from vlcmsim.lifecycle.runs import interrupted_result
+
+    stored = {
+        "commit": "1",
+        "host_info": {"host-1": {"name": "esx-a1"}, "host-2": {"name": "esx-a2"}},
+        "host_status": {
+            "host-1": {
+                "status": "OK",
+                "start_time": "2026-01-01T00:00:00.000Z",
+                "end_time": "2026-01-01T00:00:01.000Z",
+                "notifications": {},
+            },
+            "host-2": {
+                "status": "RUNNING",
+                "start_time": "2026-01-01T00:00:00.000Z",
+                "end_time": "2026-01-01T00:00:01.000Z",
+            },
+        },
+        "successful_hosts": ["host-1"],
+        "failed_hosts": [],
+        "skipped_hosts": [],
+    }
+    ended = interrupted_result(stored, "the server stopped")
+    assert ended["host_status"]["host-2"]["status"] == "ERROR"
+    assert ended["failed_hosts"] == ["host-2"]
+    from vlcmsim.vapi.codec import from_clean
+
+    assert from_clean(STAGE_RESULT, ended)["host_status"]["host-2"]["notifications"]["errors"]  # type: ignore[arg-type]

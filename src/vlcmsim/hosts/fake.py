@@ -21,7 +21,7 @@ from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
 class FakeHost:
     staged: set[str] = field(default_factory=set)
     installed_plans: list[StagePlan] = field(default_factory=list)
-    failure: StageFailure | None = None  # raised by stage()
+    failure: Exception | None = None  # raised by stage(): a StageFailure, or what a broken host raises
     install_failure: StageFailure | None = None  # raised by install()
     hang: bool = False
     retry_gate: asyncio.Event | None = None  # RETRY_PENDING until set

@@ -73,12 +73,8 @@ class SimulatedHosts:
                 "Free space in the host's staging area or give it a larger one.",
             )
         cancel = threading.Event()
-        try:
-            for payload in plan.missing:
-                await self._fetch(plan, payload, progress, folder, cancel)
-        except asyncio.CancelledError:
-            cancel.set()
-            raise
+        for payload in plan.missing:
+            await self._fetch(plan, payload, progress, folder, cancel)
 
     async def _fetch(
         self, plan: StagePlan, payload: Payload, progress: HostProgress, folder: Path, cancel: threading.Event
@@ -91,7 +87,7 @@ class SimulatedHosts:
             try:
                 async with self.downloads:
                     progress.status = "RUNNING"
-                    await asyncio.get_running_loop().run_in_executor(
+                    done = asyncio.get_running_loop().run_in_executor(
                         self._threads,
                         download,
                         plan.depot_url + payload.sha256,
@@ -103,6 +99,16 @@ class SimulatedHosts:
                         cancel,
                         progress.add,
                     )
+                    try:
+                        await asyncio.shield(done)
+                    except asyncio.CancelledError:
+                        # stopped (canceled, timed out, server stopping): the thread ends at its next
+                        # chunk and removes its partial file; the host's work is over only then
+                        cancel.set()
+                        await asyncio.wait([done])
+                        if not done.cancelled():
+                            done.exception()  # how it ended is expected here: retrieved, not logged
+                        raise
                 return
             except Cancelled:
                 raise asyncio.CancelledError() from None

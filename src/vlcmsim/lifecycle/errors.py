@@ -182,6 +182,28 @@ def run_failed(verb: str, hosts: list[tuple[str, str]]) -> VapiError:
     )
 
 
+def host_failed(host_name: str, verb: str, exc: Exception) -> dict[str, Any]:
+    """The notification of a host's unexpected failure; an OS error says what, not where."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+    return notification(
+        "ERROR",
+        f"{LIFECYCLE}.HostFailed",
+        f"Host {host_name} could not {verb}: {why}.",
+        resolution="Check the host's staging area, then try again.",
+        retriable=True,
+    )
+
+
+def host_interrupted(host_name: str, verb: str, reason: str) -> dict[str, Any]:
+    return notification(
+        "ERROR",
+        f"{LIFECYCLE}.HostInterrupted",
+        f"Host {host_name} did not {verb}: {reason}.",
+        resolution="Run the operation again.",
+        retriable=True,
+    )
+
+
 # -- depots --------------------------------------------------------------------
 
 

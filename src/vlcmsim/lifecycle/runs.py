@@ -5,6 +5,7 @@ before remediation) and, with three hooks changed, remediation (`ApplyRun`)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,11 +16,13 @@ from vlcmsim.hosts.agent import HostAgent, HostProgress, StageFailure, StagePlan
 from vlcmsim.ids import LIFECYCLE, PROGRESS_ID
 from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.desired import Commit, DesiredStates
-from vlcmsim.lifecycle.errors import run_failed
+from vlcmsim.lifecycle.errors import host_failed, host_interrupted, run_failed
 from vlcmsim.lifecycle.notifications import message, notification, notifications
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
 from vlcmsim.tasks.manager import TaskContext, TaskFailed
-from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.codec import encode, format_datetime, now
+
+log = logging.getLogger(__name__)
 
 TICK = 0.25  # seconds between live result updates
 
@@ -160,6 +163,11 @@ class StageRun:
         ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
         try:
             await asyncio.gather(*(self._stage_host(p) for p in plans))
+        except asyncio.CancelledError:
+            # every host's work has stopped (each waits for its own): their statuses end too
+            self.interrupt(ctx.stop_reason())
+            ctx.set_result(self.result(final=True))
+            raise
         finally:
             ticker.cancel()
         self.finish()
@@ -228,10 +236,40 @@ class StageRun:
                     "ERROR", failure.msg_id, failure.message, resolution=failure.resolution, retriable=failure.retriable
                 )
             )
-        finally:
+        except Exception as exc:  # the host's own unexpected failure (a full disk, a folder in the way)
+            log.warning("host %s failed to %s: %r", plan.host, self.VERB.lower(), exc)
+            run.status = "ERROR"
+            run.errors.append(host_failed(plan.host_name, self.VERB.lower(), exc))
+        if run.status != "RUNNING":
             run.end_time = now()
+
+    def interrupt(self, reason: str) -> None:
+        """Hosts whose work was stopped before it ended are ERROR, saying why."""
+        for run in self.runs.values():
+            if run.status == "RUNNING":
+                run.status, run.end_time = "ERROR", now()
+                run.errors.append(host_interrupted(run.host.name, self.VERB.lower(), reason))
 
     async def _work(self, plan: StagePlan, progress: HostProgress) -> None:
         await self.agent.stage(plan, progress)
         await self.after_host(plan)
 
+
+
+def interrupted_result(result: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A stored (clean JSON) stage or apply result of a task that a crash ended:
+    hosts still running are ERROR, saying why."""
+    stopped = []
+    for host, status in result.get("host_status", {}).items():
+        if status.get("status") in ("RUNNING", "RETRY_PENDING"):
+            name = result.get("host_info", {}).get(host, {}).get("name", host)
+            note = encode(NOTIFICATION, host_interrupted(name, "finish", reason))
+            status["status"] = "ERROR"
+            status["end_time"] = format_datetime(now())
+            status.setdefault("notifications", {}).setdefault("errors", []).append(note)
+            stopped.append(host)
+    result["failed_hosts"] = [*result.get("failed_hosts", []), *stopped]
+    return result
+
+
+NOTIFICATION = {"kind": "struct", "id": "com.vmware.esx.settings.notification"}

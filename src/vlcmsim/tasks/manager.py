@@ -110,8 +110,14 @@ class TaskContext:
         self.record.result = result
         self._manager._flush_soon(self.record)
 
+    def stop_reason(self) -> str:
+        """Why the work is being stopped, when it is: the server stops, or the task was canceled."""
+        return "the server stopped" if self._manager._stopping else "the task was canceled"
+
 
 Work = Callable[[TaskContext], Awaitable[Any]]
+# (service, operation, stored partial result) -> the result as a crash left it, ended
+Interrupted = Callable[[str, str, Any], Any]
 
 
 class TaskManager:
@@ -127,18 +133,27 @@ class TaskManager:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def recover(self) -> int:
-        """At start: tasks that were running when the server stopped are FAILED,
-        ended tasks older than the retention are dropped. Returns how many failed."""
+    def recover(self, interrupted: Interrupted | None = None) -> int:
+        """At start: tasks that were running when the server stopped are FAILED
+        (`interrupted` ends what their stored partial result says is still
+        running), ended tasks older than the retention are dropped. Returns how many failed."""
         t = now()
         err = server_stopped()
         with self.store.engine.begin() as conn:
             stale = conn.execute(
-                select(schema.tasks.c.id, schema.tasks.c.start_time, schema.tasks.c.progress).where(
-                    schema.tasks.c.status.in_(("PENDING", "RUNNING", "BLOCKED"))
-                )
+                select(
+                    schema.tasks.c.id,
+                    schema.tasks.c.service,
+                    schema.tasks.c.operation,
+                    schema.tasks.c.start_time,
+                    schema.tasks.c.progress,
+                    schema.tasks.c.result,
+                ).where(schema.tasks.c.status.in_(("PENDING", "RUNNING", "BLOCKED")))
             ).all()
             for row in stale:
+                result = row.result
+                if result is not None and interrupted is not None:
+                    result = interrupted(row.service, row.operation, result)
                 conn.execute(
                     update(schema.tasks)
                     .where(schema.tasks.c.id == row.id)
@@ -153,6 +168,7 @@ class TaskManager:
                             "message": {"id": PROGRESS_ID, "default_message": "Failed", "args": []},
                         },
                         error={"id": err.error_id, "value": err.as_value()},
+                        result=result,
                     )
                 )
         self.purge()

@@ -64,7 +64,7 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
         finally:
             tmp.unlink(missing_ok=True)
 
-    return start_task(call, work, description="Import offline depot")
+    return start_task(call, work, description="Import offline depot", cancelable=True)
 
 
 @ops.operation(OFFLINE, "list")

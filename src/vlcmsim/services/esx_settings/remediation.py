@@ -66,7 +66,7 @@ async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     hosts = _selected_hosts(call, cluster, spec)
     require_idle(call, cluster)
     run = _run(call, StageRun, cluster, hosts)
-    return start_task(call, run, (CLUSTER_TYPE, cluster), "Stage software")
+    return start_task(call, run, (CLUSTER_TYPE, cluster), "Stage software", cancelable=True)
 
 
 @ops.operation(SOFTWARE, "apply$task", Privilege.WRITE)
@@ -85,7 +85,7 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
         raise errors.already_in_desired_state(cluster, latest.id)
     require_idle(call, cluster)
     run = _run(call, ApplyRun, cluster, hosts)
-    return start_task(call, run, (CLUSTER_TYPE, cluster), "Remediate cluster")
+    return start_task(call, run, (CLUSTER_TYPE, cluster), "Remediate cluster", cancelable=True)
 
 
 @ops.operation("com.vmware.esx.settings.hosts.software", "stage$task", Privilege.WRITE)
