@@ -7,6 +7,7 @@ recovery); `startup()` and `shutdown()` run around the serving."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
-from vlcmsim.lifecycle.documents import exported_document
+from vlcmsim.lifecycle.documents import export_token, exported_document
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.services import cis, vcenter
@@ -88,6 +89,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         hosts=SimulatedHosts(settings, inventory, knobs, staging, cert),
         tasks=TaskManager(store, settings.task_retention_seconds),
         fetcher=Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds),
+        secret=store.secret(),
     )
 
 
@@ -145,7 +147,12 @@ class App:
             jsonrpc=JsonRpcAdapter(table, backend.sessions, backend),
             legacy=LegacyAdapter(rest),
             repository=RepositoryServer(
-                backend.payloads, lambda cluster, commit: exported_document(backend.desired, cluster, commit)
+                backend.payloads,
+                lambda cluster, commit: exported_document(backend.desired, cluster, commit),
+                lambda cluster, commit, token: hmac.compare_digest(
+                    token, export_token(backend.secret, cluster, commit)
+                ),
+                backend.sessions,
             ),
             sim=SimApi(backend.sessions, backend.inventory, backend.knobs, backend.staging),
             recovered_tasks=recovered,

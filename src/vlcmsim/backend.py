@@ -34,6 +34,7 @@ class Backend:
     hosts: HostAgent
     tasks: TaskManager
     fetcher: Fetcher
+    secret: bytes  # the store's own: signs export URLs
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
 
 

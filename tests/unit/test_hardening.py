@@ -120,3 +120,38 @@ async def test_json_rpc_answers_an_envelope_even_for_an_internal_error(
     r = await client.post("/api", json=envelope)
     assert r.status_code == 200
     assert "com.vmware.vapi.std.errors.error" in r.json()["result"]["error"]["ERROR"]
+
+
+async def test_an_exported_spec_needs_a_session_or_the_token_of_its_url(app: InProcessServer) -> None:
+    admin = await app.client()
+    anonymous = await app.client(None)
+    body = {"export_software_spec": True, "export_iso_image": False, "export_offline_bundle": False}
+    url = (await admin.post("/api/esx/settings/clusters/domain-c1/software?action=export", json=body)).json()
+    path = url["SOFTWARE_SPEC"].split("://", 1)[1].split("/", 1)[1]
+    assert (await anonymous.get(f"/{path}")).status_code == 200  # the URL export answered
+    bare = f"/{path.split('?')[0]}"
+    assert (await anonymous.get(bare)).status_code == 401
+    assert (await anonymous.get(bare + "?token=" + "0" * 32)).status_code == 401
+    assert (await anonymous.get(bare.replace("/1.json", "/2.json") + "?" + path.split("?")[1])).status_code == 401
+    assert (await admin.get(bare)).status_code == 200
+
+
+async def test_a_password_in_a_depot_location_is_masked_for_the_read_only_user(app: InProcessServer) -> None:
+    from vlcmsim.depot.model import DepotContent
+    from vlcmsim.testing import READONLY
+    from vlcmsim.vapi.codec import now
+
+    depot = app.backend.depots.add(
+        DepotContent(),
+        description="mirror",
+        location="https://mirror:s3cret@depot.example:8443/bundle.zip",
+        file_name="bundle.zip",
+        owner="administrator@vsphere.local",
+        create_time=now(),
+    )
+    readonly, admin = await app.client(READONLY), await app.client()
+    path = f"/api/esx/settings/depots/offline/{depot}"
+    assert (await readonly.get(path)).json()["location"] == "https://mirror:****@depot.example:8443/bundle.zip"
+    listed = (await readonly.get("/api/esx/settings/depots/offline")).json()[depot]["location"]
+    assert "s3cret" not in listed
+    assert (await admin.get(path)).json()["location"] == "https://mirror:s3cret@depot.example:8443/bundle.zip"

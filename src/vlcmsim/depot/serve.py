@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from vlcmsim.depot.payloads import PayloadStore
-from vlcmsim.vapi.errors import VapiError, no_such_resource
+from vlcmsim.vapi.auth import Authenticator
+from vlcmsim.vapi.errors import VapiError, no_such_resource, unauthenticated
 from vlcmsim.vapi.http import Request, Response, error_response
 
 PAYLOADS = "/vum/repository/payloads/"
@@ -16,12 +17,22 @@ SPECS = "/vum/repository/software-specs/"
 
 # (cluster, commit as the path names it) -> the exported document, or None
 SoftwareSpecs = Callable[[str, str], bytes | None]
+# (cluster, commit, the URL's token) -> whether the token is export's for that document
+TokenCheck = Callable[[str, str, str], bool]
+SESSION_HEADER = b"vmware-api-session-id"
 
 
 class RepositoryServer:
-    def __init__(self, payloads: PayloadStore, software_specs: SoftwareSpecs) -> None:
+    """Payloads are open, as a vCenter's depot is to its hosts; an exported
+    software specification needs a session or the token its export URL carries."""
+
+    def __init__(
+        self, payloads: PayloadStore, software_specs: SoftwareSpecs, token_ok: TokenCheck, auth: Authenticator
+    ) -> None:
         self.payloads = payloads
         self.software_specs = software_specs
+        self.token_ok = token_ok
+        self.auth = auth
 
     async def handle(self, req: Request) -> Response:
         try:
@@ -53,9 +64,14 @@ class RepositoryServer:
 
     def _software_spec(self, req: Request) -> Response:
         parts = req.path[len(SPECS) :].split("/")
-        document = None
-        if len(parts) == 2 and parts[1].endswith(".json"):
-            document = self.software_specs(parts[0], parts[1][: -len(".json")])
+        if len(parts) != 2 or not parts[1].endswith(".json"):
+            raise no_such_resource(req.path)
+        cluster, commit = parts[0], parts[1][: -len(".json")]
+        token = dict(req.query).get("token", "")
+        sid = req.header(SESSION_HEADER)
+        if not (token and self.token_ok(cluster, commit, token)) and not (sid and self.auth.lookup(sid)):
+            raise unauthenticated("Authentication required: send a session, or use the URL export answered.")
+        document = self.software_specs(cluster, commit)
         if document is None:
             raise no_such_resource(req.path)
         return Response(200, document)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import orjson
@@ -53,6 +55,12 @@ def parse_software_spec(raw: bytes) -> SoftwareSpec:
     if not isinstance(removed, list) or not all(isinstance(x, str) for x in removed):
         raise InvalidDocument("removed_components must be a list of names")
     return SoftwareSpec(base["version"], (add_on["name"], add_on["version"]) if add_on else None, comps, removed)
+
+
+def export_token(secret: bytes, cluster: str, commit: str) -> str:
+    """What export's URL carries so that whoever was given the URL can read the
+    document without a session (the server's own PULL import, a curl), and nobody else."""
+    return hmac.new(secret, f"{cluster}/{commit}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def exported_document(desired: DesiredStates, cluster: str, commit: str) -> bytes | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,16 @@ class Store:
                     .where(schema.meta.c.key == "schema_version")
                     .values(value=str(schema.SCHEMA_VERSION))
                 )
+
+    def secret(self) -> bytes:
+        """This store's own random secret (signed URLs), made at its first use."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "secret")).first()
+            if row is None:
+                value = secrets.token_hex(32)
+                conn.execute(schema.meta.insert().values(key="secret", value=value))
+                return bytes.fromhex(value)
+        return bytes.fromhex(row[0])
 
     def next_id(self, counter: str) -> int:
         """A monotonically increasing number per counter, in the store so that

@@ -69,11 +69,24 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
 
 @ops.operation(OFFLINE, "list")
 async def list_offline(call: Call) -> dict[str, Any]:
-    return {d.id: _summary(d) for d in call.backend.depots.list()}
+    return {d.id: _summary(call, d) for d in call.backend.depots.list()}
 
 
-def _summary(d: Depot) -> dict[str, Any]:
-    return {"description": d.description, "source_type": d.source_type, "location": d.location, "owner": d.owner}
+def _summary(call: Call, d: Depot) -> dict[str, Any]:
+    location = d.location if call.user and call.user.can_write else _masked(d.location)
+    return {"description": d.description, "source_type": d.source_type, "location": location, "owner": d.owner}
+
+
+def _masked(location: str | None) -> str | None:
+    """A location without the password it may carry (https://user:secret@host/...)."""
+    if not location:
+        return location
+    parsed = urlparse(location)
+    if parsed.password is None:
+        return location
+    host = parsed.hostname or ""
+    netloc = f"{parsed.username}:****@{host}" + (f":{parsed.port}" if parsed.port else "")
+    return parsed._replace(netloc=netloc).geturl()
 
 
 def _require_depot(call: Call, depot: str) -> Depot:
@@ -86,7 +99,7 @@ def _require_depot(call: Call, depot: str) -> Depot:
 @ops.operation(OFFLINE, "get")
 async def get_offline(call: Call, depot: str) -> dict[str, Any]:
     d = _require_depot(call, depot)
-    return {**_summary(d), "create_time": d.create_time}
+    return {**_summary(call, d), "create_time": d.create_time}
 
 
 def _uses(call: Call, depot: Depot) -> list[str]:

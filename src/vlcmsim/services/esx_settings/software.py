@@ -11,6 +11,7 @@ from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, staged_check
 from vlcmsim.lifecycle.desired import Commit
+from vlcmsim.lifecycle.documents import export_token
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.lifecycle.values import component_info, software_info
 from vlcmsim.services.common import CLUSTER_TYPE, start_task
@@ -40,7 +41,8 @@ async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dic
         raise errors.export_type_unsupported()
     if not spec.get("export_software_spec"):
         raise errors.nothing_to_export()
-    return {"SOFTWARE_SPEC": f"{call.backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json"}
+    token = export_token(call.backend.secret, cluster, str(commit.id))
+    return {"SOFTWARE_SPEC": f"{call.backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json?token={token}"}
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.commits", "get")
