@@ -4,7 +4,7 @@ hosts that run as processes of their own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from vlcmsim.depot.model import Payload
@@ -17,6 +17,7 @@ class StagePlan:
     wanted: list[Payload]  # every payload of the desired image
     missing: list[Payload]  # what the host must download
     depot_url: str  # payloads are at <depot_url><sha256>
+    needed: list[Payload] = field(default_factory=list)  # what an install needs staged: wanted, not installed
 
 
 @dataclass

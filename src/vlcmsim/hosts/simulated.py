@@ -75,6 +75,7 @@ class SimulatedHosts:
         cancel = threading.Event()
         for payload in plan.missing:
             await self._fetch(plan, payload, progress, folder, cancel)
+            self.staging.remember(plan.host, payload.sha256)
 
     async def _fetch(
         self, plan: StagePlan, payload: Payload, progress: HostProgress, folder: Path, cancel: threading.Event
@@ -126,20 +127,20 @@ class SimulatedHosts:
                 await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
 
     async def install(self, plan: StagePlan) -> None:
-        """A simulated host installs at once: what remains is to check that every
-        payload it needs is there, then empty the staging area."""
+        """A simulated host installs at once: what remains is to check, byte by
+        byte, every payload it needs, then empty the staging area."""
         self._check_connected(plan.host)
-        have = self.staged(plan.host)
-        lacking = [p for p in plan.missing if p.sha256 not in have]
+        lacking = [p for p in plan.needed if not self.staging.verify(plan.host, p.sha256)]
         if lacking:
             raise StageFailure(
                 f"{LIFECYCLE}.PayloadsMissing",
-                f"Host {plan.host_name} lacks {len(lacking)} staged payload(s) to install.",
+                f"Host {plan.host_name} lacks {len(lacking)} sound staged payload(s) to install "
+                f"({', '.join(p.name for p in lacking)}): missing or corrupted, removed.",
                 "Stage the cluster again.",
                 retriable=True,
             )
         folder = self.staging.folder(plan.host)
-        for sha in have:
+        for sha in self.staged(plan.host):
             (folder / sha).unlink(missing_ok=True)
 
     def _link(self, host: str) -> Link:

@@ -67,12 +67,13 @@ def needs_nothing(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catal
 
 def missing_payloads(
     installed: SoftwareSpec, desired: SoftwareSpec, staged: set[str], catalog: Catalog
-) -> tuple[list[Payload], list[Payload]]:
-    """(every payload of the desired image, those the host lacks: neither
-    installed nor already staged)."""
+) -> tuple[list[Payload], list[Payload], list[Payload]]:
+    """(every payload of the desired image, those not installed (what an install
+    needs staged), those the host lacks: neither installed nor already staged)."""
     wanted = payloads_of(desired, catalog)
-    have = {p.sha256 for p in payloads_of(installed, catalog)} | staged
-    return wanted, [p for p in wanted if p.sha256 not in have]
+    present = {p.sha256 for p in payloads_of(installed, catalog)}
+    needed = [p for p in wanted if p.sha256 not in present]
+    return wanted, needed, [p for p in needed if p.sha256 not in staged]
 
 
 class StageRun:
@@ -152,14 +153,14 @@ class StageRun:
             run = self.runs[h.id] = HostRun(h, now())
             installed = self.desired.installed(h.id) or SoftwareSpec()
             staged = self.agent.staged(h.id)
-            wanted, missing = missing_payloads(installed, self.commit.spec, staged, self.catalog)
+            wanted, needed, missing = missing_payloads(installed, self.commit.spec, staged, self.catalog)
             why = self.skip_reason(h, installed, missing)
             if why is not None:
                 run.status, run.end_time = "SKIPPED", now()
                 run.info.append(notification("INFO", f"{LIFECYCLE}.{self.VERB}Skipped", f"Host {h.name} is {why}."))
                 continue
             run.progress = HostProgress(total=sum(p.size for p in missing))
-            plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url))
+            plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url, needed))
         ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
         try:
             await asyncio.gather(*(self._stage_host(p) for p in plans))
