@@ -137,6 +137,10 @@ class App:
             settings.default_payload_bytes,
         )
         recovered = backend.tasks.recover(_interrupted)
+        known = {p.sha256 for vib in backend.depots.catalog().vibs.values() for p in vib.payloads}
+        orphans = backend.payloads.remove_orphans(known)
+        if orphans:
+            log.warning("removed %d payload file(s) that no depot names", orphans)
         backend.depot_url = self._depot_url()
         table = OperationTable(OPERATION_SETS, store_error)
         rest = RestAdapter(table, backend.sessions, backend)

@@ -124,3 +124,19 @@ def test_a_schema_1_store_moves_its_knobs_to_sim_hosts(tmp_path: Path) -> None:
     with store.engine.connect() as conn:
         columns = [r[1] for r in conn.execute(text("PRAGMA table_info(hosts)"))]
     assert "corrupt_downloads" not in columns
+
+
+def test_payloads_no_depot_names_are_removed_at_start(tmp_path: Path) -> None:
+    import hashlib
+
+    from vlcmsim.app import App
+
+    settings = Settings(data_dir=tmp_path / "data", tls=False, default_payload_bytes=4096)
+    App(settings).start().store.dispose()
+    payloads = tmp_path / "data" / "payloads"
+    kept = sorted(p for p in payloads.rglob("*") if p.is_file())
+    orphan_sha = hashlib.sha256(b"left by a killed import").hexdigest()
+    (payloads / orphan_sha[:2]).mkdir(exist_ok=True)
+    (payloads / orphan_sha[:2] / orphan_sha).write_bytes(b"left by a killed import")
+    App(settings).start().store.dispose()
+    assert sorted(p for p in payloads.rglob("*") if p.is_file()) == kept

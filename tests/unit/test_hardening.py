@@ -3,6 +3,7 @@ say what is wrong, and nothing is left half-done."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -155,3 +156,51 @@ async def test_a_password_in_a_depot_location_is_masked_for_the_read_only_user(a
     listed = (await readonly.get("/api/esx/settings/depots/offline")).json()[depot]["location"]
     assert "s3cret" not in listed
     assert (await admin.get(path)).json()["location"] == "https://mirror:s3cret@depot.example:8443/bundle.zip"
+
+
+async def test_a_depot_whose_payloads_a_running_stage_moves_cannot_be_deleted(app: InProcessServer) -> None:
+    import foreign_bundle
+    from vlcmsim.hosts.fake import FakeHosts
+
+    imports = app.app.settings.data_dir / "import"
+    client = await app.client()
+    first = foreign_bundle.build(imports / "i40en-a.zip")
+    # the same component and VIB with other payload bytes: the later depot's payload is the one staged
+    second = foreign_bundle.build(imports / "i40en-b.zip", payload=b"\x1f\x8b" + bytes(range(255, -1, -1)) * 300)
+    depots = []
+    for bundle in (first, second):
+        r = await client.post(
+            "/api/esx/settings/depots/offline?vmw-task=true", json={"source_type": "PULL", "location": bundle.as_uri()}
+        )
+        info = await wait(client, r.json())
+        assert info["status"] == "SUCCEEDED", info
+        depots.append(info["result"]["depot"])
+    drafts = "/api/esx/settings/clusters/domain-c1/software/drafts"
+    draft = (await client.post(drafts)).json()
+    r = await client.patch(
+        f"{drafts}/{draft}/software/components",
+        json={"components_to_set": {foreign_bundle.NAME: foreign_bundle.VERSION}},
+    )
+    assert r.status_code == 204, r.text
+    info = await wait(client, (await client.post(f"{drafts}/{draft}?action=commit&vmw-task=true", json={})).json())
+    assert info["status"] == "SUCCEEDED", info
+    agent = FakeHosts()
+    agent["host-1"].hang = True
+    app.backend.hosts = agent
+    task = (await client.post(STAGE, json={"hosts": ["host-1"]})).json()
+    await asyncio.sleep(0.1)
+    r = await client.delete(f"/api/esx/settings/depots/offline/{depots[1]}")
+    assert r.status_code == 400 and r.json()["error_type"] == "RESOURCE_IN_USE", r.text
+    assert "a running stage or apply" in r.json()["messages"][0]["default_message"]
+    await client.post(f"/api/cis/tasks/{task}?action=cancel")
+    await wait(client, task)
+    assert (await client.delete(f"/api/esx/settings/depots/offline/{depots[1]}")).status_code == 204
+
+
+async def wait(client: Any, task: str) -> dict[str, Any]:
+    for _ in range(500):
+        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{task}")).json()
+        if info["status"] in ("SUCCEEDED", "FAILED"):
+            return info
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"task {task} did not end")

@@ -36,6 +36,19 @@ class PayloadStore:
     def remove(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
 
+    def remove_orphans(self, known: set[str]) -> int:
+        """Remove the payload files no depot names (an import killed before its
+        depot was recorded leaves them); returns how many."""
+        removed = 0
+        for folder in self.root.iterdir():
+            if folder == self.tmp or not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                if path.name not in known:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
 
 class PayloadWriter:
     """Hashes bytes as they are written; `commit(expected)` checks them and

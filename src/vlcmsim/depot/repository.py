@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,12 +33,33 @@ class Depot:
     content: DepotContent
 
 
+class PayloadPins:
+    """Payloads that running tasks are moving to hosts: no depot that alone
+    holds one of them can be deleted meanwhile (in this process)."""
+
+    def __init__(self) -> None:
+        self._count: Counter[str] = Counter()
+
+    @contextmanager
+    def holding(self, shas: set[str]) -> Iterator[None]:
+        self._count.update(shas)
+        try:
+            yield
+        finally:
+            self._count.subtract(shas)
+            self._count += Counter()  # drop the zeros
+
+    def any_of(self, shas: set[str]) -> bool:
+        return any(self._count[s] > 0 for s in shas)
+
+
 class Depots:
     """Reads come from a `TTLSnapshot` of the store: the depots and their merged catalog."""
 
     def __init__(self, store: Store, payloads: PayloadStore, ttl: float = 1.0) -> None:
         self.store = store
         self.payloads = payloads
+        self.pins = PayloadPins()
         self._snap = TTLSnapshot(self._load, ttl)
 
     def _load(self) -> tuple[list[Depot], Catalog]:
@@ -79,6 +103,13 @@ class Depots:
             )
         self._snap.invalidate()
         return depot_id
+
+    def exclusive_payloads(self, depot_id: str) -> set[str]:
+        """The payloads of this depot that no other depot holds."""
+        others = {p.sha256 for d in self.list() if d.id != depot_id for v in d.content.vibs for p in v.payloads}
+        depot = self.get(depot_id)
+        mine = {p.sha256 for v in depot.content.vibs for p in v.payloads} if depot else set()
+        return mine - others
 
     def delete(self, depot_id: str) -> None:
         """Remove the depot and the payloads that no other depot holds."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import Payload
+from vlcmsim.depot.repository import PayloadPins
 from vlcmsim.hosts.agent import HostAgent, HostProgress, StageFailure, StagePlan
 from vlcmsim.ids import LIFECYCLE, PROGRESS_ID
 from vlcmsim.inventory.model import Host
@@ -92,6 +93,7 @@ class StageRun:
         agent: HostAgent,
         depot_url: str,
         host_timeout: float,
+        pins: PayloadPins | None = None,
     ) -> None:
         self.cluster = cluster
         self.hosts = hosts
@@ -100,6 +102,7 @@ class StageRun:
         self.agent = agent
         self.depot_url = depot_url
         self.host_timeout = host_timeout
+        self.pins = pins or PayloadPins()
         self.runs: dict[str, HostRun] = {}
         self.all_hosts: list[str] = []  # every host of the cluster (apply marks the commit APPLIED)
         self.commit: Commit | None = None
@@ -162,8 +165,10 @@ class StageRun:
             run.progress = HostProgress(total=sum(p.size for p in missing))
             plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url, needed))
         ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
+        moving = {p.sha256 for plan in plans for p in plan.missing}
         try:
-            await asyncio.gather(*(self._stage_host(p) for p in plans))
+            with self.pins.holding(moving):  # their depots stay until the hosts have them
+                await asyncio.gather(*(self._stage_host(p) for p in plans))
         except asyncio.CancelledError:
             # every host's work has stopped (each waits for its own): their statuses end too
             self.interrupt(ctx.stop_reason())

@@ -130,6 +130,8 @@ async def delete_offline(call: Call, depot: str, spec: dict[str, Any] | None = N
     users = _uses(call, d)
     if users:
         raise errors.depot_in_use(depot, [f"the desired state of {u}" for u in users])
+    if call.backend.depots.pins.any_of(call.backend.depots.exclusive_payloads(depot)):
+        raise errors.depot_in_use(depot, ["a running stage or apply"])
     call.backend.depots.delete(depot)
 
 

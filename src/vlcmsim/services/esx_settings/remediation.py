@@ -56,6 +56,7 @@ def _run(call: Call, cls: type[StageRun], cluster: str, hosts: list[Host]) -> St
         agent=backend.hosts,
         depot_url=backend.depot_url,
         host_timeout=backend.settings.host_stage_timeout_seconds,
+        pins=backend.depots.pins,
     )
     run.all_hosts = [h.id for h in backend.inventory.hosts(cluster)]
     return run
