@@ -2,7 +2,9 @@
 
 Lookups read a snapshot of every session at most `SNAPSHOT_TTL` seconds old,
 so a logout or an idle expiry in another process is seen here within that
-time; the last access time is written at most every `TOUCH_EVERY`."""
+time; the last access time is written at most every `TOUCH_EVERY` (a
+quarter of the idle time when that is shorter), so a session in use stays
+alive across a restart."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ class Sessions:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.idle = timedelta(seconds=settings.session_idle_seconds)
+        self.touch_every = min(TOUCH_EVERY, self.idle / 4)
         self.users = {u.name.lower(): u for u in settings.users}
         self._snapshot = TTLSnapshot(self._load_all, SNAPSHOT_TTL)
 
@@ -62,7 +65,7 @@ class Sessions:
         if t - session.last_accessed_time > self.idle:
             self.delete(session_id)
             return None
-        if t - session.last_accessed_time > TOUCH_EVERY:
+        if t - session.last_accessed_time > self.touch_every:
             with self.store.engine.begin() as conn:
                 conn.execute(
                     update(schema.sessions).where(schema.sessions.c.id == session_id).values(last_accessed_time=t)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from vlcmsim.config import Settings
@@ -140,3 +142,24 @@ def test_payloads_no_depot_names_are_removed_at_start(tmp_path: Path) -> None:
     (payloads / orphan_sha[:2] / orphan_sha).write_bytes(b"left by a killed import")
     App(settings).start().store.dispose()
     assert sorted(p for p in payloads.rglob("*") if p.is_file()) == kept
+
+
+def test_a_session_in_use_outlives_a_restart_past_its_idle_time_from_creation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vlcmsim.sessions as sessions_module
+
+    clock = [datetime(2026, 11, 27, 12, 0, tzinfo=UTC)]
+    monkeypatch.setattr(sessions_module, "now", lambda: clock[0])
+    store = Store.open(None, tmp_path)
+    settings = Settings(data_dir=tmp_path, session_idle_seconds=60)
+    before = Sessions(store, settings)
+    session = before.create(User("administrator@vsphere.local", "admin"))
+    for _ in range(10):  # in use every 20 s for 200 s: never idle for 60 s
+        clock[0] += timedelta(seconds=20)
+        assert before.lookup(session.id) is not None
+    after = Sessions(store, settings)  # a restart: what the store says is all there is
+    clock[0] += timedelta(seconds=20)
+    assert after.lookup(session.id) is not None
+    clock[0] += timedelta(seconds=61)
+    assert after.lookup(session.id) is None  # idle for longer than allowed
