@@ -94,6 +94,8 @@ class Settings:
     database_url: str | None = None
     server: str = "granian"  # or "uvicorn"
     session_idle_seconds: int = 30 * 60
+    failed_logins_allowed: int = 5  # wrong passwords in a row (per user, per address) before tries must wait
+    login_lockout_max_seconds: float = 60.0  # the longest such wait
     task_retention_seconds: int = 24 * 3600
     max_body_bytes: int = 1024 * 1024
     max_concurrent_downloads: int = 32
@@ -138,6 +140,8 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "database_url",
         "server",
         "session_idle_seconds",
+        "failed_logins_allowed",
+        "login_lockout_max_seconds",
         "task_retention_seconds",
         "max_body_bytes",
         "max_concurrent_downloads",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,34 @@ SNAPSHOT_TTL = 1.0
 TOUCH_EVERY = timedelta(seconds=30)
 
 
+class LoginFailures:
+    """Repeated wrong passwords slow the next tries down, per user and per
+    client address: past `allowed` failures in a row, each try must wait, twice
+    as long after each further failure, up to `max_wait` seconds."""
+
+    def __init__(self, allowed: int, max_wait: float) -> None:
+        self.allowed = allowed
+        self.max_wait = max_wait
+        self._streak: dict[str, tuple[int, float]] = {}  # key -> (failures in a row, when the last was)
+
+    def wait(self, key: str) -> float:
+        count, last = self._streak.get(key, (0, 0.0))
+        if count < self.allowed:
+            return 0.0
+        delay = min(self.max_wait, 2.0 ** (count - self.allowed))
+        return max(0.0, last + delay - time.monotonic())
+
+    def failed(self, key: str) -> None:
+        if len(self._streak) > 100_000:  # bounded memory: forget the oldest streaks
+            for old in sorted(self._streak, key=lambda k: self._streak[k][1])[:50_000]:
+                del self._streak[old]
+        count, _ = self._streak.get(key, (0, 0.0))
+        self._streak[key] = (count + 1, time.monotonic())
+
+    def succeeded(self, key: str) -> None:
+        self._streak.pop(key, None)
+
+
 class Sessions:
     """The `Authenticator` of the wire adapters."""
 
@@ -36,11 +65,20 @@ class Sessions:
         self.touch_every = min(TOUCH_EVERY, self.idle / 4)
         self.users = {u.name.lower(): u for u in settings.users}
         self._snapshot = TTLSnapshot(self._load_all, SNAPSHOT_TTL)
+        self.failures = LoginFailures(settings.failed_logins_allowed, settings.login_lockout_max_seconds)
 
     def authenticate(self, username: str, password: str, client: str = "") -> User:
+        keys = (f"user:{username.lower()[:256]}", f"address:{client}")
+        wait = max(self.failures.wait(k) for k in keys)
+        if wait > 0:
+            raise unauthenticated(f"Too many failed logins: try again in {wait:.0f} second(s).")
         user = self.users.get(username.lower())
         if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
+            for k in keys:
+                self.failures.failed(k)
             raise unauthenticated("Authentication failed: invalid user name or password.")
+        for k in keys:
+            self.failures.succeeded(k)
         return User(user.name, user.role)
 
     def create(self, user: User) -> Session:

@@ -204,3 +204,39 @@ async def wait(client: Any, task: str) -> dict[str, Any]:
             return info
         await asyncio.sleep(0.02)
     raise AssertionError(f"task {task} did not end")
+
+
+async def test_repeated_wrong_passwords_make_the_next_tries_wait(
+    app: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vlcmsim.sessions as sessions_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(sessions_module.time, "monotonic", lambda: clock[0])
+    client = await app.client(None)
+    wrong = ("administrator@vsphere.local", "guess")
+    for _ in range(5):
+        r = await client.post("/api/session", auth=wrong)
+        assert r.status_code == 401 and "invalid user name or password" in r.text
+    r = await client.post("/api/session", auth=("administrator@vsphere.local", "VMware1!"))
+    assert r.status_code == 401 and "Too many failed logins" in r.text  # even the right password waits
+    clock[0] += 1.5
+    assert (await client.post("/api/session", auth=wrong)).status_code == 401  # a sixth failure: 2 s now
+    clock[0] += 1.5
+    assert "Too many" in (await client.post("/api/session", auth=("administrator@vsphere.local", "VMware1!"))).text
+    clock[0] += 1.0
+    assert (await client.post("/api/session", auth=("administrator@vsphere.local", "VMware1!"))).status_code == 201
+    # a success clears the streak
+    assert "invalid user name" in (await client.post("/api/session", auth=wrong)).text
+
+
+def test_failures_are_counted_per_user_and_per_address() -> None:
+    from vlcmsim.sessions import LoginFailures
+
+    failures = LoginFailures(allowed=2, max_wait=60)
+    for _ in range(2):
+        failures.failed("user:a")
+    assert failures.wait("user:a") > 0 and failures.wait("user:b") == 0
+    for _ in range(40):
+        failures.failed("address:10.0.0.1")
+    assert 59 < failures.wait("address:10.0.0.1") <= 60
