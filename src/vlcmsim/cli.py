@@ -42,9 +42,13 @@ def build_settings(args: argparse.Namespace) -> Settings:
 def serve(settings: Settings) -> None:
     started = time.monotonic()
     from vlcmsim.app import App
+    from vlcmsim.store.db import StoreRefused
 
     app = App(settings)
-    started_app = app.start()
+    try:
+        started_app = app.start()
+    except StoreRefused as exc:
+        sys.exit(f"vlcmsim: {exc}")
     cert, key = (app.cert, app.key) if settings.tls else (None, None)
     print(f"vlcmsim serving {settings.url}  (started in {time.monotonic() - started:.2f}s)")
     for u in settings.users:

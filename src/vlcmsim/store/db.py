@@ -7,11 +7,20 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vlcmsim.store import schema
+
+
+class StoreRefused(Exception):
+    """The store is not one to start on (not vlcmsim's, damaged, emptied, newer);
+    the message says why in one line. Nothing was written to it."""
+
+
+STORE_ID_FILE = "store-id"  # in the data dir: which store it was made with
 
 
 class Store:
@@ -20,6 +29,7 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None, data_dir: Path) -> Store:
+        where = url.split("@")[-1] if url else str(data_dir / "vlcmsim.db")
         if not url:
             url = f"sqlite:///{data_dir / 'vlcmsim.db'}"
         kwargs: dict[str, Any] = {}
@@ -28,10 +38,48 @@ class Store:
         engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
-        schema.metadata.create_all(engine)
-        store = cls(engine)
-        store._check_version()
+        try:
+            tables = set(inspect(engine).get_table_names())
+            if tables and schema.meta.name not in tables:
+                raise StoreRefused(f"{where} holds tables that are not vlcmsim's: refusing to use it")
+            store = cls(engine)
+            store._check_identity(data_dir, where, fresh=not tables)
+            schema.metadata.create_all(engine)
+            store._check_version()
+        except DBAPIError as exc:
+            engine.dispose()
+            reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+            raise StoreRefused(f"{where} cannot be opened as a vlcmsim store (damaged?): {reason}") from None
+        except StoreRefused:
+            engine.dispose()
+            raise
         return store
+
+    def _check_identity(self, data_dir: Path, where: str, fresh: bool) -> None:
+        """A data dir remembers the store it was made with: an emptied or
+        replaced store is refused rather than silently seeded anew."""
+        marker = data_dir / STORE_ID_FILE
+        known = marker.read_text().strip() if marker.exists() else None
+        current = None if fresh else self._meta("store_id")
+        if known is not None and current != known:
+            state = "is empty" if current is None else f"is another one ({current})"
+            raise StoreRefused(
+                f"{where} {state}, not the store this data dir was made with ({known}): "
+                "point --database-url at that store, or use a new data dir"
+            )
+        if current is None:
+            current = known or secrets.token_hex(8)
+            schema.meta.create(self.engine, checkfirst=True)
+            with self.engine.begin() as conn:
+                conn.execute(schema.meta.insert().values(key="store_id", value=current))
+        if known is None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            marker.write_text(current + "\n")
+
+    def _meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).first()
+        return None if row is None else str(row[0])
 
     def _check_version(self) -> None:
         with self.engine.begin() as conn:
@@ -39,7 +87,7 @@ class Store:
             if row is None:
                 conn.execute(schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
             elif int(row[0]) > schema.SCHEMA_VERSION:
-                raise RuntimeError(
+                raise StoreRefused(
                     f"the store was written by a newer vlcmsim (schema {row[0]} > {schema.SCHEMA_VERSION})"
                 )
             elif int(row[0]) < 2:
