@@ -145,3 +145,24 @@ def test_ended_tasks_are_dropped_after_the_retention(tmp_path: Path) -> None:
             assert c.get(f"/api/cis/tasks/{task}").status_code == 404
     finally:
         again.stop()
+
+
+@pytest.mark.parametrize("front_end", ["granian", "uvicorn"])
+def test_a_body_that_does_not_arrive_in_time_is_refused(tmp_path: Path, front_end: str) -> None:
+    import socket
+
+    config = tmp_path / "slow.toml"
+    config.write_text("[server]\nbody_read_timeout_seconds = 0.5\nheader_read_timeout_seconds = 1\n")
+    srv = start_server(tmp_path / "data", "--config", str(config), "--server", front_end, tls=False)
+    try:
+        port = int(srv.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+            answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        if front_end == "granian":  # granian's own header timeout; uvicorn has none
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET /api/vcenter/clus")
+                assert s.recv(4096) in (b"", b"HTTP/1.1 408 Request Timeout\r\n\r\n")  # not left open
+    finally:
+        srv.stop()

@@ -97,6 +97,7 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.max_body_bytes = settings.max_body_bytes
+        self.body_read_timeout = settings.body_read_timeout_seconds
         self.cert: Path | None = None
         self.key: Path | None = None
         self._started: Started | None = None
@@ -185,7 +186,13 @@ class App:
         started = self.started if self._started else self.start()
         self._housekeeping = asyncio.get_running_loop().create_task(self._housekeep())
         if self.settings.depot_port >= 0:
-            listener = PayloadListener(started.backend.payloads, self.settings.host, self.settings.depot_port)
+            listener = PayloadListener(
+                started.backend.payloads,
+                self.settings.host,
+                self.settings.depot_port,
+                header_timeout=self.settings.header_read_timeout_seconds,
+                max_connections=self.settings.depot_max_connections,
+            )
             await listener.start()
             self.payload_listener = listener
             started.backend.depot_url = self._depot_url()

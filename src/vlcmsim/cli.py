@@ -90,6 +90,7 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
     import signal
 
     from granian.constants import Interfaces, SSLProtocols
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
     from granian.server.embed import Server
 
@@ -106,6 +107,7 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
         ssl_cert=cert,
         ssl_key=key,
         ssl_protocol_min=SSLProtocols.tls12,
+        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000)),
     )
     # granian warns that its embedded mode is experimental at every start
     logging.getLogger("_granian").setLevel(logging.ERROR)

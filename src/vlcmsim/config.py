@@ -98,6 +98,9 @@ class Settings:
     login_lockout_max_seconds: float = 60.0  # the longest such wait
     task_retention_seconds: int = 24 * 3600
     max_body_bytes: int = 1024 * 1024
+    header_read_timeout_seconds: float = 10.0  # a request head must arrive within this (both ports)
+    body_read_timeout_seconds: float = 30.0  # and its body within this, once the head is in
+    depot_max_connections: int = 512  # open connections the depot port serves at once
     max_concurrent_downloads: int = 32
     host_stage_timeout_seconds: float = 30 * 60
     stage_tries: int = 3
@@ -144,6 +147,9 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "login_lockout_max_seconds",
         "task_retention_seconds",
         "max_body_bytes",
+        "header_read_timeout_seconds",
+        "body_read_timeout_seconds",
+        "depot_max_connections",
         "max_concurrent_downloads",
         "host_stage_timeout_seconds",
         "stage_tries",

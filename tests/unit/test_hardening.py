@@ -240,3 +240,25 @@ def test_failures_are_counted_per_user_and_per_address() -> None:
     for _ in range(40):
         failures.failed("address:10.0.0.1")
     assert 59 < failures.wait("address:10.0.0.1") <= 60
+
+
+@pytest.mark.parametrize("settings", [{"header_read_timeout_seconds": 0.3, "depot_max_connections": 2}])
+async def test_the_depot_port_times_out_half_sent_heads_and_caps_connections(
+    tmp_path: Any, settings: dict[str, Any]
+) -> None:
+    from vlcmsim.testing import in_process
+
+    async with in_process(tmp_path / "data", **settings) as server:
+        listener = server.app.payload_listener
+        assert listener is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        writer.write(b"GET /vum/repository/payloads/ab")  # never finished
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server after 0.3 s
+        writer.close()
+        held = [await asyncio.open_connection("127.0.0.1", listener.port) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        third_reader, third_writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        assert await asyncio.wait_for(third_reader.read(), 0.2) == b""  # over the cap: closed at once
+        for _, w in [*held, (third_reader, third_writer)]:
+            w.close()

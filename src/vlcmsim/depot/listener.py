@@ -21,10 +21,19 @@ _MAX_HEADER = 16 * 1024
 
 
 class PayloadListener:
-    def __init__(self, payloads: PayloadStore, host: str, port: int) -> None:
+    """Each request head must arrive within `header_timeout` (also while a
+    kept-alive connection waits for its next request); past `max_connections`
+    open connections, a new one is closed at once."""
+
+    def __init__(
+        self, payloads: PayloadStore, host: str, port: int, header_timeout: float = 10.0, max_connections: int = 512
+    ) -> None:
         self.payloads = payloads
         self.host = host
         self.port = port
+        self.header_timeout = header_timeout
+        self.max_connections = max_connections
+        self.open_connections = 0
         self._server: asyncio.Server | None = None
 
     async def start(self) -> int:
@@ -38,11 +47,21 @@ class PayloadListener:
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.open_connections >= self.max_connections:
+            writer.close()
+            return
+        self.open_connections += 1
+        try:
+            await self._requests(reader, writer)
+        finally:
+            self.open_connections -= 1
+
+    async def _requests(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.header_timeout)
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, TimeoutError):
                     return
                 lines = head.decode("latin-1").split("\r\n")
                 parts = lines[0].split(" ")

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from vlcmsim.server.service import Service, too_large
+from vlcmsim.server.service import Service, too_large, too_slow
 from vlcmsim.vapi.http import Request, Response
 
 Scope = MutableMapping[str, Any]
@@ -55,15 +56,20 @@ class AsgiApp:
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size <= limit and chunk:
-                chunks.append(chunk)
-            more = message.get("more_body", False)
+        try:
+            async with asyncio.timeout(self.service.body_read_timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size <= limit and chunk:
+                        chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            await _send(too_slow(self.service.body_read_timeout), send)
+            return
         if size > limit:
             response = too_large(limit)
         else:

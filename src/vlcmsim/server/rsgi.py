@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from vlcmsim.server.service import Service, too_large
+from vlcmsim.server.service import Service, too_large, too_slow
 from vlcmsim.vapi.http import Request, Response
 
 if TYPE_CHECKING:
@@ -37,10 +38,14 @@ class RsgiApp:
         if scope.method not in ("GET", "HEAD") or scope.headers.get("content-length", "0") != "0":
             chunks: list[bytes] = []
             size = 0
-            async for chunk in protocol:
-                size += len(chunk)
-                if size <= limit:
-                    chunks.append(chunk)
+            try:
+                async with asyncio.timeout(self.service.body_read_timeout):
+                    async for chunk in protocol:
+                        size += len(chunk)
+                        if size <= limit:
+                            chunks.append(chunk)
+            except TimeoutError:
+                return _send(protocol, too_slow(self.service.body_read_timeout))
             if size > limit:
                 return _send(protocol, too_large(limit))
             body = b"".join(chunks)

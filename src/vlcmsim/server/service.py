@@ -11,12 +11,30 @@ from vlcmsim.vapi.http import Request, Response, error_response
 
 class Service(Protocol):
     max_body_bytes: int
+    body_read_timeout: float
 
     async def dispatch(self, req: Request) -> Response: ...
 
     async def startup(self) -> None: ...
 
     async def shutdown(self) -> None: ...
+
+
+def too_slow(seconds: float) -> Response:
+    response = error_response(
+        VapiError(
+            "invalid_request",
+            [
+                Message(
+                    "com.vmware.vlcmsim.RequestTimeout",
+                    f"The request body did not arrive within {seconds:g} seconds.",
+                    (str(seconds),),
+                )
+            ],
+        )
+    )
+    response.status = 408
+    return response
 
 
 def too_large(limit: int) -> Response:
