@@ -262,3 +262,17 @@ async def test_the_depot_port_times_out_half_sent_heads_and_caps_connections(
         assert await asyncio.wait_for(third_reader.read(), 0.2) == b""  # over the cap: closed at once
         for _, w in [*held, (third_reader, third_writer)]:
             w.close()
+
+
+async def test_a_large_set_filter_is_answered_and_one_past_the_bound_is_refused(app: InProcessServer) -> None:
+    from vlcmsim.vapi.codec import MAX_ITEMS
+
+    client = await app.client()
+    ids = ["host-1", *(f"host-{n}" for n in range(100, 100 + MAX_ITEMS - 3)), "host-1", "host-2"]
+    r = await client.request("GET", "/api/vcenter/host", json={"filter": {"hosts": ids}})
+    assert r.status_code == 200, r.text
+    assert [h["host"] for h in r.json()] == ["host-1", "host-2"]
+    r = await client.request("GET", "/api/vcenter/host", json={"filter": {"hosts": [*ids, "one-more"]}})
+    assert r.status_code == 400 and r.json()["messages"][0]["id"] == "com.vmware.vlcmsim.input.TooManyItems"
+    r = await client.post(STAGE, json={"hosts": [f"host-{n}" for n in range(MAX_ITEMS + 1)]})
+    assert r.status_code == 400 and "at most" in r.json()["messages"][0]["default_message"]

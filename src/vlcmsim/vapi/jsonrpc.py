@@ -6,6 +6,7 @@ request id is echoed with its JSON type."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from vlcmsim.vapi.codec import TYPED, encoder, error_to_typed, operation_input_f
 from vlcmsim.vapi.errors import VapiError, internal_error, operation_not_found, unauthenticated
 from vlcmsim.vapi.http import Request, Response
 from vlcmsim.vapi.operations import Call, OperationTable, Privilege
+from vlcmsim.vapi.rest import OFFLOAD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class JsonRpcAdapter:
         ):
             return _rpc_error(-32602, "Invalid params: serviceId and operationId are required.", req_id)
         try:
-            output = await self._invoke(params, req.client)
+            output = await self._invoke(params, req.client, len(req.body) > OFFLOAD_BYTES)
         except VapiError as err:
             return Response(200, _envelope({"error": error_to_typed(err)}, req_id))
         except Exception:  # the SDK reads errors from the envelope only: never a bare 500 here
@@ -62,7 +64,7 @@ class JsonRpcAdapter:
             return Response(200, _envelope({"error": error_to_typed(internal)}, req_id))
         return Response(200, _envelope({"output": output}, req_id))
 
-    async def _invoke(self, params: dict[str, Any], client: str) -> Any:
+    async def _invoke(self, params: dict[str, Any], client: str, large: bool) -> Any:
         op = self.table.get(params["serviceId"], params["operationId"])
         if op is None:
             raise operation_not_found(params["serviceId"], params["operationId"])
@@ -84,7 +86,10 @@ class JsonRpcAdapter:
             if session is not None:
                 call.user, call.session_id = session.user, session.id
         op.authorize(call)
-        inputs = operation_input_from_typed(op.input_tds, params.get("input"))
+        if large:  # a large body is decoded off the event loop
+            inputs = await asyncio.to_thread(operation_input_from_typed, op.input_tds, params.get("input"))
+        else:
+            inputs = operation_input_from_typed(op.input_tds, params.get("input"))
         value = await op.invoke(call, inputs)
         return encoder(op.spec.output, TYPED)(value)
 

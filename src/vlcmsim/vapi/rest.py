@@ -3,6 +3,7 @@ bare JSON bodies, vCenter's statuses and error bodies."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from vlcmsim.vapi.operations import Call, Operation, OperationTable, Privilege
 log = logging.getLogger(__name__)
 
 SESSION_HEADER = b"vmware-api-session-id"
+OFFLOAD_BYTES = 64 * 1024  # bodies larger than this are decoded in a worker thread
 
 
 @dataclass
@@ -123,7 +125,10 @@ class RestAdapter:
             op, path_values = self.router.resolve(req)
             call = self.authenticate(req, op)
             op.authorize(call)
-            inputs = self._decode_inputs(op, req, path_values)
+            if len(req.body) > OFFLOAD_BYTES:  # a large body is decoded off the event loop
+                inputs = await asyncio.to_thread(self._decode_inputs, op, req, path_values)
+            else:
+                inputs = self._decode_inputs(op, req, path_values)
             value = await op.invoke(call, inputs)
             return self._encode(op, value)
         except VapiError as err:
