@@ -57,7 +57,8 @@ def main() -> None:
     for size in sizes:
         clean, typed = per_element_us(size, args.rounds)
         first = first or clean
-        print(f"  {size:>7} ids   clean {clean:6.3f} us   typed {typed:6.3f} us   ratio to smallest {clean / first:4.2f}")
+        ratio = clean / first
+        print(f"  {size:>7} ids   clean {clean:6.3f} us   typed {typed:6.3f} us   ratio to smallest {ratio:4.2f}")
 
     with tempfile.TemporaryDirectory() as tmp:
         srv = start_server(Path(tmp) / "data", tls=False)
