@@ -50,3 +50,12 @@ def test_no_import_cycle_between_packages() -> None:
 
     cyclic = sorted(p for p in edges if reaches(p, p, {p}))
     assert cyclic == []
+
+
+def test_the_table_of_operations_in_docs_is_up_to_date() -> None:
+    import subprocess
+    import sys
+
+    tool = Path(__file__).resolve().parents[2] / "tools" / "gen_operations_table.py"
+    done = subprocess.run([sys.executable, str(tool), "--check"], timeout=60)
+    assert done.returncode == 0, "run tools/gen_operations_table.py"
