@@ -176,14 +176,16 @@ def test_baseline_cluster_becomes_image_managed(fresh_server: Server) -> None:
         assert c.get(f"{legacy}/enablement/software").json() == {"enabled": False}
         r = c.get(f"{legacy}/software")
         assert r.status_code == 400 and "single software specification" in r.json()["messages"][0]["default_message"]
-        r = c.put(f"{legacy}/enablement/software?vmw-task=true", json={})
+        r = c.put(f"{legacy}/enablement/software?vmw-task=true", json={"skip_software_check": False})
         assert r.status_code == 400 and "no desired software document" in r.json()["messages"][0]["default_message"]
         draft = c.post(f"{legacy}/software/drafts").json()
         assert c.get(f"{legacy}/software/drafts/{draft}").json()["software"]["base_image"]["version"] == ""
         c.put(f"{legacy}/software/drafts/{draft}/software/base-image", json={"version": U1})
         commit = c.post(f"{legacy}/software/drafts/{draft}?action=commit&vmw-task=true", json={"message": "take over"})
         assert wait_task(c, commit.json())["result"] == "1"
-        info = wait_task(c, c.put(f"{legacy}/enablement/software?vmw-task=true", json={}).json())
+        info = wait_task(
+            c, c.put(f"{legacy}/enablement/software?vmw-task=true", json={"skip_software_check": False}).json()
+        )
         assert info["status"] == "SUCCEEDED"
         assert c.get(f"{legacy}/enablement/software").json() == {"enabled": True}
         assert c.get(f"{legacy}/software").json()["base_image"]["version"] == U1

@@ -133,7 +133,9 @@ def test_typed_values_are_checked(anonymous: httpx.Client) -> None:
 
 def test_map_output_uses_map_entries(anonymous: httpx.Client, admin: httpx.Client) -> None:
     # at least one task to list: enabling image management on a cluster that has it changes nothing
-    task = admin.put("/api/esx/settings/clusters/domain-c1/enablement/software?vmw-task=true", json={}).json()
+    task = admin.put(
+        "/api/esx/settings/clusters/domain-c1/enablement/software?vmw-task=true", json={"skip_software_check": False}
+    ).json()
     sec = login(anonymous)
     out = rpc(
         anonymous,

@@ -52,7 +52,7 @@ TYPES: dict[str, dict[str, Any]] = {
     },
     "com.vmware.esx.settings.clusters.enablement.software.enable_spec": {
         "kind": "struct",
-        "fields": [["skip_software_check", optional(BOOL)]],
+        "fields": [["skip_software_check", BOOL]],  # required in the 9.1 bindings
     },
 }
 
