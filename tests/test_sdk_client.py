@@ -8,8 +8,8 @@ from typing import Any
 
 from com.vmware.esx.settings.clusters.enablement_client import Software as Enablement
 from com.vmware.esx.settings.depots_client import Offline
-from sdk import vsphere_client
 
+from sdk import vsphere_client
 from vlcmsim.testing import Server
 
 
