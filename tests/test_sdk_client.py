@@ -38,3 +38,33 @@ def test_enabling_image_management_through_the_sdk(server: Server) -> None:
     task = enablement.enable_task("domain-c1", Enablement.EnableSpec(skip_software_check=False))
     assert wait(task).status == "SUCCEEDED"
     assert enablement.get("domain-c1").enabled is True
+
+
+def test_scan_check_impact_apply_and_reports_through_the_sdk(fresh_server: Server) -> None:
+    from com.vmware.esx.settings.clusters.software.reports_client import (
+        ApplyImpact,
+        LastApplyResult,
+        LastCheckResult,
+    )
+    from com.vmware.esx.settings.clusters_client import Software
+
+    client = vsphere_client(fresh_server)
+    config = client._stub_config
+    software = Software(config)
+    scan = software.scan_task("domain-c1")
+    assert wait(scan).status == "SUCCEEDED"
+    assert scan.get_result().status == "NON_COMPLIANT"
+    assert scan.get_result().hosts["host-1"].stage_status == "NOT_STAGED"
+    impact = ApplyImpact(config).get("domain-c1")
+    assert set(impact.host_impact) == {"host-1", "host-2", "host-3", "host-4"}
+    check = software.check_task("domain-c1", Software.CheckSpec())
+    assert wait(check).status == "SUCCEEDED"
+    assert check.get_result().status == "OK"
+    assert LastCheckResult(config).get("domain-c1").status == "OK"
+    applied = software.apply_task("domain-c1", Software.ApplySpec(accept_eula=True))
+    assert wait(applied).status == "SUCCEEDED"
+    last = LastApplyResult(config).get("domain-c1")
+    assert last.successful_hosts == {"host-1", "host-2", "host-3", "host-4"}
+    scan = software.scan_task("domain-c1")
+    assert wait(scan).status == "SUCCEEDED"
+    assert scan.get_result().status == "COMPLIANT"

@@ -28,10 +28,12 @@ from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import export_token, exported_document
+from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.runs import interrupted_result
+from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.services import cis, vcenter
-from vlcmsim.services.esx_settings import depot_content, depots, drafts, remediation, software
+from vlcmsim.services.esx_settings import depot_content, depots, drafts, remediation, reports, software
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import HostKnobs, SimKnobs
@@ -54,6 +56,7 @@ OPERATION_SETS = [
     depots.ops,
     depot_content.ops,
     remediation.ops,
+    reports.ops,
 ]
 
 
@@ -77,19 +80,24 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
     knobs = SimKnobs(store)
     payloads = PayloadStore(settings.data_dir / "payloads")
     staging = StagingAreas(settings.data_dir / "hosts")
+    depots = Depots(store, payloads)
+    desired = DesiredStates(store)
+    reports = Reports(store)
     return Backend(
         settings=settings,
         sessions=Sessions(store, settings),
         inventory=inventory,
         knobs=knobs,
         payloads=payloads,
-        depots=Depots(store, payloads),
-        desired=DesiredStates(store),
+        depots=depots,
+        desired=desired,
         staging=staging,
         hosts=SimulatedHosts(settings, inventory, knobs, staging, cert),
         tasks=TaskManager(store, settings.task_retention_seconds),
         fetcher=Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds),
         secret=store.secret(),
+        reports=reports,
+        scanner=Scanner(inventory, desired, depots, staging, reports),
     )
 
 
@@ -159,7 +167,13 @@ class App:
                 ),
                 backend.sessions,
             ),
-            sim=SimApi(backend.sessions, backend.inventory, backend.knobs, backend.staging),
+            sim=SimApi(
+                backend.sessions,
+                backend.inventory,
+                backend.knobs,
+                backend.staging,
+                lambda host: backend.scanner.scan(host.cluster) if host.cluster else None,
+            ),
             recovered_tasks=recovered,
         )
         return self._started

@@ -15,6 +15,8 @@ from vlcmsim.hosts.agent import HostAgent
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
+from vlcmsim.lifecycle.reports import Reports
+from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.knobs import SimKnobs
 from vlcmsim.tasks.manager import TaskManager
@@ -34,6 +36,8 @@ class Backend:
     hosts: HostAgent
     tasks: TaskManager
     fetcher: Fetcher
+    reports: Reports
+    scanner: Scanner
     secret: bytes  # the store's own: signs export URLs
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
 

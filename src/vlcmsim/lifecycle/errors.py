@@ -144,6 +144,15 @@ def nothing_to_export() -> VapiError:
     return invalid_argument(f"{LIFECYCLE}.NothingToExport", "No export type was asked for.")
 
 
+def no_report(cluster: str, kind: str) -> VapiError:
+    """No check or apply (`kind`) has run on the cluster yet."""
+    return not_found(
+        f"{LIFECYCLE}.ReportNotFound",
+        f"No {kind} has run on cluster {cluster} since its desired state exists.",
+        cluster,
+    )
+
+
 # -- remediation ---------------------------------------------------------------
 
 

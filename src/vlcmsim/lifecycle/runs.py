@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,6 +104,7 @@ class StageRun:
         self.depot_url = depot_url
         self.host_timeout = host_timeout
         self.pins = pins or PayloadPins()
+        self.ended: list[Callable[[dict[str, Any]], object]] = []  # called with the final result
         self.runs: dict[str, HostRun] = {}
         self.all_hosts: list[str] = []  # every host of the cluster (apply marks the commit APPLIED)
         self.commit: Commit | None = None
@@ -178,6 +180,8 @@ class StageRun:
             ticker.cancel()
         self.finish()
         result = self.result(final=True)
+        for hook in self.ended:
+            hook(result)
         done, total = self.progress()
         if total:
             ctx.progress(done, total, "Done")

@@ -8,7 +8,7 @@ from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent
-from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components
 from vlcmsim.vapi.model import model
 
 KB = "https://kb.vmware.com"
@@ -44,6 +44,36 @@ def component_info(name: str, version: str | None, catalog: Catalog) -> dict[str
         if c is not None:
             info["details"] = {"display_name": c.display_name, "vendor": c.vendor, "display_version": c.display_version}
     return info
+
+
+def effective_component_infos(spec: SoftwareSpec, catalog: Catalog, with_removed: bool = False) -> dict[str, Any]:
+    """EffectiveComponentInfo of every component the image stands for (and, asked
+    for, those it removes, with an empty version)."""
+    out: dict[str, Any] = {}
+    for name, eff in sorted(effective_components(spec, catalog).items()):
+        c = catalog.components.get((name, eff.version))
+        details: dict[str, Any] = {
+            "display_name": c.display_name if c else name,
+            "display_version": c.display_version if c else eff.version,
+            "vendor": c.vendor if c else "",
+            "source": eff.source,
+            "overridden_components": [],
+        }
+        out[name] = {"version": eff.version, "details": details}
+    if with_removed:
+        for name in removed_component_infos(spec, catalog):
+            out.setdefault(name, {"version": ""})
+    return out
+
+
+def removed_component_infos(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:
+    """ComponentInfo of the components the image removes from its base image or add-on."""
+    carried = effective_components(SoftwareSpec(spec.base_image, spec.add_on), catalog)
+    out: dict[str, Any] = {}
+    for name in sorted(spec.removed_components):
+        eff = carried.get(name)
+        out[name] = component_info(name, eff.version if eff else None, catalog)
+    return out
 
 
 def software_info(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:

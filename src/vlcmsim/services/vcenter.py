@@ -101,11 +101,16 @@ def _require_host(call: Call, host: str) -> Host:
 
 @ops.operation(HOST, "connect", Privilege.WRITE)
 async def connect_host(call: Call, host: str) -> None:
-    _require_host(call, host)
-    call.backend.inventory.update_host(host, connection_state="CONNECTED")
+    _set_connection(call, host, "CONNECTED")
 
 
 @ops.operation(HOST, "disconnect", Privilege.WRITE)
 async def disconnect_host(call: Call, host: str) -> None:
-    _require_host(call, host)
-    call.backend.inventory.update_host(host, connection_state="DISCONNECTED")
+    _set_connection(call, host, "DISCONNECTED")
+
+
+def _set_connection(call: Call, host: str, state: str) -> None:
+    h = _require_host(call, host)
+    call.backend.inventory.update_host(host, connection_state=state)
+    if h.cluster:
+        call.backend.scanner.scan(h.cluster)  # the cluster's compliance sees the host as it now is

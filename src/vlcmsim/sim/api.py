@@ -4,6 +4,7 @@ corrupted downloads. Reading needs a session, changing an administrator's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import orjson
@@ -41,11 +42,19 @@ def _bad_body(text: str, *args: str) -> VapiError:
 
 
 class SimApi:
-    def __init__(self, auth: Authenticator, inventory: Inventory, knobs: SimKnobs, staging: StagingView) -> None:
+    def __init__(
+        self,
+        auth: Authenticator,
+        inventory: Inventory,
+        knobs: SimKnobs,
+        staging: StagingView,
+        connection_changed: Callable[[Host], object] = lambda host: None,
+    ) -> None:
         self.auth = auth
         self.inventory = inventory
         self.knobs = knobs
         self.staging = staging
+        self.connection_changed = connection_changed
 
     def state(self, h: Host) -> dict[str, Any]:
         knobs = self.knobs.get(h.id)
@@ -82,6 +91,7 @@ class SimApi:
             state, knobs = _changes(req.body)
             if state is not None:
                 self.inventory.update_host(host.id, connection_state=state)
+                self.connection_changed(host)
             if knobs:
                 self.knobs.set(host.id, **knobs)
             updated = self.inventory.host(host.id)

@@ -143,3 +143,13 @@ host_images = Table(
     Column("host", String(64), primary_key=True),
     Column("spec", JSON, nullable=False),  # the installed image, same form as a commit's spec
 )
+
+# The last scan (compliance), check and apply of each cluster: clean JSON of the report's type.
+cluster_reports = Table(
+    "cluster_reports",
+    metadata,
+    Column("cluster", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+)

@@ -119,7 +119,7 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
     require_idle(call, cluster)
     message = spec.get("message") or ""
     author = call.user_name
-    desired, depots = call.backend.desired, call.backend.depots
+    desired, depots, scanner = call.backend.desired, call.backend.depots, call.backend.scanner
 
     async def work(ctx: TaskContext) -> str:
         fresh = desired.draft(cluster, d.id)
@@ -129,7 +129,9 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
         if found:
             raise errors.desired_state_invalid(found)
         ctx.progress(50, 100, "Committing")
-        return str(desired.add_commit(cluster, author, message, fresh.spec, draft=fresh.id))
+        commit = str(desired.add_commit(cluster, author, message, fresh.spec, draft=fresh.id))
+        scanner.scan(cluster)  # compliance against the new commit
+        return commit
 
     return start_task(call, work, (CLUSTER_TYPE, cluster), "Commit draft")
 

@@ -22,7 +22,7 @@ ops = OperationSet()
 SOFTWARE = "com.vmware.esx.settings.clusters.software"
 
 
-def _selected_hosts(call: Call, cluster: str, spec: dict[str, Any]) -> list[Host]:
+def selected_hosts(call: Call, cluster: str, spec: dict[str, Any]) -> list[Host]:
     """Checks 3 to 7 of BEHAVIOR's order; the hosts the operation works on."""
     backend = call.backend
     require_desired(call, cluster)  # NotFound cluster, InvalidArgument not image-managed, NotFound no document
@@ -59,12 +59,15 @@ def _run(call: Call, cls: type[StageRun], cluster: str, hosts: list[Host]) -> St
         pins=backend.depots.pins,
     )
     run.all_hosts = [h.id for h in backend.inventory.hosts(cluster)]
+    run.ended.append(lambda _: backend.scanner.scan(cluster))  # compliance after the run is a fresh scan
+    if cls is ApplyRun:
+        run.ended.append(lambda result: backend.reports.put(cluster, "apply", result))
     return run
 
 
 @ops.operation(SOFTWARE, "stage$task", Privilege.WRITE)
 async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
-    hosts = _selected_hosts(call, cluster, spec)
+    hosts = selected_hosts(call, cluster, spec)
     require_idle(call, cluster)
     run = _run(call, StageRun, cluster, hosts)
     return start_task(call, run, (CLUSTER_TYPE, cluster), "Stage software", cancelable=True)
@@ -74,7 +77,7 @@ async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
 async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     """Remediate: hosts end up running the latest commit; what was staged is used
     and the staging areas are emptied."""
-    hosts = _selected_hosts(call, cluster, spec)
+    hosts = selected_hosts(call, cluster, spec)
     if not spec.get("accept_eula"):
         raise errors.eula_not_accepted()
     backend = call.backend

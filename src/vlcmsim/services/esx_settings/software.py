@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.backend import Call
-from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle import errors
-from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, staged_check
-from vlcmsim.lifecycle.desired import Commit
 from vlcmsim.lifecycle.documents import export_token
-from vlcmsim.lifecycle.spec import SoftwareSpec
-from vlcmsim.lifecycle.values import component_info, software_info
+from vlcmsim.lifecycle.values import (
+    component_info,
+    effective_component_infos,
+    removed_component_infos,
+    software_info,
+)
 from vlcmsim.services.common import CLUSTER_TYPE, start_task
 from vlcmsim.services.esx_settings.common import require_cluster, require_commit, require_desired, require_host
 from vlcmsim.tasks.manager import TaskContext
@@ -85,20 +86,24 @@ async def get_component(call: Call, cluster: str, component: str) -> dict[str, A
     return component_info(component, spec.components[component], call.backend.depots.catalog())
 
 
-def _host_compliance(call: Call, h: Host, commit: Commit) -> dict[str, Any]:
-    backend = call.backend
-    catalog = backend.depots.catalog()
-    installed = backend.desired.installed(h.id) or SoftwareSpec()
-    staged = staged_check(lambda: backend.staging.staged(h.id), installed, commit.spec, catalog)
-    return host_compliance(h, installed, commit.spec, commit.id, catalog, staged=staged)
-
-
 @ops.operation("com.vmware.esx.settings.clusters.software.compliance", "get")
 async def get_cluster_compliance(call: Call, cluster: str) -> dict[str, Any]:
-    commit = require_desired(call, cluster)
-    hosts = call.backend.inventory.hosts(cluster)
-    per_host = {h.id: _host_compliance(call, h, commit) for h in hosts}
-    return cluster_compliance(hosts, per_host, commit.id)
+    """The last scan of the cluster's latest commit."""
+    return call.backend.scanner.compliance(cluster, require_desired(call, cluster))
+
+
+@ops.operation(SOFTWARE, "scan$task", Privilege.WRITE)
+async def scan(call: Call, cluster: str) -> str:
+    require_desired(call, cluster)
+    scanner = call.backend.scanner
+
+    async def work(ctx: TaskContext) -> dict[str, Any]:
+        result = scanner.scan(cluster)
+        if result is None:  # the document went away meanwhile
+            raise errors.no_desired_state(cluster)
+        return result
+
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check compliance of the cluster")
 
 
 @ops.operation("com.vmware.esx.settings.hosts.software.compliance", "get")
@@ -106,7 +111,35 @@ async def get_host_compliance(call: Call, host: str) -> dict[str, Any]:
     h = require_host(call, host)
     if h.cluster is None:
         raise errors.no_desired_state(host, "Host")
-    return _host_compliance(call, h, require_desired(call, h.cluster))
+    return call.backend.scanner.host(h, require_desired(call, h.cluster))
+
+
+EFFECTIVE = "com.vmware.esx.settings.clusters.software.effective_components"
+REMOVED = "com.vmware.esx.settings.clusters.software.removed_components"
+
+
+@ops.operation(EFFECTIVE, "list")
+async def list_effective_components(call: Call, cluster: str) -> dict[str, Any]:
+    return effective_component_infos(require_desired(call, cluster).spec, call.backend.depots.catalog())
+
+
+@ops.operation(EFFECTIVE, "list_with_removed_components")
+async def list_effective_with_removed(call: Call, cluster: str) -> dict[str, Any]:
+    spec = require_desired(call, cluster).spec
+    return effective_component_infos(spec, call.backend.depots.catalog(), with_removed=True)
+
+
+@ops.operation(REMOVED, "list")
+async def list_removed_components(call: Call, cluster: str) -> dict[str, Any]:
+    return removed_component_infos(require_desired(call, cluster).spec, call.backend.depots.catalog())
+
+
+@ops.operation(REMOVED, "get")
+async def get_removed_component(call: Call, cluster: str, component: str) -> dict[str, Any] | None:
+    removed: dict[str, Any] = removed_component_infos(
+        require_desired(call, cluster).spec, call.backend.depots.catalog()
+    )
+    return removed.get(component)
 
 
 ENABLEMENT = "com.vmware.esx.settings.clusters.enablement.software"

@@ -1,0 +1,60 @@
+"""Scans: a cluster's compliance is the result of its last scan, with the time
+it was taken. A scan runs when asked (`Software.scan$task`), after a commit,
+after a stage or an apply, after a host of the cluster changes its connection,
+and when compliance is read with no scan of the latest commit yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vlcmsim.depot.repository import Depots
+from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.inventory.model import Host
+from vlcmsim.inventory.store import Inventory
+from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, staged_check
+from vlcmsim.lifecycle.desired import Commit, DesiredStates
+from vlcmsim.lifecycle.reports import Reports
+from vlcmsim.lifecycle.spec import SoftwareSpec
+
+
+class Scanner:
+    def __init__(
+        self, inventory: Inventory, desired: DesiredStates, depots: Depots, staging: StagingAreas, reports: Reports
+    ) -> None:
+        self.inventory = inventory
+        self.desired = desired
+        self.depots = depots
+        self.staging = staging
+        self.reports = reports
+
+    def host(self, h: Host, commit: Commit) -> dict[str, Any]:
+        """The host's compliance against `commit`, computed now."""
+        catalog = self.depots.catalog()
+        installed = self.desired.installed(h.id) or SoftwareSpec()
+        staged = staged_check(lambda: self.staging.staged(h.id), installed, commit.spec, catalog)
+        return host_compliance(h, installed, commit.spec, commit.id, catalog, staged=staged)
+
+    def scan(self, cluster: str, commit: Commit | None = None) -> dict[str, Any] | None:
+        """Scan the cluster against `commit` (its latest by default) and keep the
+        result as its compliance; None when it has no desired document."""
+        commit = commit or self.desired.latest_commit(cluster)
+        if commit is None:
+            return None
+        hosts = self.inventory.hosts(cluster)
+        result = cluster_compliance(hosts, {h.id: self.host(h, commit) for h in hosts}, commit.id)
+        if commit.cluster == cluster and commit.id == self._latest_id(cluster):
+            self.reports.put(cluster, "compliance", result)
+        return result
+
+    def compliance(self, cluster: str, commit: Commit) -> dict[str, Any]:
+        """The last scan of the cluster's latest commit (scanning when there is none)."""
+        last = self.reports.get(cluster, "compliance")
+        if last is not None and last.get("commit") == str(commit.id):
+            return last
+        result = self.scan(cluster, commit)
+        assert result is not None
+        return result
+
+    def _latest_id(self, cluster: str) -> int | None:
+        latest = self.desired.latest_commit(cluster)
+        return latest.id if latest else None

@@ -1,0 +1,80 @@
+"""Checks before remediation and the cluster's reports: Software.check$task,
+reports.apply_impact, reports.last_check_result, reports.last_apply_result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vlcmsim.backend import Backend, Call
+from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle.checks import World, check_result
+from vlcmsim.lifecycle.impact import cluster_impact
+from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.services.common import CLUSTER_TYPE, start_task
+from vlcmsim.services.esx_settings.common import require_desired, require_idle
+from vlcmsim.services.esx_settings.remediation import selected_hosts
+from vlcmsim.tasks.manager import TaskContext
+from vlcmsim.vapi.operations import OperationSet, Privilege
+
+ops = OperationSet()
+
+SOFTWARE = "com.vmware.esx.settings.clusters.software"
+REPORTS = "com.vmware.esx.settings.clusters.software.reports"
+
+
+def world(backend: Backend) -> World:
+    def free(host: str) -> int:
+        return backend.knobs.get(host).staging_capacity_bytes - backend.staging.used_bytes(host)
+
+    return World(
+        catalog=backend.depots.catalog(),
+        installed=lambda host: backend.desired.installed(host) or SoftwareSpec(),
+        staged=backend.staging.staged,
+        free_staging_bytes=free,
+        has_payload=backend.payloads.has,
+    )
+
+
+@ops.operation(SOFTWARE, "check$task", Privilege.WRITE)
+async def check(call: Call, cluster: str, spec: dict[str, Any]) -> str:
+    hosts = selected_hosts(call, cluster, spec)
+    require_idle(call, cluster)
+    backend = call.backend
+
+    async def work(ctx: TaskContext) -> dict[str, Any]:
+        commit = backend.desired.latest_commit(cluster)
+        if commit is None:
+            raise errors.no_desired_state(cluster)
+        fresh = {h.id: h for h in backend.inventory.hosts(cluster)}
+        members = list(fresh.values())
+        result = check_result(cluster, members, [fresh[h.id] for h in hosts if h.id in fresh], commit, world(backend))
+        backend.reports.put(cluster, "check", result)
+        return result
+
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check the cluster before remediation")
+
+
+@ops.operation(f"{REPORTS}.apply_impact", "get")
+async def get_apply_impact(call: Call, cluster: str, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    commit = require_desired(call, cluster)
+    hosts = selected_hosts(call, cluster, spec or {})
+    per_host = {h.id: call.backend.scanner.host(h, commit) for h in hosts}
+    return cluster_impact(hosts, per_host, commit.id)
+
+
+@ops.operation(f"{REPORTS}.last_check_result", "get")
+async def get_last_check_result(call: Call, cluster: str) -> dict[str, Any]:
+    require_desired(call, cluster)
+    result = call.backend.reports.get(cluster, "check")
+    if result is None:
+        raise errors.no_report(cluster, "check")
+    return result
+
+
+@ops.operation(f"{REPORTS}.last_apply_result", "get")
+async def get_last_apply_result(call: Call, cluster: str) -> dict[str, Any]:
+    require_desired(call, cluster)
+    result = call.backend.reports.get(cluster, "apply")
+    if result is None:
+        raise errors.no_report(cluster, "apply")
+    return result
