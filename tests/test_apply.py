@@ -26,7 +26,10 @@ def test_apply_after_stage_downloads_nothing_and_clears_the_staging_areas(fresh_
         assert info["status"] == "SUCCEEDED", info
         result = info["result"]
         assert sorted(result["successful_hosts"]) == ["host-1", "host-2", "host-3", "host-4"]
-        assert all(s["progress"]["completed"] == 0 for s in result["host_status"].values())  # all was staged
+        for status in result["host_status"].values():
+            assert status["progress"] == {"total": 100, "completed": 100, "message": status["progress"]["message"]}
+            note = status["notifications"]["info"][-1]["message"]["default_message"]
+            assert note.endswith("remediated (0 bytes downloaded).")  # all was staged
         assert all(staged_files(fresh_server.data_dir, h) == {} for h in result["successful_hosts"])
         compliance = c.get(f"{A}/compliance").json()
         assert compliance["status"] == "COMPLIANT" and compliance["impact"] == "NO_IMPACT"
@@ -39,7 +42,8 @@ def test_apply_without_stage_downloads_what_hosts_lack(fresh_server: Server) -> 
     with fresh_server.client() as c:
         info = wait_task(c, apply(c, hosts=["host-1"]).json())
         assert info["status"] == "SUCCEEDED"
-        assert info["result"]["host_status"]["host-1"]["progress"]["completed"] == 2359296
+        note = info["result"]["host_status"]["host-1"]["notifications"]["info"][-1]["message"]["default_message"]
+        assert note.endswith("remediated (2359296 bytes downloaded).")
         host = c.get("/api/esx/settings/hosts/host-1/software/compliance").json()
         assert host["status"] == "COMPLIANT"
         assert c.get(f"{A}/commits/1").json()["apply_status"] == "NOT_APPLIED"  # three hosts still behind

@@ -68,3 +68,62 @@ def test_scan_check_impact_apply_and_reports_through_the_sdk(fresh_server: Serve
     scan = software.scan_task("domain-c1")
     assert wait(scan).status == "SUCCEEDED"
     assert scan.get_result().status == "COMPLIANT"
+
+
+def test_a_remediation_script_through_the_sdk_from_policy_to_compliant(fresh_server: Server) -> None:
+    """The walk of a vLCM automation: policy, scan, impact, check, stage (one canceled), apply
+    with an install failure retried by the policy, reports, and a final scan."""
+    from com.vmware.cis_client import Tasks
+    from com.vmware.esx.settings.clusters.policies_client import Apply
+    from com.vmware.esx.settings.clusters.software.reports_client import (
+        ApplyImpact,
+        LastApplyResult,
+        LastCheckResult,
+    )
+    from com.vmware.esx.settings.clusters_client import Software
+
+    from helpers import sim, staged_files
+
+    client = vsphere_client(fresh_server)
+    config = client._stub_config
+    software = Software(config)
+    Apply(config).set(
+        "domain-c1",
+        Apply.ConfiguredPolicySpec(
+            failure_action=Apply.FailureAction(action=Apply.FailureAction.Action.RETRY, retry_delay=0, retry_count=1),
+            parallel_remediation_action=Apply.ParallelRemediationAction(enabled=True, max_hosts=2),
+        ),
+    )
+    assert Apply(config).get("domain-c1").parallel_remediation_action.max_hosts == 2
+    scan = software.scan_task("domain-c1")
+    assert wait(scan).status == "SUCCEEDED" and scan.get_result().status == "NON_COMPLIANT"
+    impact = ApplyImpact(config).get("domain-c1")
+    assert all(len(messages) == 2 for messages in impact.host_impact.values())  # maintenance mode and reboot
+    with fresh_server.client() as rest:
+        sim(rest, "host-3", connection_state="DISCONNECTED")
+        check = software.check_task("domain-c1", Software.CheckSpec())
+        assert wait(check).status == "SUCCEEDED" and check.get_result().status == "ERROR"
+        sim(rest, "host-3", connection_state="CONNECTED")
+        check = software.check_task("domain-c1", Software.CheckSpec())
+        assert wait(check).status == "SUCCEEDED" and check.get_result().status == "OK"
+        assert LastCheckResult(config).get("domain-c1").status == "OK"
+        sim(rest, "host-1", bandwidth_bytes_per_s=256 * 1024)
+        slow = software.stage_task("domain-c1", Software.StageSpec(hosts={"host-1"}))
+        while not list((fresh_server.data_dir / "hosts" / "host-1" / "staging").glob("*")):
+            time.sleep(0.05)
+        Tasks(config).cancel(slow.get_task_id())
+        canceled = wait(slow)
+        assert canceled.status == "FAILED" and canceled.error.error_type == "CANCELED"
+        staged_files(fresh_server.data_dir, "host-1")  # nothing partial left
+        sim(rest, "host-1", bandwidth_bytes_per_s=0)
+        assert wait(software.stage_task("domain-c1", Software.StageSpec())).status == "SUCCEEDED"
+        sim(rest, "host-2", fail_installs=1)
+    applied = software.apply_task("domain-c1", Software.ApplySpec(accept_eula=True))
+    assert wait(applied).status == "SUCCEEDED"
+    result = applied.get_result()
+    notes = [n.message.default_message for n in result.host_status["host-2"].notifications.info]
+    assert any("try 2 of 2" in n for n in notes)
+    last = LastApplyResult(config).get("domain-c1")
+    assert last.successful_hosts == result.successful_hosts == {"host-1", "host-2", "host-3", "host-4"}
+    scan = software.scan_task("domain-c1")
+    assert wait(scan).status == "SUCCEEDED" and scan.get_result().status == "COMPLIANT"

@@ -28,12 +28,21 @@ from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import export_token, exported_document
+from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.services import cis, vcenter
-from vlcmsim.services.esx_settings import depot_content, depots, drafts, remediation, reports, software
+from vlcmsim.services.esx_settings import (
+    depot_content,
+    depots,
+    drafts,
+    policies,
+    remediation,
+    reports,
+    software,
+)
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import HostKnobs, SimKnobs
@@ -57,6 +66,7 @@ OPERATION_SETS = [
     depot_content.ops,
     remediation.ops,
     reports.ops,
+    policies.ops,
 ]
 
 
@@ -98,6 +108,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         secret=store.secret(),
         reports=reports,
         scanner=Scanner(inventory, desired, depots, staging, reports),
+        policies=ApplyPolicies(store),
     )
 
 

@@ -15,6 +15,7 @@ from vlcmsim.hosts.agent import HostAgent
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.desired import DesiredStates
+from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.sessions import Sessions
@@ -38,6 +39,7 @@ class Backend:
     fetcher: Fetcher
     reports: Reports
     scanner: Scanner
+    policies: ApplyPolicies
     secret: bytes  # the store's own: signs export URLs
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
 

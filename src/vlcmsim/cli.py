@@ -32,6 +32,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.database_url = args.database_url
     if args.server:
         settings.server = args.server
+    if args.time_scale is not None:
+        settings.sim_time_scale = args.time_scale
     if args.import_dir:
         settings.import_dirs += [Path(d).expanduser() for d in args.import_dir]
     if args.clusters is not None or args.hosts_per_cluster is not None:
@@ -138,6 +140,11 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
     s.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)")
     s.add_argument("--server", choices=("granian", "uvicorn"), help="HTTP server (default granian)")
+    s.add_argument(
+        "--time-scale",
+        type=float,
+        help="how long simulated hosts take for maintenance mode and reboots: 1 = real time, 0 = at once (default 0.1)",
+    )
     s.add_argument(
         "--import-dir", action="append", help="a folder file:// imports may read (repeatable; <data dir>/import always)"
     )

@@ -106,6 +106,13 @@ class Settings:
     stage_tries: int = 3
     stage_retry_delay_seconds: float = 0.5  # before the second try; doubled for each next one
     default_payload_bytes: int = 256 * 1024  # size of the embedded content's payloads
+    # simulated durations of remediation's phases, in seconds, all multiplied by sim_time_scale
+    sim_time_scale: float = 0.1  # 1 = as long as a real host takes; 0 = at once (tests)
+    maintenance_mode_seconds: float = 5.0  # entering it, plus the next per VM moved
+    maintenance_mode_seconds_per_vm: float = 2.0
+    reboot_seconds: float = 60.0
+    quick_boot_seconds: float = 15.0
+    exit_maintenance_mode_seconds: float = 2.0
     import_dirs: list[Path] = field(default_factory=list)  # file:// imports from here, besides <data dir>/import
     fetch_timeout_seconds: float = 3600.0  # the whole of one http(s) depot or software spec download
     log_level: str = "warning"
@@ -155,6 +162,12 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "stage_tries",
         "stage_retry_delay_seconds",
         "default_payload_bytes",
+        "sim_time_scale",
+        "maintenance_mode_seconds",
+        "maintenance_mode_seconds_per_vm",
+        "reboot_seconds",
+        "quick_boot_seconds",
+        "exit_maintenance_mode_seconds",
         "fetch_timeout_seconds",
         "log_level",
     ):

@@ -67,7 +67,7 @@ async def in_process(data_dir: Path, **settings: Any) -> AsyncIterator[InProcess
     from vlcmsim.app import App
     from vlcmsim.config import Settings
 
-    values: dict[str, Any] = {"tls": False, "default_payload_bytes": 4096, "log_level": "error"}
+    values: dict[str, Any] = {"tls": False, "default_payload_bytes": 4096, "log_level": "error", "sim_time_scale": 0.0}
     values.update(settings)
     app = App(Settings(data_dir=data_dir, **values))
     app.start()
@@ -115,7 +115,8 @@ class Server:
         return self.process.wait(timeout=20)
 
 
-def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
+def start_server(data_dir: Path, *extra: str, tls: bool = True, time_scale: float = 0.0) -> Server:
+    """`time_scale` 0: remediation's maintenance mode and reboots take no time."""
     port = free_port()
     args = [
         sys.executable,
@@ -126,6 +127,8 @@ def start_server(data_dir: Path, *extra: str, tls: bool = True) -> Server:
         str(port),
         "--data-dir",
         str(data_dir),
+        "--time-scale",
+        str(time_scale),
         *extra,
     ]
     if not tls:

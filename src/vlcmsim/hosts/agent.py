@@ -27,9 +27,29 @@ class HostProgress:
     total: int
     completed: int = 0
     status: str = "RUNNING"  # RUNNING | RETRY_PENDING
+    phase: str | None = None  # what the host does now, for the progress message (apply's phases)
 
     def add(self, n: int) -> None:
         self.completed += n
+
+
+@dataclass
+class PhasedProgress(HostProgress):
+    """A remediation's progress in percent, the download of its payloads
+    filling the part from `stage_from` to `stage_to`."""
+
+    stage_bytes: int = 0
+    stage_from: int = 10
+    stage_to: int = 60
+    received: int = 0  # bytes downloaded
+
+    def add(self, n: int) -> None:
+        self.received += n
+        share = self.received / self.stage_bytes if self.stage_bytes else 1.0
+        self.completed = self.stage_from + int((self.stage_to - self.stage_from) * min(share, 1.0))
+
+    def at(self, percent: int, phase: str) -> None:
+        self.completed, self.phase = percent, phase
 
 
 class StageFailure(Exception):
@@ -49,7 +69,7 @@ class HostAgent(Protocol):
 
         progress = HostProgress(total=sum(p.size for p in plan.missing))
         await agent.stage(plan, progress)   # progress.completed grows as bytes arrive
-        await agent.install(plan)           # remediation, once staged
+        await agent.install(plan)           # remediation, once staged (between maintenance mode and reboot)
     """
 
     def staged(self, host: str) -> set[str]:
@@ -62,4 +82,16 @@ class HostAgent(Protocol):
 
     async def install(self, plan: StagePlan) -> None:
         """Install the staged image (remediation) and clear the staging area, or raise StageFailure."""
+        ...
+
+    async def enter_maintenance_mode(self, plan: StagePlan, power_off_vms: bool) -> None:
+        """Move the host's VMs away (or power them off) and enter maintenance mode, or raise StageFailure."""
+        ...
+
+    async def reboot(self, plan: StagePlan, quick_boot: bool) -> None:
+        """Reboot into the installed image (not responding meanwhile), or raise StageFailure."""
+        ...
+
+    async def exit_maintenance_mode(self, plan: StagePlan) -> None:
+        """Leave maintenance mode (VMs may come back)."""
         ...

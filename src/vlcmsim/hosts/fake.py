@@ -25,12 +25,16 @@ class FakeHost:
     install_failure: StageFailure | None = None  # raised by install()
     hang: bool = False
     retry_gate: asyncio.Event | None = None  # RETRY_PENDING until set
+    install_failures: int = 0  # the next N installs fail (retriable)
+    in_maintenance_mode: bool = False
 
 
 class FakeHosts:
     def __init__(self) -> None:
         self.hosts: defaultdict[str, FakeHost] = defaultdict(FakeHost)
         self.downloads: list[tuple[str, str]] = []  # (host, sha-256), in order
+        self.events: list[tuple[str, str]] = []  # (host, what happened), in order
+        self.most_in_maintenance = 0  # how many hosts were in maintenance mode at once, at most
 
     def __getitem__(self, host: str) -> FakeHost:
         return self.hosts[host]
@@ -60,5 +64,25 @@ class FakeHosts:
         h = self.hosts[plan.host]
         if h.install_failure is not None:
             raise h.install_failure
+        if h.install_failures > 0:
+            h.install_failures -= 1
+            self.events.append((plan.host, "install failed"))
+            raise StageFailure("x.InstallFailed", f"Host {plan.host_name} could not install.", retriable=True)
         h.installed_plans.append(plan)
         h.staged.clear()
+        self.events.append((plan.host, "installed"))
+
+    async def enter_maintenance_mode(self, plan: StagePlan, power_off_vms: bool) -> None:
+        await asyncio.sleep(0.01)
+        self.hosts[plan.host].in_maintenance_mode = True
+        self.events.append((plan.host, "entered maintenance mode"))
+        now_in = sum(1 for h in self.hosts.values() if h.in_maintenance_mode)
+        self.most_in_maintenance = max(self.most_in_maintenance, now_in)
+
+    async def reboot(self, plan: StagePlan, quick_boot: bool) -> None:
+        await asyncio.sleep(0.01)
+        self.events.append((plan.host, "quick boot" if quick_boot else "rebooted"))
+
+    async def exit_maintenance_mode(self, plan: StagePlan) -> None:
+        self.hosts[plan.host].in_maintenance_mode = False
+        self.events.append((plan.host, "exited maintenance mode"))

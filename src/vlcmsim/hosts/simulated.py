@@ -126,10 +126,39 @@ class SimulatedHosts:
                 progress.status = "RETRY_PENDING"
                 await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
 
+    # -- remediation's other phases --------------------------------------------
+
+    async def _take(self, seconds: float) -> None:
+        await asyncio.sleep(seconds * self.settings.sim_time_scale)
+
+    async def enter_maintenance_mode(self, plan: StagePlan, power_off_vms: bool) -> None:
+        self._check_connected(plan.host)
+        knobs = self.knobs.get(plan.host)
+        vms = knobs.vm_count
+        await self._take(
+            self.settings.maintenance_mode_seconds
+            + (0 if power_off_vms else vms) * self.settings.maintenance_mode_seconds_per_vm
+        )
+        if self.knobs.take(plan.host, "fail_maintenance_mode"):
+            raise StageFailure(
+                f"{LIFECYCLE}.MaintenanceModeFailed",
+                f"Host {plan.host_name} could not enter maintenance mode: {vms} VM(s) could not be moved.",
+                "Make room on the other hosts of the cluster, or power the VMs off, then remediate again.",
+                retriable=True,
+            )
+        self.inventory.update_host(plan.host, in_maintenance_mode=True)
+
     async def install(self, plan: StagePlan) -> None:
         """A simulated host installs at once: what remains is to check, byte by
         byte, every payload it needs, then empty the staging area."""
         self._check_connected(plan.host)
+        if self.knobs.take(plan.host, "fail_installs"):
+            raise StageFailure(
+                f"{LIFECYCLE}.InstallFailed",
+                f"Host {plan.host_name} could not install the image: the installer reported an error.",
+                "Remediate again.",
+                retriable=True,
+            )
         lacking = [p for p in plan.needed if not self.staging.verify(plan.host, p.sha256)]
         if lacking:
             raise StageFailure(
@@ -142,6 +171,24 @@ class SimulatedHosts:
         folder = self.staging.folder(plan.host)
         for sha in self.staged(plan.host):
             (folder / sha).unlink(missing_ok=True)
+
+    async def reboot(self, plan: StagePlan, quick_boot: bool) -> None:
+        seconds = self.settings.quick_boot_seconds if quick_boot else self.settings.reboot_seconds
+        self.inventory.update_host(plan.host, connection_state="NOT_RESPONDING")
+        await self._take(seconds)
+        if self.knobs.take(plan.host, "hang_on_reboot"):
+            await self._take(seconds * 2)  # as long as vCenter waits for it
+            raise StageFailure(
+                f"{LIFECYCLE}.RebootTimedOut",
+                f"Host {plan.host_name} did not come back from its reboot.",
+                "Check the host's console; reconnect it once it is up, then remediate again.",
+                retriable=False,
+            )
+        self.inventory.update_host(plan.host, connection_state="CONNECTED")
+
+    async def exit_maintenance_mode(self, plan: StagePlan) -> None:
+        await self._take(self.settings.exit_maintenance_mode_seconds)
+        self.inventory.update_host(plan.host, in_maintenance_mode=False)
 
     def _link(self, host: str) -> Link:
         corrupt = self.knobs.take_corrupt_download(host)

@@ -49,7 +49,11 @@ class HostRun:
             "notifications": notifications(info=self.info, errors=self.errors),
         }
         if self.progress is not None:
-            text = {"OK": "Staged", "ERROR": "Failed", "RETRY_PENDING": "Waiting to retry"}.get(status, "Staging")
+            text = {"OK": "Staged", "ERROR": "Failed", "RETRY_PENDING": "Waiting to retry"}.get(
+                status, self.progress.phase or "Staging"
+            )
+            if status == "OK" and self.progress.phase:
+                text = self.progress.phase
             value["progress"] = {
                 "total": self.progress.total,
                 "completed": min(self.progress.completed, self.progress.total),
@@ -164,7 +168,7 @@ class StageRun:
                 run.status, run.end_time = "SKIPPED", now()
                 run.info.append(notification("INFO", f"{LIFECYCLE}.{self.VERB}Skipped", f"Host {h.name} is {why}."))
                 continue
-            run.progress = HostProgress(total=sum(p.size for p in missing))
+            run.progress = self.new_progress(missing)
             plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url, needed))
         ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
         moving = {p.sha256 for plan in plans for p in plan.missing}
@@ -192,6 +196,13 @@ class StageRun:
             raise TaskFailed(run_failed(self.VERB, failed), result)
         return result
 
+    def new_progress(self, missing: list[Payload]) -> HostProgress:
+        """A host's progress: the bytes it downloads, for a stage."""
+        return HostProgress(total=sum(p.size for p in missing))
+
+    def done_text(self, plan: StagePlan, progress: HostProgress) -> str:
+        return f"Host {plan.host_name}: {len(plan.missing)} payload(s) downloaded ({progress.completed} bytes), staged."
+
     def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Payload]) -> str | None:
         """Why the host has nothing to do, or None."""
         if host.connection_state != "CONNECTED":
@@ -200,9 +211,6 @@ class StageRun:
         if needs_nothing(installed, self.commit.spec, self.catalog):
             return "already compliant"
         return None if missing else "already staged"
-
-    async def after_host(self, plan: StagePlan) -> None:
-        """What a host does once its payloads are staged: nothing more, for a stage."""
 
     def finish(self) -> None:
         """When every host is done, before the result is final."""
@@ -221,12 +229,7 @@ class StageRun:
             await asyncio.wait_for(self._work(plan, run.progress), self.host_timeout)
             run.status = "OK"
             run.info.append(
-                notification(
-                    "INFO",
-                    f"{LIFECYCLE}.Host{self.DONE.capitalize()}",
-                    f"Host {plan.host_name}: {len(plan.missing)} payload(s) downloaded "
-                    f"({run.progress.completed} bytes), {self.DONE}.",
-                )
+                notification("INFO", f"{LIFECYCLE}.Host{self.DONE.capitalize()}", self.done_text(plan, run.progress))
             )
         except TimeoutError:
             run.status = "TIMED_OUT"
@@ -262,7 +265,6 @@ class StageRun:
 
     async def _work(self, plan: StagePlan, progress: HostProgress) -> None:
         await self.agent.stage(plan, progress)
-        await self.after_host(plan)
 
 
 

@@ -25,6 +25,10 @@ class HostKnobs:
     bandwidth_bytes_per_s: int = 0  # the host's link to the depot; 0 = unlimited
     staging_capacity_bytes: int = 64 * 1024**3  # size of the host's staging area
     corrupt_downloads: int = 0  # the next N payload downloads arrive with a flipped byte
+    vm_count: int = 4  # VMs the host runs: entering maintenance mode moves (or powers off) them
+    fail_maintenance_mode: int = 0  # the next N tries to enter maintenance mode fail
+    fail_installs: int = 0  # the next N installs fail
+    hang_on_reboot: int = 0  # the next N reboots never come back (the host stays NOT_RESPONDING)
 
 
 KNOBS = tuple(f.name for f in fields(HostKnobs))
@@ -61,9 +65,13 @@ class SimKnobs:
 
     def take_corrupt_download(self, host: str) -> bool:
         """Whether the next download of `host` arrives corrupted (using one up)."""
-        left = self.get(host).corrupt_downloads
+        return self.take(host, "corrupt_downloads")
+
+    def take(self, host: str, knob: str) -> bool:
+        """Whether a counted fault (`corrupt_downloads`, `fail_installs`...) is due now, using one up."""
+        left: int = getattr(self.get(host), knob)
         if left > 0:
-            self.set(host, corrupt_downloads=left - 1)
+            self.set(host, **{knob: left - 1})
         return left > 0
 
 

@@ -80,6 +80,10 @@ sim_hosts = Table(
     Column("bandwidth_bytes_per_s", BigInteger, nullable=False),
     Column("staging_capacity_bytes", BigInteger, nullable=False),
     Column("corrupt_downloads", BigInteger, nullable=False),
+    Column("vm_count", BigInteger, nullable=False, server_default="4"),
+    Column("fail_maintenance_mode", BigInteger, nullable=False, server_default="0"),
+    Column("fail_installs", BigInteger, nullable=False, server_default="0"),
+    Column("hang_on_reboot", BigInteger, nullable=False, server_default="0"),
 )
 
 tasks = Table(
@@ -152,4 +156,12 @@ cluster_reports = Table(
     Column("kind", String(32), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("time", DateTime(timezone=True), nullable=False),
+)
+
+# The apply policy configured for a cluster (policies.apply): clean JSON of ConfiguredPolicySpec.
+cluster_policies = Table(
+    "cluster_policies",
+    metadata,
+    Column("cluster", String(64), primary_key=True),
+    Column("spec", JSON, nullable=False),
 )

@@ -1,8 +1,9 @@
 """The vAPI model: type descriptors and REST bindings of every operation.
 
 Loaded from ``model.json`` (generated from the shared API contract by
-``tools/gen_model.py``) plus the declarations that vlcmsim adds for services
-the contract does not describe (datacenters, enablement, ...).
+``tools/gen_model.py``), ``sdk_model.json`` (services the contract's index
+lacks, read from the SDK's bindings by ``tools/gen_sdk_model.py``: apply
+policies, ...) and ``extra_model.py`` (datacenters, enablement).
 A type descriptor ("td") is a small dict: ``{"kind": "struct", "id": ...}``,
 ``{"kind": "optional", "element": td}``, ``{"kind": "map", "key": td, "value": td}``...
 """
@@ -25,12 +26,12 @@ class Union:
 
     discriminant: str
     cases: dict[str, dict[str, bool]]
-    members: frozenset[str]  # every field some case names
+    members: tuple[str, ...]  # every field some case names, in the order the cases name them
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> Union:
         cases = {value: {name: bool(required) for name, required in fields} for value, fields in raw["cases"].items()}
-        return cls(raw["discriminant"], cases, frozenset(n for c in cases.values() for n in c))
+        return cls(raw["discriminant"], cases, tuple(dict.fromkeys(n for c in cases.values() for n in c)))
 
     def fields_for(self, value: Any) -> dict[str, bool]:
         """The union fields the discriminant's value allows, with whether each is required."""
@@ -118,8 +119,14 @@ class Model:
 
 @cache
 def model() -> Model:
-    raw = json.loads((Path(__file__).parent / "model.json").read_text())
-    m = Model(raw)
+    here = Path(__file__).parent
+    m = Model(json.loads((here / "model.json").read_text()))
+    sdk = json.loads((here / "sdk_model.json").read_text())  # services the contract's index lacks
+    for tid, t in sdk["types"].items():
+        if tid not in m.structs and tid not in m.enums:
+            m.add_type(tid, t)
+    for op in sdk["operations"]:
+        m.add_operation(op)
     from vlcmsim.vapi import extra_model
 
     for tid, t in extra_model.TYPES.items():

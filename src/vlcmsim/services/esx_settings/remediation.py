@@ -48,7 +48,12 @@ def selected_hosts(call: Call, cluster: str, spec: dict[str, Any]) -> list[Host]
 
 def _run(call: Call, cls: type[StageRun], cluster: str, hosts: list[Host]) -> StageRun:
     backend = call.backend
+    extra: dict[str, Any] = {}
+    if cls is ApplyRun:
+        members = len(backend.inventory.hosts(cluster))
+        extra = {"policy": backend.policies.effective(cluster, members), "time_scale": backend.settings.sim_time_scale}
     run = cls(
+        **extra,
         cluster=cluster,
         hosts=hosts,
         desired=backend.desired,
