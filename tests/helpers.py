@@ -48,6 +48,15 @@ def staged_files(data_dir: Path, host: str) -> dict[str, tuple[int, int]]:
     return out
 
 
+def host_compliance(client: httpx.Client, host: str, cluster: str = "domain-c1") -> dict[str, Any]:
+    """A member's compliance, as the cluster's last scan has it (hosts of a cluster
+    have no host-level compliance: that is for standalone hosts)."""
+    result: dict[str, Any] = client.get(f"/api/esx/settings/clusters/{cluster}/software/compliance").json()["hosts"][
+        host
+    ]
+    return result
+
+
 def sim(client: httpx.Client, host: str, **changes: Any) -> dict[str, Any]:
     r = client.patch(f"/sim/hosts/{host}", json=changes) if changes else client.get(f"/sim/hosts/{host}")
     assert r.status_code == 200, r.text

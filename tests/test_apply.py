@@ -8,7 +8,7 @@ import time
 import httpx
 from com.vmware.esx.settings.clusters_client import Software
 
-from helpers import sim, stage, staged_files, wait_task
+from helpers import host_compliance, sim, stage, staged_files, wait_task
 from sdk import vsphere_client
 from vlcmsim.testing import Server
 
@@ -44,7 +44,7 @@ def test_apply_without_stage_downloads_what_hosts_lack(fresh_server: Server) -> 
         assert info["status"] == "SUCCEEDED"
         note = info["result"]["host_status"]["host-1"]["notifications"]["info"][-1]["message"]["default_message"]
         assert note.endswith("remediated (2359296 bytes downloaded).")
-        host = c.get("/api/esx/settings/hosts/host-1/software/compliance").json()
+        host = host_compliance(c, "host-1")
         assert host["status"] == "COMPLIANT"
         assert c.get(f"{A}/commits/1").json()["apply_status"] == "NOT_APPLIED"  # three hosts still behind
 

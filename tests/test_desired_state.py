@@ -14,7 +14,7 @@ from com.vmware.esx.settings.clusters.software_client import Drafts
 from com.vmware.esx.settings.clusters_client import Software
 from com.vmware.vapi.std.errors_client import AlreadyExists
 
-from helpers import commit_draft, sim, wait_task
+from helpers import commit_draft, host_compliance, sim, wait_task
 from sdk import vsphere_client
 from vlcmsim.testing import Server, start_server
 
@@ -165,9 +165,11 @@ def test_compliance_statuses(fresh_server: Server) -> None:
             )["status"]
             == "SUCCEEDED"
         )
-        host = c.get("/api/esx/settings/hosts/host-5/software/compliance").json()
+        host = host_compliance(c, "host-5", "domain-c2")
         assert host["status"] == "INCOMPATIBLE" and host["base_image"]["status"] == "INCOMPATIBLE"
-        assert c.get("/api/esx/settings/hosts/host-8/software/compliance").status_code == 400  # Legacy
+        for member in ("host-5", "host-8"):  # host-level compliance is for vLCM managed standalone hosts
+            r = c.get(f"/api/esx/settings/hosts/{member}/software/compliance")
+            assert r.status_code == 400 and r.json()["error_type"] == "UNSUPPORTED"
 
 
 def test_baseline_cluster_becomes_image_managed(fresh_server: Server) -> None:

@@ -35,7 +35,7 @@ def test_sdk_login_lists_and_logout(server: Server) -> None:
         client.vcenter.Cluster.get("domain-c404")
     assert missing.value.messages[0].default_message == "Cluster domain-c404 not found."
     session = Session(client._stub_config)
-    assert session.get().user == "administrator@vsphere.local"
+    assert session.get().user == "VSPHERE.LOCAL\\Administrator"
     session.delete()
     with pytest.raises(Unauthenticated):
         client.vcenter.Cluster.list()

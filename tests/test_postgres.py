@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import commit_draft, stage, staged_files, wait_task
+from helpers import commit_draft, host_compliance, stage, staged_files, wait_task
 from postgres import postgres_server
 from vlcmsim.testing import start_server
 
@@ -32,7 +32,7 @@ def test_stage_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
             assert info["status"] == "SUCCEEDED"
             assert sorted(info["result"]["successful_hosts"]) == ["host-1", "host-2"]
             assert len(staged_files(data, "host-1")) == 7
-            compliance = c.get("/api/esx/settings/hosts/host-1/software/compliance").json()
+            compliance = host_compliance(c, "host-1")
             assert compliance["stage_status"] == "STAGED"
             sid = c.headers["vmware-api-session-id"]
     finally:

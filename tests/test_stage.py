@@ -13,7 +13,7 @@ import httpx
 import pytest
 from com.vmware.esx.settings.clusters_client import Software
 
-from helpers import commit_draft, sim, stage, staged_files, wait_mid_download, wait_running, wait_task
+from helpers import commit_draft, host_compliance, sim, stage, staged_files, wait_mid_download, wait_running, wait_task
 from sdk import vsphere_client
 from vlcmsim.testing import READONLY, Server, start_server
 
@@ -215,11 +215,11 @@ def test_the_commit_is_a_minimum_and_newer_payloads_replace_older_ones(fresh_ser
     with fresh_server.client() as c:
         assert wait_task(c, stage(c, hosts=["host-1"]).json())["status"] == "SUCCEEDED"
         before = staged_files(fresh_server.data_dir, "host-1")
-        compliance = c.get("/api/esx/settings/hosts/host-1/software/compliance").json()
+        compliance = host_compliance(c, "host-1")
         assert compliance["status"] == "NON_COMPLIANT" and compliance["stage_status"] == "STAGED"
         # a newer commit: i40en back to the old version, bnxtnet added
         assert commit_draft(c, "domain-c1", {"Intel-i40en": I40EN_OLD, "bnxtnet": BNXTNET}) == "2"
-        compliance = c.get("/api/esx/settings/hosts/host-1/software/compliance").json()
+        compliance = host_compliance(c, "host-1")
         assert compliance["stage_status"] == "NOT_STAGED"
         info = wait_task(c, stage(c, commit="1", hosts=["host-1"]).json())
         assert info["status"] == "SUCCEEDED"
@@ -239,10 +239,10 @@ def test_the_commit_is_a_minimum_and_newer_payloads_replace_older_ones(fresh_ser
 
 def test_host_level_stage(admin: httpx.Client) -> None:
     url = "/api/esx/settings/hosts/{}/software?action=stage&vmw-task=true"
-    r = admin.post(url.format("host-1"), json={})
-    assert r.status_code == 400 and "stage the cluster" in r.json()["messages"][0]["default_message"]
-    r = admin.post(url.format("host-8"), json={})
-    assert r.status_code == 404 and r.json()["error_type"] == "NOT_FOUND"
+    for member in ("host-1", "host-8"):  # host-level stage is for vLCM managed standalone hosts
+        r = admin.post(url.format(member), json={})
+        assert r.status_code == 400 and r.json()["error_type"] == "UNSUPPORTED"
+    assert "use the cluster's operations" in admin.post(url.format("host-1"), json={}).text
     assert admin.post(url.format("host-404"), json={}).status_code == 404
 
 

@@ -37,7 +37,7 @@ async def stage_host_1(app: InProcessServer) -> httpx.AsyncClient:
     client = await app.client()
     info = await run_task(client, f"{CLUSTER}?action=stage&vmw-task=true", {"hosts": ["host-1"]})
     assert info["status"] == "SUCCEEDED", info
-    compliance = (await client.get("/api/esx/settings/hosts/host-1/software/compliance")).json()
+    compliance = (await client.get(f"{CLUSTER}/compliance")).json()["hosts"]["host-1"]
     assert compliance["stage_status"] == "STAGED"
     return client
 
@@ -47,8 +47,8 @@ async def test_a_truncated_staged_payload_is_not_staged_and_is_downloaded_again(
     victim = staged(app, "host-1")[0]
     size = victim.stat().st_size
     victim.write_bytes(victim.read_bytes()[: size // 2])
-    compliance = (await client.get("/api/esx/settings/hosts/host-1/software/compliance")).json()
-    assert compliance["stage_status"] == "NOT_STAGED"
+    scan = await run_task(client, f"{CLUSTER}?action=scan&vmw-task=true", {})
+    assert scan["result"]["hosts"]["host-1"]["stage_status"] == "NOT_STAGED"
     info = await run_task(client, f"{CLUSTER}?action=stage&vmw-task=true", {"hosts": ["host-1"]})
     assert info["result"]["host_status"]["host-1"]["progress"]["completed"] == size  # that payload only
     assert victim.stat().st_size == size

@@ -16,6 +16,7 @@ from vlcmsim.vapi.errors import (
     not_allowed,
     not_found,
     resource_in_use,
+    unsupported,
 )
 
 # -- inventory ---------------------------------------------------------------
@@ -43,12 +44,11 @@ def invalid_host(host: str, cluster: str, why: str) -> VapiError:
     )
 
 
-def host_managed_by_cluster(host: str, cluster: str, name: str) -> VapiError:
-    return invalid_argument(
-        f"{LIFECYCLE}.HostManagedByCluster",
-        f"Host {host} is managed by the image of cluster {name} ({cluster}): stage the cluster.",
-        host,
-    )
+def not_standalone_image_host(host: str, cluster: str | None) -> VapiError:
+    """What the host-level operations answer for a host that is not a vLCM
+    managed standalone host (a cluster's member, or a host with no image)."""
+    where = f"a member of cluster {cluster}: use the cluster's operations" if cluster else "not managed with an image"
+    return unsupported(f"{LIFECYCLE}.NotStandaloneImageHost", f"Host {host} is {where}.", host)
 
 
 def operation_in_progress(operation: str, task: str) -> VapiError:

@@ -31,7 +31,7 @@ async def get_session(call: Call) -> dict[str, Any]:
     if session is None:
         raise unauthenticated()
     return {
-        "user": session.user.name,
+        "user": session.user.display_name,  # as vCenter spells it, in tasks too
         "created_time": session.created_time,
         "last_accessed_time": session.last_accessed_time,
     }

@@ -99,11 +99,7 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
 
 @ops.operation("com.vmware.esx.settings.hosts.software", "stage$task", Privilege.WRITE)
 async def stage_host(call: Call, host: str, spec: dict[str, Any]) -> str:
-    """Host-level desired documents are for hosts outside an image-managed
-    cluster; vlcmsim keeps none, so there is nothing to stage (NotFound), and a
-    host of an image-managed cluster is staged through its cluster."""
+    """Host-level documents are for vLCM managed standalone hosts, which the
+    inventory does not have yet: Unsupported, as the bindings say for any other host."""
     h = require_host(call, host)
-    cluster = call.backend.inventory.cluster(h.cluster) if h.cluster else None
-    if cluster is not None and cluster.image_managed:
-        raise errors.host_managed_by_cluster(host, cluster.id, cluster.name)
-    raise errors.no_desired_state(host, "Host")
+    raise errors.not_standalone_image_host(host, h.cluster)

@@ -109,9 +109,7 @@ async def scan(call: Call, cluster: str) -> str:
 @ops.operation("com.vmware.esx.settings.hosts.software.compliance", "get")
 async def get_host_compliance(call: Call, host: str) -> dict[str, Any]:
     h = require_host(call, host)
-    if h.cluster is None:
-        raise errors.no_desired_state(host, "Host")
-    return call.backend.scanner.host(h, require_desired(call, h.cluster))
+    raise errors.not_standalone_image_host(host, h.cluster)
 
 
 EFFECTIVE = "com.vmware.esx.settings.clusters.software.effective_components"
