@@ -60,6 +60,7 @@ def trim_operation(service_id: str, op: dict[str, Any]) -> dict[str, Any]:
         "operation": op["operation_id"],
         "inputs": [[i["name"], trim_td(i["type_desc"]), i["in"]] for i in op["inputs"]],
         "output": trim_td(op["output_desc"]) if op.get("output_desc") else {"kind": "void"},
+        "errors": [e["id"] for e in op["errors"]],
         **api_form(rest["api_form"]),
         "body": rest["body"]["mode"],
         "body_param": rest["body"].get("param"),

@@ -120,6 +120,7 @@ def operation(service: str, op_id: str, op: dict[str, Any], rest: Any, collector
         "operation": op_id,
         "inputs": inputs,
         "output": output,
+        "errors": sorted(op["errors"]),
         "method": rest.http_method,
         "path": path,
         "dispatch": {k: v for k, v in rest._dispatch_parameters.items()},

@@ -14,6 +14,14 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
 
 
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 class PayloadStore:
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -31,6 +31,7 @@ class Depot:
     owner: str | None
     create_time: datetime
     content: DepotContent
+    bundle_sha256: str | None = None
 
 
 class PayloadPins:
@@ -74,6 +75,10 @@ class Depots:
     def get(self, depot_id: str) -> Depot | None:
         return next((d for d in self._snap.get()[0] if d.id == depot_id), None)
 
+    def from_bundle(self, sha256: str) -> Depot | None:
+        """The depot imported from the bundle of this checksum, if any."""
+        return next((d for d in self.list() if d.bundle_sha256 == sha256), None)
+
     def catalog(self) -> Catalog:
         return self._snap.get()[1]
 
@@ -86,6 +91,7 @@ class Depots:
         file_name: str,
         owner: str | None,
         create_time: datetime,
+        bundle_sha256: str | None = None,
     ) -> str:
         depot_id = f"depot-{self.store.next_id('depot')}"
         with self.store.engine.begin() as conn:
@@ -99,6 +105,7 @@ class Depots:
                     owner=owner,
                     create_time=create_time,
                     content=content_to_json(content),
+                    bundle_sha256=bundle_sha256,
                 )
             )
         self._snap.invalidate()
@@ -139,4 +146,5 @@ def _depot(r: Any) -> Depot:
         r.owner,
         aware(r.create_time),
         content_from_json(r.content),
+        r.bundle_sha256,
     )

@@ -33,6 +33,7 @@ class Draft:
     owner: str
     creation_time: datetime
     spec: SoftwareSpec
+    status: str = "VALID"  # VALID | INVALID, as its last validation found it
 
 
 def commit_number(text: str) -> int | None:
@@ -120,6 +121,10 @@ class DesiredStates:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft.id).values(spec=draft.spec.to_json()))
 
+    def set_draft_status(self, draft_id: str, status: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft_id).values(status=status))
+
     def delete_draft(self, draft_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft_id))
@@ -144,4 +149,4 @@ def _commit(r: Any) -> Commit:
 
 
 def _draft(r: Any) -> Draft:
-    return Draft(r.id, r.cluster, r.owner, aware(r.creation_time), SoftwareSpec.from_json(r.spec))
+    return Draft(r.id, r.cluster, r.owner, aware(r.creation_time), SoftwareSpec.from_json(r.spec), r.status)

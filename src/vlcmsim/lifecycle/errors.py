@@ -220,6 +220,14 @@ def depot_not_found(depot: str) -> VapiError:
     return not_found(f"{LIFECYCLE}.DepotNotFound", f"Depot {depot} not found.", depot)
 
 
+def depot_exists(depot: str, location: str) -> VapiError:
+    return already_exists(
+        f"{LIFECYCLE}.DepotAlreadyExists",
+        f"The bundle at {location} is already imported, as depot {depot}.",
+        depot,
+    )
+
+
 def depot_source_unsupported(source: str) -> VapiError:
     return invalid_argument(
         f"{LIFECYCLE}.DepotSourceUnsupported",

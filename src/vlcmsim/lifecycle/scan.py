@@ -42,7 +42,7 @@ class Scanner:
             return None
         hosts = self.inventory.hosts(cluster)
         result = cluster_compliance(hosts, {h.id: self.host(h, commit) for h in hosts}, commit.id)
-        if commit.cluster == cluster and commit.id == self._latest_id(cluster):
+        if commit.id and commit.id == self._latest_id(cluster):  # a draft's scan is kept nowhere
             self.reports.put(cluster, "compliance", result)
         return result
 

@@ -127,11 +127,19 @@ _KNOBS = ("bandwidth_bytes_per_s", "staging_capacity_bytes", "corrupt_downloads"
 
 
 def _knobs_to_sim_hosts(conn: Connection) -> None:
-    """Schema 1 kept the simulation knobs in `hosts`: move them to `sim_hosts`."""
+    """Schema 1 kept the simulation knobs in `hosts`: move them to `sim_hosts`;
+    drafts gained their validation status, depots their bundle's checksum."""
     columns = ", ".join(_KNOBS)
     conn.execute(text(f"INSERT INTO sim_hosts (host, {columns}) SELECT id, {columns} FROM hosts"))
     for column in _KNOBS:
         conn.execute(text(f"ALTER TABLE hosts DROP COLUMN {column}"))
+    added = {
+        ("drafts", "status"): "VARCHAR(16) NOT NULL DEFAULT 'VALID'",
+        ("depots", "bundle_sha256"): "VARCHAR(64)",
+    }
+    for (table, column), kind in added.items():
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -117,6 +117,7 @@ depots = Table(
     Column("owner", String(256), nullable=True),
     Column("create_time", DateTime(timezone=True), nullable=False),
     Column("content", JSON, nullable=False),  # vlcmsim.depot.storage form of DepotContent
+    Column("bundle_sha256", String(64), nullable=True),  # of the offline bundle it was imported from
 )
 
 commits = Table(
@@ -139,6 +140,7 @@ drafts = Table(
     Column("owner", String(256), nullable=False),
     Column("creation_time", DateTime(timezone=True), nullable=False),
     Column("spec", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="VALID"),  # as its last validation found it
 )
 
 host_images = Table(

@@ -63,6 +63,7 @@ class OperationSpec:
     inputs: list[tuple[str, TD, str]]
     output: TD
     task_result: TD | None
+    errors: frozenset[str]  # the std errors the bindings declare (empty: not known)
     method: str
     path: str
     dispatch: dict[str, str | None]
@@ -104,6 +105,7 @@ class Model:
             inputs=[(n, td, where) for n, td, where in op["inputs"]],
             output=op.get("output", {"kind": "void"}),
             task_result=op.get("task_result"),
+            errors=frozenset(op.get("errors", ())),
             method=op["method"],
             path=op["path"],
             dispatch=op.get("dispatch", {}),

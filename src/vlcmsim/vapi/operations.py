@@ -51,6 +51,9 @@ class Call(Generic[B]):
 
 
 Handler = Callable[..., Awaitable[Any]]
+ERROR_ID = "com.vmware.vapi.std.errors.error"
+# what any operation may answer whatever its declaration says (the wire's own errors)
+_ALWAYS = frozenset({"unauthenticated", "unauthorized", "service_unavailable", "operation_not_found"})
 
 
 # How the backend's own failures (a full or unreachable store) become std errors; None: not one of them
@@ -72,13 +75,22 @@ class Operation:
         call.operation = self.spec
         try:
             return await self.handler(call, **inputs)
-        except VapiError:
-            raise
+        except VapiError as err:
+            raise self.declared(err) from None
         except Exception as exc:
             error = self.translate(exc) if self.translate else None
             if error is None:
                 raise
             raise error from exc
+
+    def declared(self, err: VapiError) -> VapiError:
+        """The error as the bindings declare the operation may raise it: one they
+        do not list becomes the std Error, keeping its messages (the SDK could not
+        raise it otherwise)."""
+        errors = self.spec.errors
+        if not errors or err.error_id in errors or err.name in _ALWAYS or ERROR_ID not in errors:
+            return err
+        return VapiError("error", err.messages, err.data)
 
     def authorize(self, call: Call[Any]) -> None:
         if self.privilege is Privilege.NONE:

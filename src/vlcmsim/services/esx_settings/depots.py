@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from vlcmsim.backend import Call
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.fetch import FetchError
+from vlcmsim.depot.payloads import file_sha256
 from vlcmsim.depot.reader import BundleError, import_bundle
 from vlcmsim.depot.repository import Depot
 from vlcmsim.lifecycle import errors
@@ -47,6 +48,10 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
                 await backend.fetcher.to_file(location, tmp, MAX_BUNDLE_BYTES)
             except FetchError as exc:
                 raise errors.depot_download_failed(location, str(exc)) from None
+            digest = await asyncio.to_thread(file_sha256, tmp)
+            known = backend.depots.from_bundle(digest)
+            if known is not None:
+                raise errors.depot_exists(known.id, location)
             ctx.progress(40, 100, "Checking and importing the bundle")
             try:
                 content = await asyncio.to_thread(import_bundle, tmp, backend.payloads)
@@ -59,6 +64,7 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
                 file_name=Path(urlparse(location).path).name or "bundle.zip",
                 owner=owner,
                 create_time=now(),
+                bundle_sha256=digest,
             )
             return {"depot": depot_id}
         finally:

@@ -7,7 +7,7 @@ from typing import Any
 from vlcmsim.backend import Call
 from vlcmsim.depot.fetch import FetchError
 from vlcmsim.lifecycle import errors
-from vlcmsim.lifecycle.desired import Draft
+from vlcmsim.lifecycle.desired import Commit, Draft
 from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
 from vlcmsim.lifecycle.errors import invalid_notification
 from vlcmsim.lifecycle.notifications import notifications
@@ -27,7 +27,7 @@ W = Privilege.WRITE
 
 
 def _metadata(d: Draft) -> dict[str, Any]:
-    return {"owner": d.owner, "status": "VALID", "creation_time": d.creation_time}
+    return {"owner": d.owner, "status": d.status, "creation_time": d.creation_time}
 
 
 def _owned(call: Call, cluster: str, draft: str) -> Draft:
@@ -105,12 +105,35 @@ async def validate_task(call: Call, cluster: str, draft: str) -> str:
     d = require_draft(call, cluster, draft)
     depots = call.backend.depots
 
+    desired = call.backend.desired
+
     async def work(ctx: TaskContext) -> dict[str, Any]:
-        found = problems(d.spec, depots.catalog())
+        fresh = desired.draft(cluster, d.id) or d
+        found = problems(fresh.spec, depots.catalog())
+        desired.set_draft_status(d.id, "INVALID" if found else "VALID")
         notes = [invalid_notification(p) for p in found]
         return {"notifications": notifications(errors=notes)}
 
     return start_task(call, work, (CLUSTER_TYPE, cluster), "Validate draft")
+
+
+@ops.operation(DRAFTS, "scan$task", W)
+async def scan_draft(call: Call, cluster: str, draft: str) -> str:
+    """The compliance the hosts would have against the draft (kept nowhere)."""
+    d = require_draft(call, cluster, draft)
+    backend = call.backend
+
+    async def work(ctx: TaskContext) -> dict[str, Any]:
+        fresh = backend.desired.draft(cluster, d.id) or d
+        target = Commit(cluster, 0, fresh.owner, fresh.creation_time, "", "NOT_APPLIED", fresh.spec)
+        result = backend.scanner.scan(cluster, target)
+        assert result is not None
+        result["commit"] = None  # against no commit
+        for host in result["hosts"].values():
+            host["commit"] = None
+        return result
+
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check compliance against the draft")
 
 
 @ops.operation(DRAFTS, "commit$task", W)
