@@ -120,6 +120,14 @@ def test_export_and_import_of_the_software_spec(fresh_server: Server, tmp_path: 
         # not built by vlcmsim: the std Error, the only error export declares for it
         assert iso.status_code == 500 and iso.json()["error_type"] == "ERROR"
         assert "software specification only" in iso.json()["messages"][0]["default_message"]
+        # import it into Cluster-B from the URL export answered (the server trusts its own certificate)
+        b = "/api/esx/settings/clusters/domain-c2/software/drafts"
+        pulled = c.post(
+            f"{b}?action=import-software-spec", json={"source_type": "PULL", "location": urls["SOFTWARE_SPEC"]}
+        )
+        assert pulled.status_code == 200, pulled.text
+        assert c.get(f"{b}/{pulled.json()}").json()["software"]["base_image"]["version"] == U3
+        c.delete(f"{b}/{pulled.json()}")
         # import it into Cluster-B from a file (PULL), and from a string
         spec_file = tmp_path / "spec.json"
         spec_file.write_bytes(orjson.dumps(doc))

@@ -104,7 +104,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         staging=staging,
         hosts=SimulatedHosts(settings, inventory, knobs, staging, cert),
         tasks=TaskManager(store, settings.task_retention_seconds),
-        fetcher=Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds),
+        fetcher=Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds, cert),
         secret=store.secret(),
         reports=reports,
         scanner=Scanner(inventory, desired, depots, staging, reports),

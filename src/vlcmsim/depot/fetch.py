@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ class FetchError(Exception):
 class Fetcher:
     allowed_dirs: list[Path]  # file:// locations must be inside one of these
     timeout_seconds: float = 3600.0  # the whole of one http(s) fetch
+    own_certificate: Path | None = None  # trusted besides the system's CAs: the server's own export URLs
 
     def _local(self, location: str) -> Path:
         parsed = urlparse(location)
@@ -51,9 +53,16 @@ class Fetcher:
             raise FetchError(f"unsupported scheme {scheme or '(none)'}: use http, https or file")
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                await _download(location, dest, limit)
+                await _download(location, dest, limit, self._verify())
         except TimeoutError:
             raise FetchError(f"not complete within {self.timeout_seconds:g} seconds") from None
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        if self.own_certificate is None or not self.own_certificate.exists():
+            return True
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=str(self.own_certificate))
+        return context
 
     async def to_bytes(self, location: str, limit: int) -> bytes:
         import tempfile
@@ -81,11 +90,11 @@ def _copy_local(src: Path, dest: Path, limit: int) -> None:
                 out.write(chunk)
 
 
-async def _download(location: str, dest: Path, limit: int) -> None:
+async def _download(location: str, dest: Path, limit: int, verify: ssl.SSLContext | bool) -> None:
     size = 0
     url = location
     try:
-        async with httpx.AsyncClient(timeout=60, follow_redirects=False) as client:
+        async with httpx.AsyncClient(timeout=60, follow_redirects=False, verify=verify) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 async with client.stream("GET", url) as r:
                     if r.is_redirect and "location" in r.headers:
