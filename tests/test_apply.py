@@ -4,13 +4,14 @@ what was staged without downloading it again, with their staging areas emptied."
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 from com.vmware.esx.settings.clusters_client import Software
 
 from helpers import host_compliance, sim, stage, staged_files, wait_task
 from sdk import vsphere_client
-from vlcmsim.testing import Server
+from vlcmsim.testing import Server, start_server
 
 A = "/api/esx/settings/clusters/domain-c1/software"
 
@@ -76,3 +77,37 @@ def test_sdk_apply_task(fresh_server: Server) -> None:
     assert result.status.status == Software.ApplyStatus.Status.OK
     assert result.successful_hosts == {"host-1", "host-2", "host-3", "host-4"}
     assert result.commit == "1"
+
+
+def test_kill_during_a_reboot_then_restart_and_apply_again(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    config = tmp_path / "slow.toml"
+    config.write_text("[server]\nreboot_seconds = 200\n")
+    data = tmp_path / "data"
+    srv = start_server(data, "--config", str(config), time_scale=0.05)  # a 10 s reboot
+    with srv.client() as c:
+        sid = c.headers["vmware-api-session-id"]
+        task = apply(c, hosts=["host-1"]).json()
+        deadline = time.monotonic() + 20
+        while c.get("/api/vcenter/host", params={"hosts": "host-1"}).json()[0]["connection_state"] != "NOT_RESPONDING":
+            assert time.monotonic() < deadline, "host-1 never rebooted"
+            time.sleep(0.05)
+    os.kill(srv.process.pid, signal.SIGKILL)
+    srv.process.wait()
+    again = start_server(data)
+    try:
+        with again.client(None) as c:
+            c.headers["vmware-api-session-id"] = sid
+            info = c.get(f"/api/cis/tasks/{task}").json()
+            assert info["status"] == "FAILED" and info["result"]["host_status"]["host-1"]["status"] == "ERROR"
+            host = c.get("/api/vcenter/host", params={"hosts": "host-1"}).json()[0]
+            assert host["connection_state"] == "CONNECTED"  # its reboot ended while the server was down
+            assert host_compliance(c, "host-1")["status"] == "COMPLIANT"  # installed before the reboot: whole
+            info = wait_task(c, apply(c).json())
+            assert info["status"] == "SUCCEEDED", info
+            assert info["result"]["skipped_hosts"] == ["host-1"]
+            assert sorted(info["result"]["successful_hosts"]) == ["host-2", "host-3", "host-4"]
+    finally:
+        again.stop()

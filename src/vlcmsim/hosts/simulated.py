@@ -175,9 +175,11 @@ class SimulatedHosts:
     async def reboot(self, plan: StagePlan, quick_boot: bool) -> None:
         seconds = self.settings.quick_boot_seconds if quick_boot else self.settings.reboot_seconds
         self.inventory.update_host(plan.host, connection_state="NOT_RESPONDING")
+        self.knobs.set(plan.host, rebooting=1)
         await self._take(seconds)
         if self.knobs.take(plan.host, "hang_on_reboot"):
             await self._take(seconds * 2)  # as long as vCenter waits for it
+            self.knobs.set(plan.host, rebooting=0)
             raise StageFailure(
                 f"{LIFECYCLE}.RebootTimedOut",
                 f"Host {plan.host_name} did not come back from its reboot.",
@@ -185,6 +187,18 @@ class SimulatedHosts:
                 retriable=False,
             )
         self.inventory.update_host(plan.host, connection_state="CONNECTED")
+        self.knobs.set(plan.host, rebooting=0)
+
+    def finish_interrupted_reboots(self) -> int:
+        """At start: hosts whose reboot a stop interrupted came up meanwhile (the
+        remediation that rebooted them would have taken them out of maintenance mode)."""
+        done = 0
+        for h in self.inventory.hosts():
+            if self.knobs.get(h.id).rebooting:
+                self.inventory.update_host(h.id, connection_state="CONNECTED", in_maintenance_mode=False)
+                self.knobs.set(h.id, rebooting=0)
+                done += 1
+        return done
 
     async def exit_maintenance_mode(self, plan: StagePlan) -> None:
         await self._take(self.settings.exit_maintenance_mode_seconds)

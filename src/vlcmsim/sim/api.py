@@ -12,7 +12,7 @@ import orjson
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.model import CONNECTION_STATES, Host
 from vlcmsim.inventory.store import Inventory
-from vlcmsim.sim.knobs import KNOBS, MAX_KNOB, SimKnobs
+from vlcmsim.sim.knobs import KNOBS, MAX_KNOB, SETTABLE, SimKnobs
 from vlcmsim.vapi.auth import Authenticator
 from vlcmsim.vapi.errors import (
     VapiError,
@@ -120,7 +120,7 @@ def _changes(body: bytes) -> tuple[str | None, dict[str, int]]:
                     key,
                 )
             state = value
-        elif key in KNOBS:
+        elif key in SETTABLE:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KNOB:
                 raise invalid_argument(
                     f"{VLCMSIM}.sim.BadField", f"{key} must be an integer from 0 to {MAX_KNOB}.", key

@@ -29,9 +29,11 @@ class HostKnobs:
     fail_maintenance_mode: int = 0  # the next N tries to enter maintenance mode fail
     fail_installs: int = 0  # the next N installs fail
     hang_on_reboot: int = 0  # the next N reboots never come back (the host stays NOT_RESPONDING)
+    rebooting: int = 0  # state, not a knob: 1 while a simulated reboot runs
 
 
 KNOBS = tuple(f.name for f in fields(HostKnobs))
+SETTABLE = tuple(k for k in KNOBS if k != "rebooting")  # what PATCH /sim/hosts may change
 
 
 class SimKnobs:

@@ -84,6 +84,7 @@ sim_hosts = Table(
     Column("fail_maintenance_mode", BigInteger, nullable=False, server_default="0"),
     Column("fail_installs", BigInteger, nullable=False, server_default="0"),
     Column("hang_on_reboot", BigInteger, nullable=False, server_default="0"),
+    Column("rebooting", BigInteger, nullable=False, server_default="0"),
 )
 
 tasks = Table(
