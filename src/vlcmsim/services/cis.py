@@ -8,6 +8,7 @@ from vlcmsim.backend import Call
 from vlcmsim.services.errors import task_not_cancelable, task_not_found, task_not_running
 from vlcmsim.services.filters import allows, as_sets
 from vlcmsim.tasks.manager import TaskRecord
+from vlcmsim.vapi.codec import Frozen
 from vlcmsim.vapi.errors import unauthenticated
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
@@ -45,7 +46,7 @@ async def delete_session(call: Call) -> None:
 
 
 @ops.operation(TASKS, "get", Privilege.READ)
-async def get_task(call: Call, task: str, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+async def get_task(call: Call, task: str, spec: dict[str, Any] | None = None) -> dict[str, Any] | Frozen:
     record = call.backend.tasks.get(task)
     if record is None:
         raise task_not_found(task)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 from vlcmsim.ids import PROGRESS_ID, VLCMSIM
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
-from vlcmsim.vapi.codec import CLEAN, Opaque, aware, encode, from_clean, now
+from vlcmsim.vapi.codec import CLEAN, Frozen, Opaque, aware, encode, from_clean, now
 from vlcmsim.vapi.errors import Message, VapiError, internal_error
 from vlcmsim.vapi.model import TD
 
@@ -60,17 +60,18 @@ class TaskRecord:
     start_time: datetime | None = None
     end_time: datetime | None = None
     created_time: datetime = field(default_factory=now)
-    _info: dict[bool, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    _info: dict[bool, Frozen] = field(default_factory=dict, repr=False, compare=False)
 
-    def info(self, with_result: bool = True) -> dict[str, Any]:
-        """The domain value of cis.task.Info for this record (kept once the
-        task has ended: it never changes again)."""
+    def info(self, with_result: bool = True) -> dict[str, Any] | Frozen:
+        """The domain value of cis.task.Info for this record (kept, with its
+        encodings, once the task has ended: it never changes again)."""
         ended = self.status in ("SUCCEEDED", "FAILED")
         if ended and with_result in self._info:
             return self._info[with_result]
         value = self._build_info(with_result)
         if ended:
-            self._info[with_result] = value
+            frozen = self._info[with_result] = Frozen(value)
+            return frozen
         return value
 
     def _build_info(self, with_result: bool) -> dict[str, Any]:

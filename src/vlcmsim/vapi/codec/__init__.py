@@ -3,7 +3,7 @@
 
 from vlcmsim.vapi.codec.decode import MAX_ITEMS, from_clean, from_typed, operation_input_from_typed
 from vlcmsim.vapi.codec.encode import CLEAN, LEGACY, TYPED, EncodeError, Style, encode, encoder, error_to_typed
-from vlcmsim.vapi.codec.values import Opaque, aware, format_datetime, now, parse_datetime
+from vlcmsim.vapi.codec.values import Frozen, Opaque, aware, format_datetime, now, parse_datetime
 
 __all__ = [
     "CLEAN",
@@ -11,6 +11,7 @@ __all__ = [
     "MAX_ITEMS",
     "TYPED",
     "EncodeError",
+    "Frozen",
     "Opaque",
     "Style",
     "aware",

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from vlcmsim.vapi.codec.values import format_datetime
+from vlcmsim.vapi.codec.values import Frozen, format_datetime
 from vlcmsim.vapi.errors import VapiError
 from vlcmsim.vapi.model import TD, Union, model
 
@@ -43,14 +43,21 @@ class EncodeError(RuntimeError):
 
 Encoder = Callable[[Any], Any]
 _ENCODERS: dict[tuple[str, Style], Encoder] = {}
+# the same descriptor object asks again (the hot path: an operation's output): no serializing it
+_BY_OBJECT: dict[tuple[int, Style], tuple[TD, Encoder]] = {}
 
 
 def encoder(td: TD, style: Style = CLEAN) -> Encoder:
     """The function that writes values of type `td` in `style`, built once."""
+    hit = _BY_OBJECT.get((id(td), style))
+    if hit is not None and hit[0] is td:
+        return hit[1]
     key = (orjson.dumps(td, option=orjson.OPT_SORT_KEYS).decode(), style)
     enc = _ENCODERS.get(key)
     if enc is None:
         enc = _ENCODERS[key] = _compile(td, style)
+    if len(_BY_OBJECT) < 100_000:
+        _BY_OBJECT[(id(td), style)] = (td, enc)  # keeps td alive: its id stays its own
     return enc
 
 
@@ -126,14 +133,18 @@ def _enum_encoder(enum_id: str) -> Encoder:
 
 def _struct_encoder(struct_id: str, style: Style) -> Encoder:
     # filled at first use: structs may refer to themselves
-    fields: list[tuple[str, bool, Encoder]] = []
+    fields: list[tuple[str, bool, Encoder | None]] = []  # None: written as it is
     unions: list[Union] = []
 
     def encode_struct(value: Any) -> Any:
+        if type(value) is Frozen:
+            return value.memo(style, encode_struct)
         if not fields:
             st = model().struct(struct_id)
             unions.extend(st.unions)
-            fields.extend((name, ftd["kind"] == "optional", _compile(ftd, style)) for name, ftd in st.fields)
+            for name, ftd in st.fields:
+                compiled = _compile(ftd, style)
+                fields.append((name, ftd["kind"] == "optional", None if compiled is _identity else compiled))
         left_out = _union_left_out(struct_id, unions, value) if unions else ()
         out: dict[str, Any] = {}
         for name, optional, enc in fields:
@@ -144,7 +155,7 @@ def _struct_encoder(struct_id: str, style: Style) -> Encoder:
                 if style is TYPED:
                     out[name] = {"OPTIONAL": None}
                 continue
-            out[name] = enc(v)
+            out[name] = v if enc is None else enc(v)
         return {"STRUCTURE": {struct_id: out}} if style is TYPED else out
 
     return encode_struct

@@ -21,6 +21,23 @@ class Opaque:
     value: Any
 
 
+class Frozen:
+    """A struct value that never changes again (an ended task's info): each wire
+    form of it is encoded once and kept."""
+
+    __slots__ = ("_encoded", "value")
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+        self._encoded: dict[object, Any] = {}
+
+    def memo(self, style: object, encode: Any) -> Any:
+        encoded = self._encoded.get(style)
+        if encoded is None:
+            encoded = self._encoded[style] = encode(self.value)
+        return encoded
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
