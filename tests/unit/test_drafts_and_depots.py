@@ -65,3 +65,22 @@ async def test_a_draft_scan_tells_the_compliance_hosts_would_have_against_it(app
     assert info["result"]["status"] == "NON_COMPLIANT" and "commit" not in info["result"]
     after = (await client.get("/api/esx/settings/clusters/domain-c2/software/compliance")).json()
     assert after["scan_time"] == before["scan_time"]  # the cluster's own compliance is untouched
+
+
+async def test_a_draft_removes_a_component_its_base_image_carries_and_brings_it_back(app: InProcessServer) -> None:
+    client = await app.client()
+    draft = (await client.post(DRAFTS)).json()
+    effective = (await client.get(f"{DRAFTS}/{draft}/software/effective-components")).json()
+    carried = next(n for n, c in effective.items() if c["details"]["source"] == "BASE_IMAGE")
+    removed = f"{DRAFTS}/{draft}/software/removed-components"
+    assert (await client.put(f"{removed}/{carried}")).status_code == 204
+    assert carried in (await client.get(removed)).json()
+    assert (await client.get(f"{removed}/{carried}")).json()["version"]
+    after = (await client.get(f"{DRAFTS}/{draft}/software/effective-components")).json()
+    assert carried not in after
+    with_removed = (await client.get(f"{DRAFTS}/{draft}/software/effective-components?with-removed-components")).json()
+    assert with_removed[carried] == {"version": ""}
+    assert (await client.put(f"{removed}/no-such-component")).status_code == 404
+    assert (await client.delete(f"{removed}/{carried}")).status_code == 204
+    assert (await client.get(removed)).json() == {}
+    assert (await client.delete(f"{removed}/{carried}")).status_code == 404

@@ -99,6 +99,20 @@ def component_not_in_draft(draft: str, component: str) -> VapiError:
     return not_found(f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} has no component {component}.", component)
 
 
+def component_not_carried(draft: str, component: str) -> VapiError:
+    return not_found(
+        f"{LIFECYCLE}.ComponentNotFound",
+        f"Neither the base image nor the add-on of draft {draft} carries component {component}.",
+        component,
+    )
+
+
+def component_not_removed(draft: str, component: str) -> VapiError:
+    return not_found(
+        f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} does not remove component {component}.", component
+    )
+
+
 def desired_state_invalid(problems: list[str]) -> VapiError:
     return invalid_argument(
         f"{LIFECYCLE}.DesiredStateInvalid",

@@ -11,8 +11,8 @@ from vlcmsim.lifecycle.desired import Commit, Draft
 from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
 from vlcmsim.lifecycle.errors import invalid_notification
 from vlcmsim.lifecycle.notifications import notifications
-from vlcmsim.lifecycle.spec import SoftwareSpec, problems
-from vlcmsim.lifecycle.values import software_info
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, problems
+from vlcmsim.lifecycle.values import effective_component_infos, removed_component_infos, software_info
 from vlcmsim.services.common import CLUSTER_TYPE, start_task
 from vlcmsim.services.esx_settings.common import require_cluster, require_draft, require_idle
 from vlcmsim.tasks.manager import TaskContext
@@ -242,4 +242,58 @@ async def delete_component(call: Call, cluster: str, draft: str, component: str)
 async def update_components(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = _owned(call, cluster, draft)
     _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
+    call.backend.desired.save_draft(d)
+
+
+# -- effective and removed components of the draft ------------------------------
+
+DRAFT_EFFECTIVE = f"{DRAFT_SOFTWARE}.effective_components"
+DRAFT_REMOVED = f"{DRAFT_SOFTWARE}.removed_components"
+
+
+@ops.operation(DRAFT_EFFECTIVE, "list")
+async def list_draft_effective_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
+    spec = require_draft(call, cluster, draft).spec
+    return effective_component_infos(spec, call.backend.depots.catalog())
+
+
+@ops.operation(DRAFT_EFFECTIVE, "list_with_removed_components")
+async def list_draft_effective_with_removed(call: Call, cluster: str, draft: str) -> dict[str, Any]:
+    spec = require_draft(call, cluster, draft).spec
+    return effective_component_infos(spec, call.backend.depots.catalog(), with_removed=True)
+
+
+@ops.operation(DRAFT_REMOVED, "list")
+async def list_draft_removed_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
+    return removed_component_infos(require_draft(call, cluster, draft).spec, call.backend.depots.catalog())
+
+
+@ops.operation(DRAFT_REMOVED, "get")
+async def get_draft_removed_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
+    removed: dict[str, Any] = removed_component_infos(
+        require_draft(call, cluster, draft).spec, call.backend.depots.catalog()
+    )
+    return removed.get(component)
+
+
+@ops.operation(DRAFT_REMOVED, "set", W)
+async def remove_component(call: Call, cluster: str, draft: str, component: str) -> None:
+    """Remove a component the draft's base image or add-on carries."""
+    d = _owned(call, cluster, draft)
+    carried = effective_components(SoftwareSpec(d.spec.base_image, d.spec.add_on), call.backend.depots.catalog())
+    if component not in carried:
+        raise errors.component_not_carried(draft, component)
+    if component not in d.spec.removed_components:
+        d.spec.removed_components.append(component)
+    d.spec.components.pop(component, None)
+    call.backend.desired.save_draft(d)
+
+
+@ops.operation(DRAFT_REMOVED, "delete", W)
+async def restore_component(call: Call, cluster: str, draft: str, component: str) -> None:
+    """Bring back a component the draft removed."""
+    d = _owned(call, cluster, draft)
+    if component not in d.spec.removed_components:
+        raise errors.component_not_removed(draft, component)
+    d.spec.removed_components.remove(component)
     call.backend.desired.save_draft(d)
