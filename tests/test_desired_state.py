@@ -119,7 +119,7 @@ def test_export_and_import_of_the_software_spec(fresh_server: Server, tmp_path: 
         )
         # not built by vlcmsim: the std Error, the only error export declares for it
         assert iso.status_code == 500 and iso.json()["error_type"] == "ERROR"
-        assert "software specification only" in iso.json()["messages"][0]["default_message"]
+        assert "not an ISO image" in iso.json()["messages"][0]["default_message"]
         # import it into Cluster-B from the URL export answered (the server trusts its own certificate)
         b = "/api/esx/settings/clusters/domain-c2/software/drafts"
         pulled = c.post(

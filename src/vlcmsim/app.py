@@ -179,6 +179,7 @@ class App:
                     token, export_token(backend.secret, cluster, commit)
                 ),
                 backend.sessions,
+                settings.data_dir / "exports",
             ),
             sim=SimApi(
                 backend.sessions,

@@ -84,3 +84,28 @@ async def test_a_draft_removes_a_component_its_base_image_carries_and_brings_it_
     assert (await client.delete(f"{removed}/{carried}")).status_code == 204
     assert (await client.get(removed)).json() == {}
     assert (await client.delete(f"{removed}/{carried}")).status_code == 404
+
+
+async def test_the_desired_image_exports_as_an_offline_bundle_that_imports_again(app: InProcessServer) -> None:
+    client = await app.client()
+    body = {"export_software_spec": False, "export_iso_image": False, "export_offline_bundle": True}
+    urls = (await client.post("/api/esx/settings/clusters/domain-c1/software?action=export", json=body)).json()
+    path = "/" + urls["OFFLINE_BUNDLE"].split("://", 1)[1].split("/", 1)[1]
+    anonymous = await app.client(None)
+    assert (await anonymous.get(path.split("?")[0])).status_code == 401  # no session, no token
+    r = await anonymous.get(path)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    bundle = app.app.settings.data_dir / "import" / "exported.zip"
+    bundle.write_bytes(r.content)
+    task = (
+        await client.post(
+            "/api/esx/settings/depots/offline?vmw-task=true", json={"source_type": "PULL", "location": bundle.as_uri()}
+        )
+    ).json()
+    info = await wait(client, task)
+    assert info["status"] == "SUCCEEDED", info  # every checksum of the exported bundle holds
+    content = (await client.get(f"/api/esx/settings/depots/offline/{info['result']['depot']}/content")).json()
+    (bundle_info,) = next(iter(content["metadata_bundles"].values()))
+    assert [b["version"] for b in bundle_info["base_images"]] == [
+        (await client.get("/api/esx/settings/clusters/domain-c1/software/base-image")).json()["version"]
+    ]

@@ -5,6 +5,7 @@ specifications."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.vapi.auth import Authenticator
@@ -13,6 +14,7 @@ from vlcmsim.vapi.http import Request, Response, error_response
 
 PAYLOADS = "/vum/repository/payloads/"
 SPECS = "/vum/repository/software-specs/"
+EXPORTS = "/vum/repository/exports/"
 
 
 # (cluster, commit as the path names it) -> the exported document, or None
@@ -27,8 +29,14 @@ class RepositoryServer:
     software specification needs a session or the token its export URL carries."""
 
     def __init__(
-        self, payloads: PayloadStore, software_specs: SoftwareSpecs, token_ok: TokenCheck, auth: Authenticator
+        self,
+        payloads: PayloadStore,
+        software_specs: SoftwareSpecs,
+        token_ok: TokenCheck,
+        auth: Authenticator,
+        exports: Path | None = None,
     ) -> None:
+        self.exports = exports
         self.payloads = payloads
         self.software_specs = software_specs
         self.token_ok = token_ok
@@ -42,6 +50,8 @@ class RepositoryServer:
                 return self._payload(req)
             if req.path.startswith(SPECS):
                 return self._software_spec(req)
+            if req.path.startswith(EXPORTS):
+                return self._export(req)
             raise no_such_resource(req.path)
         except VapiError as err:
             return error_response(err)
@@ -62,15 +72,32 @@ class RepositoryServer:
             return Response(200, b"", headers)
         return Response(200, b"", headers, file=path)
 
+    def _authorized(self, req: Request, owner: str, name: str) -> None:
+        token = dict(req.query).get("token", "")
+        sid = req.header(SESSION_HEADER)
+        if not (token and self.token_ok(owner, name, token)) and not (sid and self.auth.lookup(sid)):
+            raise unauthenticated("Authentication required: send a session, or use the URL export answered.")
+
+    def _export(self, req: Request) -> Response:
+        name = req.path[len(EXPORTS) :]
+        if self.exports is None or not name or "/" in name or name.startswith("."):
+            raise no_such_resource(req.path)
+        self._authorized(req, "exports", name)
+        path = self.exports / name
+        if not path.is_file():
+            raise no_such_resource(req.path)
+        headers = [
+            (b"content-type", b"application/zip"),
+            (b"content-length", str(path.stat().st_size).encode()),
+        ]
+        return Response(200, b"", headers, file=None if req.method == "HEAD" else path)
+
     def _software_spec(self, req: Request) -> Response:
         parts = req.path[len(SPECS) :].split("/")
         if len(parts) != 2 or not parts[1].endswith(".json"):
             raise no_such_resource(req.path)
         cluster, commit = parts[0], parts[1][: -len(".json")]
-        token = dict(req.query).get("token", "")
-        sid = req.header(SESSION_HEADER)
-        if not (token and self.token_ok(cluster, commit, token)) and not (sid and self.auth.lookup(sid)):
-            raise unauthenticated("Authentication required: send a session, or use the URL export answered.")
+        self._authorized(req, cluster, commit)
         document = self.software_specs(cluster, commit)
         if document is None:
             raise no_such_resource(req.path)

@@ -6,15 +6,17 @@ import hashlib
 import io
 import random
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from vlcmsim.depot import metadata as md
 from vlcmsim.depot.ar import MAGIC, write_member
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent, Payload, Vib
+from vlcmsim.depot.payloads import PayloadStore
 
 CHUNK = 1 << 20
 
@@ -126,6 +128,12 @@ def metadata_zip(content: DepotContent) -> bytes:
     return buf.getvalue()
 
 
+def _chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
 class _HashingWriter(io.RawIOBase):
     def __init__(self, target: Any, h: Any) -> None:
         self.target = target
@@ -137,3 +145,37 @@ class _HashingWriter(io.RawIOBase):
         self.h.update(data)
         self.size += len(data)
         return len(data)
+
+
+def export_bundle(content: DepotContent, payloads: PayloadStore, out: Path) -> DepotContent:
+    """Write an offline bundle of `content` to `out` (atomically), each VIB packed
+    anew from the payload bytes the store holds; returns what it holds (its VIBs
+    with their new checksums)."""
+    exported = DepotContent(
+        vendor=content.vendor,
+        components=list(content.components),
+        base_images=list(content.base_images),
+        add_ons=list(content.add_ons),
+    )
+    tmp = out.with_name(f"{out.name}.{uuid.uuid4().hex[:8]}.part")  # concurrent exports do not share it
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("index.xml", md.index_xml(content.vendor, "VMW"))
+        zf.writestr("vendor-index.xml", md.vendor_index_xml("8.0.0"))
+        for original in content.vibs:
+            vib = replace(original, relative_path=f"vib20/{original.name}/{original.id}.vib")
+            vib_hash = hashlib.sha256()
+            with zf.open(vib.relative_path, "w", force_zip64=True) as entry:
+                writer: Any = _HashingWriter(entry, vib_hash)
+                writer.write(MAGIC)
+                descriptor = md.to_bytes(md.vib_descriptor(vib, with_location=False))
+                write_member(writer, "descriptor.xml", iter([descriptor]), len(descriptor))
+                signature = b"vlcmsim export\n"
+                write_member(writer, "sig.pkcs7", iter([signature]), len(signature))
+                for p in vib.payloads:
+                    write_member(writer, p.name, _chunks(payloads.path(p.sha256)), p.size)
+                vib.packed_size = writer.size
+            vib.sha256 = vib_hash.hexdigest()
+            exported.vibs.append(vib)
+        zf.writestr("metadata.zip", metadata_zip(exported))
+    tmp.replace(out)
+    return exported

@@ -150,7 +150,8 @@ def import_source_unsupported(source: str) -> VapiError:
 
 def export_type_unsupported() -> VapiError:
     return invalid_argument(
-        f"{LIFECYCLE}.ExportTypeUnsupported", "vlcmsim exports the software specification only (export_software_spec)."
+        f"{LIFECYCLE}.ExportTypeUnsupported",
+        "vlcmsim exports the software specification and the offline bundle, not an ISO image.",
     )
 
 

@@ -202,3 +202,20 @@ def offline_content(file_name: str, c: DepotContent) -> dict[str, Any]:
     if independent:
         info["independent_components"] = independent
     return {"metadata_bundles": {c.vendor: [info]}}
+
+
+def image_content(spec: SoftwareSpec, catalog: Catalog) -> DepotContent:
+    """What a depot must hold for the image: its base image, add-on, every
+    effective component and their VIBs (what an offline bundle export writes)."""
+    content = DepotContent()
+    if spec.base_image and spec.base_image in catalog.base_images:
+        content.base_images.append(catalog.base_images[spec.base_image])
+    if spec.add_on and spec.add_on in catalog.add_ons:
+        content.add_ons.append(catalog.add_ons[spec.add_on])
+    for name, eff in sorted(effective_components(spec, catalog).items()):
+        component = catalog.components.get((name, eff.version))
+        if component is None:
+            continue
+        content.components.append(component)
+        content.vibs.extend(catalog.vibs[v] for v in component.vib_ids if v in catalog.vibs)
+    return content

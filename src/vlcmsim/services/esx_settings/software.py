@@ -4,14 +4,17 @@ compliance; software enablement."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from vlcmsim.backend import Call
+from vlcmsim.depot.writer import export_bundle
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.documents import export_token
 from vlcmsim.lifecycle.values import (
     component_info,
     effective_component_infos,
+    image_content,
     removed_component_infos,
     software_info,
 )
@@ -24,6 +27,7 @@ ops = OperationSet()
 
 SOFTWARE = "com.vmware.esx.settings.clusters.software"
 EXPORT_PATH = "/vum/repository/software-specs"
+BUNDLES_PATH = "/vum/repository/exports"
 
 
 def _desired_info(call: Call, cluster: str) -> dict[str, Any]:
@@ -37,13 +41,28 @@ async def get_software(call: Call, cluster: str) -> dict[str, Any]:
 
 @ops.operation(SOFTWARE, "export")
 async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dict[str, str]:
+    """URLs of the desired image as a software spec and as an offline bundle
+    (built once per commit from the payloads the depots hold)."""
     commit = require_desired(call, cluster)
-    if spec.get("export_iso_image") or spec.get("export_offline_bundle"):
+    backend = call.backend
+    if spec.get("export_iso_image"):
         raise errors.export_type_unsupported()
-    if not spec.get("export_software_spec"):
+    urls: dict[str, str] = {}
+    if spec.get("export_software_spec"):
+        token = export_token(backend.secret, cluster, str(commit.id))
+        urls["SOFTWARE_SPEC"] = f"{backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json?token={token}"
+    if spec.get("export_offline_bundle"):
+        name = f"{cluster}-{commit.id}.zip"
+        out = backend.settings.data_dir / "exports" / name
+        if not out.exists():
+            out.parent.mkdir(exist_ok=True)
+            content = image_content(commit.spec, backend.depots.catalog())
+            await asyncio.to_thread(export_bundle, content, backend.payloads, out)
+        token = export_token(backend.secret, "exports", name)
+        urls["OFFLINE_BUNDLE"] = f"{backend.settings.url}{BUNDLES_PATH}/{name}?token={token}"
+    if not urls:
         raise errors.nothing_to_export()
-    token = export_token(call.backend.secret, cluster, str(commit.id))
-    return {"SOFTWARE_SPEC": f"{call.backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json?token={token}"}
+    return urls
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.commits", "get")
