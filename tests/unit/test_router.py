@@ -76,3 +76,17 @@ def test_both_front_ends_give_the_same_request_path(raw: str, decoded: str) -> N
     rsgi = request_from_rsgi(RsgiScope(decoded, "a=%2F"), b"")  # type: ignore[arg-type]
     assert asgi.path == rsgi.path == decoded
     assert asgi.query == rsgi.query == [("a", "/")]
+
+
+async def test_tasks_are_listed_by_get_with_the_filter_in_the_query_as_the_91_bindings_do(
+    app: InProcessServer,
+) -> None:
+    client = await app.client()
+    task = (await client.post("/api/esx/settings/clusters/domain-c1/software?action=scan&vmw-task=true")).json()
+    listed = (await client.get("/api/cis/tasks", params={"services": "com.vmware.esx.settings.clusters.software"})).json()
+    assert task in listed
+    assert (await client.get("/api/cis/tasks", params={"services": "com.vmware.nothing"})).json() == {}
+    posted = await client.post(
+        "/api/cis/tasks?action=list", json={"filter_spec": {"services": ["com.vmware.esx.settings.clusters.software"]}}
+    )
+    assert task in posted.json()

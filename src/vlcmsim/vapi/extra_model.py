@@ -97,3 +97,17 @@ OPERATIONS: list[dict[str, Any]] = [
         "success_status": 202,
     },
 ]
+
+
+# Second REST forms of operations the model binds elsewhere: the 9.1 bindings
+# list tasks with GET /api/cis/tasks and the filter in the query string, while
+# vCenter's REST guide documents POST ?action=list with a body; both are served.
+ALIASES: list[dict[str, Any]] = [
+    {
+        "service": "com.vmware.cis.tasks",
+        "operation": "list",
+        "method": "GET",
+        "path": "/api/cis/tasks",
+        "where": "query(implicit)",
+    },
+]

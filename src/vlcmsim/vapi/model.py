@@ -11,7 +11,7 @@ A type descriptor ("td") is a small dict: ``{"kind": "struct", "id": ...}``,
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,7 @@ class Model:
         self.structs: dict[str, StructType] = {}
         self.enums: dict[str, EnumType] = {}
         self.operations: dict[tuple[str, str], OperationSpec] = {}
+        self.aliases: list[OperationSpec] = []  # second REST forms of operations
         for tid, t in raw["types"].items():
             self.add_type(tid, t)
         for op in raw["operations"]:
@@ -135,4 +136,10 @@ def model() -> Model:
         m.add_type(tid, t)
     for op in extra_model.OPERATIONS:
         m.add_operation(op)
+    for alias in extra_model.ALIASES:
+        main = m.operations[(alias["service"], alias["operation"])]
+        inputs = [(n, td, "path" if where == "path" else alias["where"]) for n, td, where in main.inputs]
+        m.aliases.append(
+            replace(main, method=alias["method"], path=alias["path"], dispatch={}, inputs=inputs, body="none")
+        )
     return m

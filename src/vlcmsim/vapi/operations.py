@@ -131,6 +131,12 @@ class OperationTable:
                 if spec is None:
                     raise KeyError(f"{service}.{operation} is not in the model")
                 self.by_id[(service, operation)] = Operation(spec, fn, privilege, translate)
+        # second REST forms of the same operations (the router serves them too)
+        self.aliases = [
+            Operation(alias, op.handler, op.privilege, translate)
+            for alias in m.aliases
+            if (op := self.by_id.get((alias.service, alias.operation))) is not None
+        ]
 
     def get(self, service: str, operation: str) -> Operation | None:
         return self.by_id.get((service, operation))

@@ -51,7 +51,7 @@ class Router:
     def __init__(self, table: OperationTable) -> None:
         self.table = table
         by_path: dict[str, Route] = {}
-        for op in table:
+        for op in [*table, *table.aliases]:
             template = op.spec.path
             route = by_path.get(template)
             if route is None:
