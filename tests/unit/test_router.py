@@ -83,7 +83,9 @@ async def test_tasks_are_listed_by_get_with_the_filter_in_the_query_as_the_91_bi
 ) -> None:
     client = await app.client()
     task = (await client.post("/api/esx/settings/clusters/domain-c1/software?action=scan&vmw-task=true")).json()
-    listed = (await client.get("/api/cis/tasks", params={"services": "com.vmware.esx.settings.clusters.software"})).json()
+    listed = (
+        await client.get("/api/cis/tasks", params={"services": "com.vmware.esx.settings.clusters.software"})
+    ).json()
     assert task in listed
     assert (await client.get("/api/cis/tasks", params={"services": "com.vmware.nothing"})).json() == {}
     posted = await client.post(
