@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
+from async_helpers import run_task
 
 from vlcmsim.hosts.fake import FakeHosts
 from vlcmsim.testing import InProcessServer, in_process
@@ -17,21 +16,6 @@ pytestmark = pytest.mark.anyio
 
 A = "/api/esx/settings/clusters/domain-c1"
 APPLY = f"{A}/software?action=apply&vmw-task=true"
-
-
-async def run_task(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = await client.post(path, json=body)
-    assert r.status_code == 202, r.text
-    return await wait(client, r.json())
-
-
-async def wait(client: httpx.AsyncClient, task: str) -> dict[str, Any]:
-    for _ in range(2000):
-        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{task}")).json()
-        if info["status"] in ("SUCCEEDED", "FAILED"):
-            return info
-        await asyncio.sleep(0.01)
-    raise AssertionError("the task did not end")
 
 
 PARALLEL_RETRY = {

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-import httpx
 import pytest
+from async_helpers import wait_task
 
 import foreign_bundle
 from vlcmsim.testing import InProcessServer
@@ -16,26 +13,17 @@ pytestmark = pytest.mark.anyio
 DRAFTS = "/api/esx/settings/clusters/domain-c1/software/drafts"
 
 
-async def wait(client: httpx.AsyncClient, task: str) -> dict[str, Any]:
-    for _ in range(500):
-        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{task}")).json()
-        if info["status"] in ("SUCCEEDED", "FAILED"):
-            return info
-        await asyncio.sleep(0.02)
-    raise AssertionError("the task did not end")
-
-
 async def test_a_draft_is_invalid_after_a_validation_that_found_problems(app: InProcessServer) -> None:
     client = await app.client()
     draft = (await client.post(DRAFTS)).json()
     assert (await client.get(f"{DRAFTS}/{draft}")).json()["metadata"]["status"] == "VALID"
     await client.put(f"{DRAFTS}/{draft}/software/components/nothing-like-it", json="1.0")
-    info = await wait(client, (await client.post(f"{DRAFTS}/{draft}?action=validate&vmw-task=true")).json())
+    info = await wait_task(client, (await client.post(f"{DRAFTS}/{draft}?action=validate&vmw-task=true")).json())
     assert info["result"]["notifications"]["errors"]
     assert (await client.get(f"{DRAFTS}/{draft}")).json()["metadata"]["status"] == "INVALID"
     assert (await client.get(DRAFTS)).json()[draft]["metadata"]["status"] == "INVALID"
     await client.delete(f"{DRAFTS}/{draft}/software/components/nothing-like-it")
-    await wait(client, (await client.post(f"{DRAFTS}/{draft}?action=validate&vmw-task=true")).json())
+    await wait_task(client, (await client.post(f"{DRAFTS}/{draft}?action=validate&vmw-task=true")).json())
     assert (await client.get(f"{DRAFTS}/{draft}")).json()["metadata"]["status"] == "VALID"
 
 
@@ -43,9 +31,13 @@ async def test_the_same_bundle_imported_twice_is_already_there(app: InProcessSer
     client = await app.client()
     bundle = foreign_bundle.build(app.app.settings.data_dir / "import" / "i40en.zip")
     body = {"source_type": "PULL", "location": bundle.as_uri()}
-    first = await wait(client, (await client.post("/api/esx/settings/depots/offline?vmw-task=true", json=body)).json())
+    first = await wait_task(
+        client, (await client.post("/api/esx/settings/depots/offline?vmw-task=true", json=body)).json()
+    )
     depot = first["result"]["depot"]
-    second = await wait(client, (await client.post("/api/esx/settings/depots/offline?vmw-task=true", json=body)).json())
+    second = await wait_task(
+        client, (await client.post("/api/esx/settings/depots/offline?vmw-task=true", json=body)).json()
+    )
     assert second["status"] == "FAILED" and second["error"]["error_type"] == "ALREADY_EXISTS"
     assert second["error"]["messages"][0]["args"] == [depot]
     assert len((await client.get("/api/esx/settings/depots/offline")).json()) == 2  # the embedded one and this one
@@ -60,7 +52,7 @@ async def test_a_draft_scan_tells_the_compliance_hosts_would_have_against_it(app
     versions = (await client.get("/api/esx/settings/depot-content/base-images")).json()
     newest = versions[-1]["version"]
     await client.put(f"{drafts}/{draft}/software/base-image", json={"version": newest})
-    info = await wait(client, (await client.post(f"{drafts}/{draft}?action=scan&vmw-task=true")).json())
+    info = await wait_task(client, (await client.post(f"{drafts}/{draft}?action=scan&vmw-task=true")).json())
     assert info["status"] == "SUCCEEDED", info
     assert info["result"]["status"] == "NON_COMPLIANT" and "commit" not in info["result"]
     after = (await client.get("/api/esx/settings/clusters/domain-c2/software/compliance")).json()
@@ -102,7 +94,7 @@ async def test_the_desired_image_exports_as_an_offline_bundle_that_imports_again
             "/api/esx/settings/depots/offline?vmw-task=true", json={"source_type": "PULL", "location": bundle.as_uri()}
         )
     ).json()
-    info = await wait(client, task)
+    info = await wait_task(client, task)
     assert info["status"] == "SUCCEEDED", info  # every checksum of the exported bundle holds
     content = (await client.get(f"/api/esx/settings/depots/offline/{info['result']['depot']}/content")).json()
     (bundle_info,) = next(iter(content["metadata_bundles"].values()))

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 import pytest
+from async_helpers import wait_task
 from sqlalchemy.exc import OperationalError
 
 from vlcmsim.testing import InProcessServer
@@ -172,7 +173,7 @@ async def test_a_depot_whose_payloads_a_running_stage_moves_cannot_be_deleted(ap
         r = await client.post(
             "/api/esx/settings/depots/offline?vmw-task=true", json={"source_type": "PULL", "location": bundle.as_uri()}
         )
-        info = await wait(client, r.json())
+        info = await wait_task(client, r.json())
         assert info["status"] == "SUCCEEDED", info
         depots.append(info["result"]["depot"])
     drafts = "/api/esx/settings/clusters/domain-c1/software/drafts"
@@ -182,7 +183,7 @@ async def test_a_depot_whose_payloads_a_running_stage_moves_cannot_be_deleted(ap
         json={"components_to_set": {foreign_bundle.NAME: foreign_bundle.VERSION}},
     )
     assert r.status_code == 204, r.text
-    info = await wait(client, (await client.post(f"{drafts}/{draft}?action=commit&vmw-task=true", json={})).json())
+    info = await wait_task(client, (await client.post(f"{drafts}/{draft}?action=commit&vmw-task=true", json={})).json())
     assert info["status"] == "SUCCEEDED", info
     agent = FakeHosts()
     agent["host-1"].hang = True
@@ -193,17 +194,8 @@ async def test_a_depot_whose_payloads_a_running_stage_moves_cannot_be_deleted(ap
     assert r.status_code == 400 and r.json()["error_type"] == "RESOURCE_IN_USE", r.text
     assert "a running stage or apply" in r.json()["messages"][0]["default_message"]
     await client.post(f"/api/cis/tasks/{task}?action=cancel")
-    await wait(client, task)
+    await wait_task(client, task)
     assert (await client.delete(f"/api/esx/settings/depots/offline/{depots[1]}")).status_code == 204
-
-
-async def wait(client: Any, task: str) -> dict[str, Any]:
-    for _ in range(500):
-        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{task}")).json()
-        if info["status"] in ("SUCCEEDED", "FAILED"):
-            return info
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"task {task} did not end")
 
 
 async def test_repeated_wrong_passwords_make_the_next_tries_wait(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from async_helpers import wait_task
 
 from vlcmsim.testing import InProcessServer
 
@@ -19,19 +20,10 @@ DEPOTS = "/api/esx/settings/depots/offline?vmw-task=true"
 IMPORT_SPEC = "/api/esx/settings/clusters/domain-c2/software/drafts?action=import-software-spec"
 
 
-async def wait(client: httpx.AsyncClient, task: str, timeout: float = 20) -> dict[str, Any]:
-    for _ in range(int(timeout / 0.02)):
-        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{task}")).json()
-        if info["status"] in ("SUCCEEDED", "FAILED"):
-            return info
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"task {task} did not end")
-
-
 async def import_depot(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
     r = await client.post(DEPOTS, json={"source_type": "PULL", "location": location})
     assert r.status_code == 202, r.text
-    return await wait(client, r.json())
+    return await wait_task(client, r.json())
 
 
 def message(info: dict[str, Any]) -> str:
@@ -128,7 +120,7 @@ async def test_an_import_that_trickles_can_be_canceled_and_leaves_nothing(app: I
         await asyncio.sleep(0.5)
         assert list(tmp.iterdir())  # the bundle is on its way
         assert (await client.post(f"/api/cis/tasks/{task}?action=cancel")).status_code == 204
-        info = await wait(client, task)
+        info = await wait_task(client, task)
     assert info["error"]["error_type"] == "CANCELED"
     assert list(tmp.iterdir()) == []
 

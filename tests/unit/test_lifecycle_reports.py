@@ -4,27 +4,15 @@ and after a remediation."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import httpx
 import pytest
+from async_helpers import run_task
 
 from vlcmsim.testing import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
 A = "/api/esx/settings/clusters/domain-c1/software"
-
-
-async def run_task(client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    r = await client.post(path, json=body if body is not None else {})
-    assert r.status_code == 202, r.text
-    for _ in range(1000):
-        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{r.json()}")).json()
-        if info["status"] in ("SUCCEEDED", "FAILED"):
-            return info
-        await asyncio.sleep(0.02)
-    raise AssertionError("the task did not end")
 
 
 async def test_compliance_is_the_last_scan_and_a_scan_renews_it(app: InProcessServer) -> None:

@@ -3,30 +3,18 @@ went bad is noticed by compliance and stage, and install checks every byte."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from async_helpers import run_task
 
 from vlcmsim.testing import InProcessServer
 
 pytestmark = pytest.mark.anyio
 
 CLUSTER = "/api/esx/settings/clusters/domain-c1/software"
-
-
-async def run_task(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = await client.post(path, json=body)
-    assert r.status_code == 202, r.text
-    for _ in range(1000):
-        info: dict[str, Any] = (await client.get(f"/api/cis/tasks/{r.json()}")).json()
-        if info["status"] in ("SUCCEEDED", "FAILED"):
-            return info
-        await asyncio.sleep(0.02)
-    raise AssertionError("the task did not end")
 
 
 def staged(app: InProcessServer, host: str) -> list[Path]:

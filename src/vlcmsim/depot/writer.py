@@ -78,19 +78,7 @@ def write_bundle(spec: BundleSpec, out: Path) -> DepotContent:
                     h.update(chunk)
             vib.payloads = [Payload(vib.name[:16], "vgz", cs.payload_size, h.hexdigest())]
             vib.relative_path = f"vib20/{vib.name}/{vib.id}.vib"
-            vib_hash = hashlib.sha256()
-            size = 0
-            with zf.open(vib.relative_path, "w", force_zip64=True) as entry:
-                writer: Any = _HashingWriter(entry, vib_hash)
-                writer.write(MAGIC)
-                descriptor = md.to_bytes(md.vib_descriptor(vib, with_location=False))
-                write_member(writer, "descriptor.xml", iter([descriptor]), len(descriptor))
-                signature = b"vlcmsim synthetic signature\n"
-                write_member(writer, "sig.pkcs7", iter([signature]), len(signature))
-                with open(payload_path, "rb") as f:
-                    write_member(writer, vib.payloads[0].name, iter(lambda: f.read(CHUNK), b""), cs.payload_size)
-                size = writer.size
-            vib.packed_size, vib.sha256 = size, vib_hash.hexdigest()
+            _pack_vib(zf, vib, {vib.payloads[0].sha256: payload_path}, b"vlcmsim synthetic signature\n")
             content.vibs.append(vib)
             content.components.append(
                 Component(
@@ -128,6 +116,22 @@ def metadata_zip(content: DepotContent) -> bytes:
     return buf.getvalue()
 
 
+def _pack_vib(zf: zipfile.ZipFile, vib: Vib, files: dict[str, Path], signature: bytes) -> None:
+    """Write the VIB's `ar` archive (descriptor, signature, payloads read from
+    `files` by sha-256) at its relative path; sets its packed size and checksum."""
+    vib_hash = hashlib.sha256()
+    with zf.open(vib.relative_path, "w", force_zip64=True) as entry:
+        writer: Any = _HashingWriter(entry, vib_hash)
+        writer.write(MAGIC)
+        descriptor = md.to_bytes(md.vib_descriptor(vib, with_location=False))
+        write_member(writer, "descriptor.xml", iter([descriptor]), len(descriptor))
+        write_member(writer, "sig.pkcs7", iter([signature]), len(signature))
+        for p in vib.payloads:
+            write_member(writer, p.name, _chunks(files[p.sha256]), p.size)
+        vib.packed_size = writer.size
+    vib.sha256 = vib_hash.hexdigest()
+
+
 def _chunks(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -163,18 +167,7 @@ def export_bundle(content: DepotContent, payloads: PayloadStore, out: Path) -> D
         zf.writestr("vendor-index.xml", md.vendor_index_xml("8.0.0"))
         for original in content.vibs:
             vib = replace(original, relative_path=f"vib20/{original.name}/{original.id}.vib")
-            vib_hash = hashlib.sha256()
-            with zf.open(vib.relative_path, "w", force_zip64=True) as entry:
-                writer: Any = _HashingWriter(entry, vib_hash)
-                writer.write(MAGIC)
-                descriptor = md.to_bytes(md.vib_descriptor(vib, with_location=False))
-                write_member(writer, "descriptor.xml", iter([descriptor]), len(descriptor))
-                signature = b"vlcmsim export\n"
-                write_member(writer, "sig.pkcs7", iter([signature]), len(signature))
-                for p in vib.payloads:
-                    write_member(writer, p.name, _chunks(payloads.path(p.sha256)), p.size)
-                vib.packed_size = writer.size
-            vib.sha256 = vib_hash.hexdigest()
+            _pack_vib(zf, vib, {p.sha256: payloads.path(p.sha256) for p in vib.payloads}, b"vlcmsim export\n")
             exported.vibs.append(vib)
         zf.writestr("metadata.zip", metadata_zip(exported))
     tmp.replace(out)

@@ -62,19 +62,19 @@ async def get_apply_impact(call: Call, cluster: str, spec: dict[str, Any] | None
     return cluster_impact(hosts, per_host, commit.id)
 
 
+def _last(call: Call, cluster: str, kind: str) -> dict[str, Any]:
+    require_desired(call, cluster)
+    result = call.backend.reports.get(cluster, kind)
+    if result is None:
+        raise errors.no_report(cluster, kind)
+    return result
+
+
 @ops.operation(f"{REPORTS}.last_check_result", "get")
 async def get_last_check_result(call: Call, cluster: str) -> dict[str, Any]:
-    require_desired(call, cluster)
-    result = call.backend.reports.get(cluster, "check")
-    if result is None:
-        raise errors.no_report(cluster, "check")
-    return result
+    return _last(call, cluster, "check")
 
 
 @ops.operation(f"{REPORTS}.last_apply_result", "get")
 async def get_last_apply_result(call: Call, cluster: str) -> dict[str, Any]:
-    require_desired(call, cluster)
-    result = call.backend.reports.get(cluster, "apply")
-    if result is None:
-        raise errors.no_report(cluster, "apply")
-    return result
+    return _last(call, cluster, "apply")
