@@ -23,6 +23,8 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "vlcmsim" / "vapi" / "sdk
 SERVICES = [
     ("com.vmware.esx.settings.clusters.policies_client", "Apply"),
     ("com.vmware.esx.settings.clusters.policies.apply_client", "Effective"),
+    ("com.vmware.esx.settings.hardware_support_client", "Managers"),
+    ("com.vmware.esx.settings.hardware_support.managers_client", "Packages"),
 ]
 
 

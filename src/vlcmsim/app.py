@@ -38,6 +38,7 @@ from vlcmsim.services.esx_settings import (
     depot_content,
     depots,
     drafts,
+    hardware,
     policies,
     remediation,
     reports,
@@ -67,6 +68,7 @@ OPERATION_SETS = [
     remediation.ops,
     reports.ops,
     policies.ops,
+    hardware.ops,
 ]
 
 

@@ -64,13 +64,21 @@ def host_compliance(
             entry["target"] = component_info(name, tgt.version, catalog)
             entry["target_source"] = tgt.source
         components[name] = entry
-    status = worst([base_status, add_on_status, *(c["status"] for c in components.values())])
+    hardware = _hardware_support(installed, desired)
+    status = worst(
+        [
+            base_status,
+            add_on_status,
+            *(c["status"] for c in components.values()),
+            *(h["status"] for h in hardware.values()),
+        ]
+    )
     if host.connection_state != "CONNECTED":
         status = "UNAVAILABLE"
     if status == "COMPLIANT":
         impact = "NO_IMPACT"
-    elif base_status != "COMPLIANT":
-        impact = "REBOOT_REQUIRED"
+    elif base_status != "COMPLIANT" or any(h["status"] != "COMPLIANT" for h in hardware.values()):
+        impact = "REBOOT_REQUIRED"  # a new base image, or firmware
     else:
         impact = "MAINTENANCE_MODE_REQUIRED"
     add_on: dict[str, Any] = {"status": add_on_status, "notifications": empty}
@@ -94,6 +102,8 @@ def host_compliance(
         "components": components,
         "solutions": {},
     }
+    if hardware:
+        result["hardware_support"] = hardware
     if status == "NON_COMPLIANT" and staged is not None:
         result["stage_status"] = "STAGED" if staged() else "NOT_STAGED"
     return result
@@ -154,3 +164,21 @@ def staged_check(
         return needed <= staged()
 
     return check
+
+
+def _hardware_support(installed: SoftwareSpec, desired: SoftwareSpec) -> dict[str, Any]:
+    """HardwareSupportPackageCompliance per manager either image names."""
+    out: dict[str, Any] = {}
+    for manager in sorted(set(installed.hardware_support) | set(desired.hardware_support)):
+        current, target = installed.hardware_support.get(manager), desired.hardware_support.get(manager)
+        entry: dict[str, Any] = {
+            "status": "COMPLIANT" if current == target else "NON_COMPLIANT",
+            "hardware_modules": {},
+            "notifications": {},
+        }
+        if current:
+            entry["current"] = {"pkg": current[0], "version": current[1]}
+        if target:
+            entry["target"] = {"pkg": target[0], "version": target[1]}
+        out[manager] = entry
+    return out

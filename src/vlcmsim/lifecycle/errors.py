@@ -63,9 +63,7 @@ def operation_in_progress(operation: str, task: str) -> VapiError:
 
 
 def no_desired_state(entity: str, kind: str = "Cluster") -> VapiError:
-    return not_found(
-        f"{LIFECYCLE}.DesiredStateNotFound", f"{kind} {entity} has no desired software document.", entity
-    )
+    return not_found(f"{LIFECYCLE}.DesiredStateNotFound", f"{kind} {entity} has no desired software document.", entity)
 
 
 def commit_not_found(cluster: str, commit: str) -> VapiError:
@@ -110,6 +108,28 @@ def component_not_carried(draft: str, component: str) -> VapiError:
 def component_not_removed(draft: str, component: str) -> VapiError:
     return not_found(
         f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} does not remove component {component}.", component
+    )
+
+
+def no_hardware_support(where: str) -> VapiError:
+    return not_found(
+        f"{LIFECYCLE}.HardwareSupportNotFound",
+        f"{where[0].upper()}{where[1:]} names no hardware support package.",
+        where,
+    )
+
+
+def manager_not_found(manager: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.HardwareSupportManagerNotFound", f"No hardware support manager {manager}.", manager)
+
+
+def no_such_package(manager: str, pkg: str, version: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.HardwareSupportPackageNotFound",
+        f"Hardware support manager {manager} offers no package {pkg} version {version}.",
+        manager,
+        pkg,
+        version,
     )
 
 
@@ -284,6 +304,4 @@ def add_on_not_in_depot(name: str, version: str) -> VapiError:
 
 
 def component_not_in_depot(name: str, version: str) -> VapiError:
-    return not_found(
-        f"{LIFECYCLE}.ComponentNotFound", f"Component {name} version {version} is not in any depot.", name
-    )
+    return not_found(f"{LIFECYCLE}.ComponentNotFound", f"Component {name} version {version} is not in any depot.", name)

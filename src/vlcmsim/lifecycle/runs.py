@@ -68,6 +68,7 @@ def needs_nothing(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catal
         installed.base_image == desired.base_image
         and installed.add_on == desired.add_on
         and effective_components(installed, catalog) == effective_components(desired, catalog)
+        and installed.hardware_support == desired.hardware_support
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import Payload
 from vlcmsim.depot.versions import compare
+from vlcmsim.lifecycle.hardware import package_problems
 
 
 @dataclass
@@ -17,14 +18,18 @@ class SoftwareSpec:
     add_on: tuple[str, str] | None = None
     components: dict[str, str] = field(default_factory=dict)
     removed_components: list[str] = field(default_factory=list)
+    hardware_support: dict[str, tuple[str, str]] = field(default_factory=dict)  # manager -> (package, version)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        value: dict[str, Any] = {
             "base_image": self.base_image,
             "add_on": {"name": self.add_on[0], "version": self.add_on[1]} if self.add_on else None,
             "components": dict(self.components),
             "removed_components": list(self.removed_components),
         }
+        if self.hardware_support:
+            value["hardware_support"] = {m: {"pkg": p, "version": v} for m, (p, v) in self.hardware_support.items()}
+        return value
 
     @classmethod
     def from_json(cls, j: dict[str, Any]) -> SoftwareSpec:
@@ -34,6 +39,7 @@ class SoftwareSpec:
             add_on=(a["name"], a["version"]) if a else None,
             components=dict(j.get("components") or {}),
             removed_components=list(j.get("removed_components") or []),
+            hardware_support={m: (h["pkg"], h["version"]) for m, h in (j.get("hardware_support") or {}).items()},
         )
 
     def copy(self) -> SoftwareSpec:
@@ -88,6 +94,7 @@ def problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
         found.append(f"base image version {spec.base_image} is not in any depot")
     if spec.add_on and spec.add_on not in catalog.add_ons:
         found.append(f"add-on {spec.add_on[0]} version {spec.add_on[1]} is not in any depot")
+    found.extend(package_problems(spec.hardware_support, spec.base_image))
     base_and_addon = SoftwareSpec(spec.base_image, spec.add_on)
     carried = effective_components(base_and_addon, catalog)
     for name, version in sorted(spec.components.items()):

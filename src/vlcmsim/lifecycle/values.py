@@ -86,6 +86,10 @@ def software_info(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:
     }
     if spec.removed_components:
         info["removed_components"] = {n: {} for n in spec.removed_components}
+    if spec.hardware_support:
+        info["hardware_support"] = {
+            "packages": {m: {"pkg": p, "version": v} for m, (p, v) in spec.hardware_support.items()}
+        }
     return info
 
 

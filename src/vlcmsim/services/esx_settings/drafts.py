@@ -30,7 +30,7 @@ def _metadata(d: Draft) -> dict[str, Any]:
     return {"owner": d.owner, "status": d.status, "creation_time": d.creation_time}
 
 
-def _owned(call: Call, cluster: str, draft: str) -> Draft:
+def owned(call: Call, cluster: str, draft: str) -> Draft:
     """A draft its caller may change: their own (anyone may read one)."""
     d = require_draft(call, cluster, draft)
     if d.owner != call.user_name:
@@ -72,7 +72,7 @@ async def get_draft(call: Call, cluster: str, draft: str) -> dict[str, Any]:
 
 @ops.operation(DRAFTS, "delete", W)
 async def delete_draft(call: Call, cluster: str, draft: str) -> None:
-    call.backend.desired.delete_draft(_owned(call, cluster, draft).id)
+    call.backend.desired.delete_draft(owned(call, cluster, draft).id)
 
 
 @ops.operation(DRAFTS, "import_software_spec", W)
@@ -138,7 +138,7 @@ async def scan_draft(call: Call, cluster: str, draft: str) -> str:
 
 @ops.operation(DRAFTS, "commit$task", W)
 async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> str:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     require_idle(call, cluster)
     message = spec.get("message") or ""
     author = call.user_name
@@ -170,7 +170,7 @@ async def get_base_image(call: Call, cluster: str, draft: str) -> dict[str, Any]
 
 @ops.operation(f"{DRAFT_SOFTWARE}.base_image", "set", W)
 async def set_base_image(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     d.spec.base_image = spec["version"]
     call.backend.desired.save_draft(d)
 
@@ -185,14 +185,14 @@ async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "set", W)
 async def set_add_on(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     d.spec.add_on = (spec["name"], spec["version"])
     call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.add_on", "delete", W)
 async def delete_add_on(call: Call, cluster: str, draft: str) -> None:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     d.spec.add_on = None
     call.backend.desired.save_draft(d)
 
@@ -224,14 +224,14 @@ def _set_components(d: Draft, to_set: dict[str, str | None], to_delete: list[str
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "set", W)
 async def set_component(call: Call, cluster: str, draft: str, component: str, version: str | None = None) -> None:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     _set_components(d, {component: version}, [])
     call.backend.desired.save_draft(d)
 
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "delete", W)
 async def delete_component(call: Call, cluster: str, draft: str, component: str) -> None:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     if component not in d.spec.components:
         raise errors.component_not_in_draft(draft, component)
     _set_components(d, {}, [component])
@@ -240,7 +240,7 @@ async def delete_component(call: Call, cluster: str, draft: str, component: str)
 
 @ops.operation(f"{DRAFT_SOFTWARE}.components", "update", W)
 async def update_components(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
     call.backend.desired.save_draft(d)
 
@@ -279,7 +279,7 @@ async def get_draft_removed_component(call: Call, cluster: str, draft: str, comp
 @ops.operation(DRAFT_REMOVED, "set", W)
 async def remove_component(call: Call, cluster: str, draft: str, component: str) -> None:
     """Remove a component the draft's base image or add-on carries."""
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     carried = effective_components(SoftwareSpec(d.spec.base_image, d.spec.add_on), call.backend.depots.catalog())
     if component not in carried:
         raise errors.component_not_carried(draft, component)
@@ -292,7 +292,7 @@ async def remove_component(call: Call, cluster: str, draft: str, component: str)
 @ops.operation(DRAFT_REMOVED, "delete", W)
 async def restore_component(call: Call, cluster: str, draft: str, component: str) -> None:
     """Bring back a component the draft removed."""
-    d = _owned(call, cluster, draft)
+    d = owned(call, cluster, draft)
     if component not in d.spec.removed_components:
         raise errors.component_not_removed(draft, component)
     d.spec.removed_components.remove(component)

@@ -1,0 +1,80 @@
+"""Hardware support: the managers (HSMs) and their packages, the cluster's
+desired hardware support package, and a draft's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vlcmsim.backend import Call
+from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle.hardware import MANAGERS, PACKAGES, package
+from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.services.esx_settings.common import require_desired, require_draft
+from vlcmsim.services.esx_settings.drafts import owned
+from vlcmsim.vapi.operations import OperationSet, Privilege
+
+ops = OperationSet()
+
+MANAGERS_SERVICE = "com.vmware.esx.settings.hardware_support.managers"
+CLUSTER = "com.vmware.esx.settings.clusters.software.hardware_support"
+DRAFT = "com.vmware.esx.settings.clusters.software.drafts.software.hardware_support"
+
+
+@ops.operation(MANAGERS_SERVICE, "list")
+async def list_managers(call: Call) -> list[dict[str, Any]]:
+    return [
+        {"manager": m.manager, "display_name": m.display_name, "description": m.description, "vendor": m.vendor}
+        for m in MANAGERS
+    ]
+
+
+@ops.operation(f"{MANAGERS_SERVICE}.packages", "list")
+async def list_packages(call: Call, manager: str, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    if manager not in PACKAGES:
+        raise errors.manager_not_found(manager)
+    release = (filter or {}).get("base_image_version")
+    return [
+        {
+            "pkg": p.pkg,
+            "version": p.version,
+            "description": p.description,
+            "supported_releases": sorted(p.supported_releases),
+        }
+        for p in PACKAGES[manager]
+        if release is None or release in p.supported_releases
+    ]
+
+
+def _info(spec: SoftwareSpec, where: str) -> dict[str, Any]:
+    if not spec.hardware_support:
+        raise errors.no_hardware_support(where)
+    return {"packages": {m: {"pkg": p, "version": v} for m, (p, v) in spec.hardware_support.items()}}
+
+
+@ops.operation(CLUSTER, "get")
+async def get_cluster_hardware_support(call: Call, cluster: str) -> dict[str, Any]:
+    return _info(require_desired(call, cluster).spec, f"the desired state of cluster {cluster}")
+
+
+@ops.operation(DRAFT, "get")
+async def get_draft_hardware_support(call: Call, cluster: str, draft: str) -> dict[str, Any]:
+    return _info(require_draft(call, cluster, draft).spec, f"draft {draft}")
+
+
+@ops.operation(DRAFT, "set", Privilege.WRITE)
+async def set_draft_hardware_support(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
+    d = owned(call, cluster, draft)
+    chosen: dict[str, tuple[str, str]] = {}
+    for manager, pkg in spec["packages"].items():
+        if package(manager, pkg.get("pkg"), pkg.get("version")) is None:
+            raise errors.no_such_package(manager, str(pkg.get("pkg")), str(pkg.get("version")))
+        chosen[manager] = (pkg["pkg"], pkg["version"])
+    d.spec.hardware_support = chosen
+    call.backend.desired.save_draft(d)
+
+
+@ops.operation(DRAFT, "delete", Privilege.WRITE)
+async def delete_draft_hardware_support(call: Call, cluster: str, draft: str) -> None:
+    d = owned(call, cluster, draft)
+    d.spec.hardware_support = {}
+    call.backend.desired.save_draft(d)
