@@ -43,6 +43,7 @@ from vlcmsim.services.esx_settings import (
     remediation,
     reports,
     software,
+    solutions,
 )
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
@@ -69,6 +70,7 @@ OPERATION_SETS = [
     reports.ops,
     policies.ops,
     hardware.ops,
+    solutions.ops,
 ]
 
 

@@ -19,6 +19,7 @@ I40EN_OLD, I40EN_NEW = "1.11.3.0-1OEM.800.1.0.20143090", "1.12.3.0-1OEM.800.1.0.
 BNXTNET = "227.0.130.0-1OEM.800.1.0.20613240"
 LSI_MR3 = "7.720.04.00-1OEM.800.1.0.20613240"
 DELL_ADDON = ("DEL-ESXi", "803.24022510-A03")
+FS_AGENT, FS_AGENT_VERSION = "vsan-fs-agent", "8.0.3-0.0.24022510"  # what the vSAN File Services solution adds
 
 
 def _date(text: str) -> datetime:
@@ -65,6 +66,7 @@ def default_bundle_spec(payload_bytes: int) -> BundleSpec:
             "QLC",
             "2024-05-01",
         ),
+        (FS_AGENT, FS_AGENT_VERSION, "vSAN File Services agent", "VMware, Inc.", "VMW", "2024-06-25"),
     ]
     for name, version, display, vendor, code, released in drivers:
         spec.components.append(

@@ -11,7 +11,7 @@ from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.notifications import notification
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
-from vlcmsim.lifecycle.values import add_on_info, base_image_info, component_info
+from vlcmsim.lifecycle.values import add_on_info, base_image_info, component_info, solution_info
 from vlcmsim.vapi.codec import now
 
 _RANK = {"COMPLIANT": 0, "NON_COMPLIANT": 1, "INCOMPATIBLE": 2, "UNAVAILABLE": 3}
@@ -100,7 +100,7 @@ def host_compliance(
         },
         "add_on": add_on,
         "components": components,
-        "solutions": {},
+        "solutions": _solutions(installed, desired, catalog),
     }
     if hardware:
         result["hardware_support"] = hardware
@@ -181,4 +181,19 @@ def _hardware_support(installed: SoftwareSpec, desired: SoftwareSpec) -> dict[st
         if target:
             entry["target"] = {"pkg": target[0], "version": target[1]}
         out[manager] = entry
+    return out
+
+
+def _solutions(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:
+    """SolutionCompliance per solution either image names (its components' own
+    statuses are in `components`)."""
+    out: dict[str, Any] = {}
+    for name in sorted(set(installed.solutions) | set(desired.solutions)):
+        current, target = installed.solutions.get(name), desired.solutions.get(name)
+        entry: dict[str, Any] = {"status": "COMPLIANT" if current == target else "NON_COMPLIANT", "notifications": {}}
+        if current:
+            entry["current"] = solution_info(name, current[0], current[1], catalog)
+        if target:
+            entry["target"] = solution_info(name, target[0], target[1], catalog)
+        out[name] = entry
     return out

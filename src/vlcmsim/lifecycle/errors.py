@@ -133,6 +133,12 @@ def no_such_package(manager: str, pkg: str, version: str) -> VapiError:
     )
 
 
+def solution_not_set(cluster: str, solution: str) -> VapiError:
+    return not_found(
+        f"{LIFECYCLE}.SolutionNotFound", f"The desired state of cluster {cluster} has no solution {solution}.", solution
+    )
+
+
 def desired_state_invalid(problems: list[str]) -> VapiError:
     return invalid_argument(
         f"{LIFECYCLE}.DesiredStateInvalid",

@@ -69,6 +69,7 @@ def needs_nothing(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catal
         and installed.add_on == desired.add_on
         and effective_components(installed, catalog) == effective_components(desired, catalog)
         and installed.hardware_support == desired.hardware_support
+        and installed.solutions == desired.solutions
     )
 
 

@@ -10,6 +10,7 @@ from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import Payload
 from vlcmsim.depot.versions import compare
 from vlcmsim.lifecycle.hardware import package_problems
+from vlcmsim.lifecycle.solutions import solution_components, solution_problems
 
 
 @dataclass
@@ -19,6 +20,7 @@ class SoftwareSpec:
     components: dict[str, str] = field(default_factory=dict)
     removed_components: list[str] = field(default_factory=list)
     hardware_support: dict[str, tuple[str, str]] = field(default_factory=dict)  # manager -> (package, version)
+    solutions: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # solution -> (version, components)
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -29,6 +31,8 @@ class SoftwareSpec:
         }
         if self.hardware_support:
             value["hardware_support"] = {m: {"pkg": p, "version": v} for m, (p, v) in self.hardware_support.items()}
+        if self.solutions:
+            value["solutions"] = {s: {"version": v, "components": list(c)} for s, (v, c) in self.solutions.items()}
         return value
 
     @classmethod
@@ -40,6 +44,7 @@ class SoftwareSpec:
             components=dict(j.get("components") or {}),
             removed_components=list(j.get("removed_components") or []),
             hardware_support={m: (h["pkg"], h["version"]) for m, h in (j.get("hardware_support") or {}).items()},
+            solutions={s: (v["version"], list(v["components"])) for s, v in (j.get("solutions") or {}).items()},
         )
 
     def copy(self) -> SoftwareSpec:
@@ -64,6 +69,7 @@ def effective_components(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Effe
             for name in add_on.removed_components:
                 out.pop(name, None)
             out.update({n: Effective(v, "ADD_ON") for n, v in add_on.components.items()})
+    out.update({n: Effective(v, "SOLUTION") for n, v in solution_components(spec.solutions).items()})
     out.update({n: Effective(v, "USER") for n, v in spec.components.items()})
     for name in spec.removed_components:
         out.pop(name, None)
@@ -95,6 +101,10 @@ def problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
     if spec.add_on and spec.add_on not in catalog.add_ons:
         found.append(f"add-on {spec.add_on[0]} version {spec.add_on[1]} is not in any depot")
     found.extend(package_problems(spec.hardware_support, spec.base_image))
+    found.extend(solution_problems(spec.solutions))
+    for name, version in sorted(solution_components(spec.solutions).items()):
+        if (name, version) not in catalog.components:
+            found.append(f"component {name} version {version} of a solution is not in any depot")
     base_and_addon = SoftwareSpec(spec.base_image, spec.add_on)
     carried = effective_components(base_and_addon, catalog)
     for name, version in sorted(spec.components.items()):

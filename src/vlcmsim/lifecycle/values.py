@@ -8,6 +8,7 @@ from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent
+from vlcmsim.lifecycle.solutions import release
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components
 from vlcmsim.vapi.model import model
 
@@ -81,7 +82,7 @@ def software_info(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:
     info: dict[str, Any] = {
         "base_image": base_image_info(spec.base_image, catalog),
         "components": {n: component_info(n, v, catalog) for n, v in sorted(spec.components.items())},
-        "solutions": {},
+        "solutions": solution_infos(spec, catalog),
         "add_on": add_on_info(spec.add_on, catalog),
     }
     if spec.removed_components:
@@ -223,3 +224,30 @@ def image_content(spec: SoftwareSpec, catalog: Catalog) -> DepotContent:
         content.components.append(component)
         content.vibs.extend(catalog.vibs[v] for v in component.vib_ids if v in catalog.vibs)
     return content
+
+
+def solution_info(name: str, version: str, components: list[str], catalog: Catalog) -> dict[str, Any]:
+    """The SolutionInfo of one solution an image names."""
+    value: dict[str, Any] = {"version": version, "components": [{"component": c} for c in components]}
+    r = release(name, version)
+    if r is not None:
+        details = []
+        for c in components:
+            found = catalog.components.get((c, r.components.get(c, "")))
+            details.append(
+                {
+                    "component": c,
+                    "display_name": found.display_name if found else c,
+                    "display_version": found.display_version if found else r.components.get(c, ""),
+                    "vendor": found.vendor if found else "",
+                }
+            )
+        value["details"] = {"display_name": r.display_name, "display_version": r.display_version, "components": details}
+    return value
+
+
+def solution_infos(spec: SoftwareSpec, catalog: Catalog | None = None) -> dict[str, Any]:
+    return {
+        name: solution_info(name, version, components, catalog or Catalog())
+        for name, (version, components) in sorted(spec.solutions.items())
+    }
