@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from async_helpers import wait_task
+from async_helpers import run_task, wait_task
 
 import foreign_bundle
 from vlcmsim.testing import InProcessServer
@@ -101,3 +101,18 @@ async def test_the_desired_image_exports_as_an_offline_bundle_that_imports_again
     assert [b["version"] for b in bundle_info["base_images"]] == [
         (await client.get("/api/esx/settings/clusters/domain-c1/software/base-image")).json()["version"]
     ]
+
+
+async def test_an_image_gets_its_display_name_from_the_draft_that_named_it(app: InProcessServer) -> None:
+    client = await app.client()
+    name = (await client.get("/api/esx/settings/clusters/domain-c1/software/display-name")).json()
+    assert name["display_name"].startswith("Cluster-A image: ESXi 8.0.3")
+    draft = (await client.post(DRAFTS)).json()
+    r = await client.put(f"{DRAFTS}/{draft}/display-name", json={"display_name": "Gold image 2026-11"})
+    assert r.status_code == 204
+    assert (await client.get(f"{DRAFTS}/{draft}/display-name")).json() == {"display_name": "Gold image 2026-11"}
+    info = await run_task(client, f"{DRAFTS}/{draft}?action=commit&vmw-task=true", {})
+    assert info["status"] == "SUCCEEDED"
+    assert (await client.get("/api/esx/settings/clusters/domain-c1/software/display-name")).json() == {
+        "display_name": "Gold image 2026-11"
+    }

@@ -21,6 +21,7 @@ class SoftwareSpec:
     removed_components: list[str] = field(default_factory=list)
     hardware_support: dict[str, tuple[str, str]] = field(default_factory=dict)  # manager -> (package, version)
     solutions: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # solution -> (version, components)
+    display_name: str | None = None  # the image's name (9.0's image repository)
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -31,6 +32,8 @@ class SoftwareSpec:
         }
         if self.hardware_support:
             value["hardware_support"] = {m: {"pkg": p, "version": v} for m, (p, v) in self.hardware_support.items()}
+        if self.display_name is not None:
+            value["display_name"] = self.display_name
         if self.solutions:
             value["solutions"] = {s: {"version": v, "components": list(c)} for s, (v, c) in self.solutions.items()}
         return value
@@ -45,6 +48,7 @@ class SoftwareSpec:
             removed_components=list(j.get("removed_components") or []),
             hardware_support={m: (h["pkg"], h["version"]) for m, h in (j.get("hardware_support") or {}).items()},
             solutions={s: (v["version"], list(v["components"])) for s, v in (j.get("solutions") or {}).items()},
+            display_name=j.get("display_name"),
         )
 
     def copy(self) -> SoftwareSpec:

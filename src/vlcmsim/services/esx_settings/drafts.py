@@ -15,6 +15,7 @@ from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, problems
 from vlcmsim.lifecycle.values import effective_component_infos, removed_component_infos, software_info
 from vlcmsim.services.common import CLUSTER_TYPE, start_task
 from vlcmsim.services.esx_settings.common import require_cluster, require_draft, require_idle
+from vlcmsim.services.esx_settings.software import display_name
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.errors import unauthorized
 from vlcmsim.vapi.operations import OperationSet, Privilege
@@ -296,4 +297,20 @@ async def restore_component(call: Call, cluster: str, draft: str, component: str
     if component not in d.spec.removed_components:
         raise errors.component_not_removed(draft, component)
     d.spec.removed_components.remove(component)
+    call.backend.desired.save_draft(d)
+
+
+DISPLAY_NAME = f"{DRAFTS}.display_name"
+
+
+@ops.operation(DISPLAY_NAME, "get")
+async def get_draft_display_name(call: Call, cluster: str, draft: str) -> dict[str, Any]:
+    d = require_draft(call, cluster, draft)
+    return {"display_name": display_name(d.spec, require_cluster(call, cluster).name)}
+
+
+@ops.operation(DISPLAY_NAME, "set", W)
+async def set_draft_display_name(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
+    d = owned(call, cluster, draft)
+    d.spec.display_name = spec["display_name"]
     call.backend.desired.save_draft(d)

@@ -11,6 +11,7 @@ from vlcmsim.backend import Call
 from vlcmsim.depot.writer import export_bundle
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.documents import export_token
+from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.lifecycle.values import (
     component_info,
     effective_component_infos,
@@ -63,6 +64,19 @@ async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dic
     if not urls:
         raise errors.nothing_to_export()
     return urls
+
+
+def display_name(spec: SoftwareSpec, cluster_name: str) -> str:
+    """The image's name: the one a draft gave it, else one made from what it is (ours)."""
+    if spec.display_name:
+        return spec.display_name
+    return f"{cluster_name} image: ESXi {spec.base_image or '(no base image)'}"
+
+
+@ops.operation(SOFTWARE, "get_display_name")
+async def get_display_name(call: Call, cluster: str) -> dict[str, Any]:
+    c = require_cluster(call, cluster)
+    return {"display_name": display_name(require_desired(call, cluster).spec, c.name)}
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software.commits", "get")
