@@ -16,7 +16,8 @@ from vlcmsim.vapi.model import TD
 COMPLIANCE: TD = {"kind": "struct", "id": "com.vmware.esx.settings.cluster_compliance"}
 CHECK: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_check_result.check_result"}
 APPLY: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_apply_result.apply_result"}
-KINDS: dict[str, TD] = {"compliance": COMPLIANCE, "check": CHECK, "apply": APPLY}
+HCL: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.check_result"}
+KINDS: dict[str, TD] = {"compliance": COMPLIANCE, "check": CHECK, "apply": APPLY, "hcl": HCL}
 
 
 class Reports:

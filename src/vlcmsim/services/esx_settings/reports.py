@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.backend import Backend, Call
-from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle import errors, hcl
 from vlcmsim.lifecycle.checks import World, check_result
 from vlcmsim.lifecycle.impact import cluster_impact
 from vlcmsim.lifecycle.spec import SoftwareSpec
@@ -78,3 +78,32 @@ async def get_last_check_result(call: Call, cluster: str) -> dict[str, Any]:
 @ops.operation(f"{REPORTS}.last_apply_result", "get")
 async def get_last_apply_result(call: Call, cluster: str) -> dict[str, Any]:
     return _last(call, cluster, "apply")
+
+
+HCL = f"{REPORTS}.hardware_compatibility"
+
+
+@ops.operation(HCL, "check$task", Privilege.WRITE)
+async def check_hardware_compatibility(call: Call, cluster: str) -> str:
+    require_desired(call, cluster)
+    backend = call.backend
+
+    async def work(ctx: TaskContext) -> dict[str, Any]:
+        commit = backend.desired.latest_commit(cluster)
+        if commit is None:
+            raise errors.no_desired_state(cluster)
+        result = hcl.check_result(commit, backend.inventory.hosts(cluster), backend.depots.catalog())
+        backend.reports.put(cluster, "hcl", result)
+        return result
+
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check hardware compatibility")
+
+
+@ops.operation(HCL, "get")
+async def get_hardware_compatibility(call: Call, cluster: str) -> dict[str, Any]:
+    return hcl.summary(_last(call, cluster, "hcl"))
+
+
+@ops.operation(f"{HCL}.details", "get")
+async def get_hardware_compatibility_details(call: Call, cluster: str) -> dict[str, Any]:
+    return _last(call, cluster, "hcl")
