@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from com.vmware.esx.settings.clusters.enablement_client import Software as Enablement
 from com.vmware.esx.settings.depots_client import Offline
+from com.vmware.vapi.std.errors_client import NotFound
 
 from sdk import vsphere_client
 from vlcmsim.testing import Server
@@ -127,3 +129,34 @@ def test_a_remediation_script_through_the_sdk_from_policy_to_compliant(fresh_ser
     assert last.successful_hosts == result.successful_hosts == {"host-1", "host-2", "host-3", "host-4"}
     scan = software.scan_task("domain-c1")
     assert wait(scan).status == "SUCCEEDED" and scan.get_result().status == "COMPLIANT"
+
+
+def test_solutions_hardware_support_compatibility_and_names_through_the_sdk(fresh_server: Server) -> None:
+    from com.vmware.esx.settings.clusters.policies.apply_client import Effective
+    from com.vmware.esx.settings.clusters.software.reports_client import HardwareCompatibility
+    from com.vmware.esx.settings.clusters.software_client import (
+        EffectiveComponents,
+        HardwareSupport,
+        Solutions,
+    )
+    from com.vmware.esx.settings.clusters_client import Software
+    from com.vmware.esx.settings.hardware_support_client import Managers
+    from com.vmware.esx.settings_client import SolutionComponentSpec, SolutionSpec
+
+    client = vsphere_client(fresh_server)
+    config = client._stub_config
+    assert Effective(config).get("domain-c1").parallel_remediation_action.max_hosts == 1
+    assert [m.manager for m in Managers(config).list()] == ["com.dell.omivv"]
+    assert Software(config).get_display_name("domain-c1").display_name.startswith("Cluster-A image")
+    spec = SolutionSpec(version="8.0.3", components=[SolutionComponentSpec(component="vsan-fs-agent")])
+    task = Solutions(config).set_task("domain-c2", "com.vmware.vsan.fileservices", spec)
+    assert wait(task).status == "SUCCEEDED"
+    assert Solutions(config).get("domain-c2", "com.vmware.vsan.fileservices").version == "8.0.3"
+    assert EffectiveComponents(config).list("domain-c2")["vsan-fs-agent"].details.source == "SOLUTION"
+    check = HardwareCompatibility(config).check_task("domain-c1")
+    assert wait(check).status == "SUCCEEDED"
+    assert check.get_result().pci_device_compliance.status == "INCOMPATIBLE"
+    assert HardwareCompatibility(config).get("domain-c1").status == "INCOMPATIBLE"
+    with pytest.raises(NotFound) as missing:  # no hardware support package is configured
+        HardwareSupport(config).get("domain-c1")
+    assert "names no hardware support package" in missing.value.messages[0].default_message
