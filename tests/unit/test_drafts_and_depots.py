@@ -116,3 +116,28 @@ async def test_an_image_gets_its_display_name_from_the_draft_that_named_it(app: 
     assert (await client.get("/api/esx/settings/clusters/domain-c1/software/display-name")).json() == {
         "display_name": "Gold image 2026-11"
     }
+
+
+async def test_the_desired_image_exports_as_an_iso_laid_out_like_an_installer(app: InProcessServer) -> None:
+    import io
+
+    import pycdlib
+
+    client = await app.client()
+    body = {"export_software_spec": False, "export_iso_image": True, "export_offline_bundle": False}
+    urls = (await client.post("/api/esx/settings/clusters/domain-c1/software?action=export", json=body)).json()
+    path = "/" + urls["ISO_IMAGE"].split("://", 1)[1].split("/", 1)[1]
+    r = await (await app.client(None)).get(path)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-iso9660-image"
+    iso = pycdlib.PyCdlib()
+    iso.open_fp(io.BytesIO(r.content))
+    children = iso.list_children(joliet_path="/vibs")
+    names = sorted(c.file_identifier().decode("utf-16-be") for c in children if not (c.is_dot() or c.is_dotdot()))
+    assert any(n.startswith("VMW_bootbank_esxi_") for n in names) and all(n.endswith(".vib") for n in names)
+    boot = io.BytesIO()
+    iso.get_file_from_iso_fp(boot, joliet_path="/boot.cfg")
+    assert "modules=/vibs/" in boot.getvalue().decode()
+    spec = io.BytesIO()
+    iso.get_file_from_iso_fp(spec, joliet_path="/image.json")
+    assert b'"base_image"' in spec.getvalue()
+    iso.close()

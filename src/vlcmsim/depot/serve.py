@@ -86,8 +86,9 @@ class RepositoryServer:
         path = self.exports / name
         if not path.is_file():
             raise no_such_resource(req.path)
+        kind = b"application/x-iso9660-image" if name.endswith(".iso") else b"application/zip"
         headers = [
-            (b"content-type", b"application/zip"),
+            (b"content-type", kind),
             (b"content-length", str(path.stat().st_size).encode()),
         ]
         return Response(200, b"", headers, file=None if req.method == "HEAD" else path)

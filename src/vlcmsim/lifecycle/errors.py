@@ -174,13 +174,6 @@ def import_source_unsupported(source: str) -> VapiError:
     )
 
 
-def export_type_unsupported() -> VapiError:
-    return invalid_argument(
-        f"{LIFECYCLE}.ExportTypeUnsupported",
-        "vlcmsim exports the software specification and the offline bundle, not an ISO image.",
-    )
-
-
 def nothing_to_export() -> VapiError:
     return invalid_argument(f"{LIFECYCLE}.NothingToExport", "No export type was asked for.")
 

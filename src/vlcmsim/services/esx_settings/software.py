@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
+
 from vlcmsim.backend import Call
+from vlcmsim.depot.iso import export_iso
 from vlcmsim.depot.writer import export_bundle
 from vlcmsim.lifecycle import errors
-from vlcmsim.lifecycle.documents import export_token
+from vlcmsim.lifecycle.documents import export_token, software_spec_json
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.lifecycle.values import (
     component_info,
@@ -46,21 +49,29 @@ async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dic
     (built once per commit from the payloads the depots hold)."""
     commit = require_desired(call, cluster)
     backend = call.backend
-    if spec.get("export_iso_image"):
-        raise errors.export_type_unsupported()
     urls: dict[str, str] = {}
     if spec.get("export_software_spec"):
         token = export_token(backend.secret, cluster, str(commit.id))
         urls["SOFTWARE_SPEC"] = f"{backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json?token={token}"
+    content = image_content(commit.spec, backend.depots.catalog())
     if spec.get("export_offline_bundle"):
         name = f"{cluster}-{commit.id}.zip"
         out = backend.settings.data_dir / "exports" / name
         if not out.exists():
             out.parent.mkdir(exist_ok=True)
-            content = image_content(commit.spec, backend.depots.catalog())
             await asyncio.to_thread(export_bundle, content, backend.payloads, out)
         token = export_token(backend.secret, "exports", name)
         urls["OFFLINE_BUNDLE"] = f"{backend.settings.url}{BUNDLES_PATH}/{name}?token={token}"
+    if spec.get("export_iso_image"):
+        name = f"{cluster}-{commit.id}.iso"
+        out = backend.settings.data_dir / "exports" / name
+        if not out.exists():
+            out.parent.mkdir(exist_ok=True)
+            document = orjson.dumps(software_spec_json(commit.spec), option=orjson.OPT_INDENT_2)
+            title = display_name(commit.spec, require_cluster(call, cluster).name)
+            await asyncio.to_thread(export_iso, content, backend.payloads, document, title, out)
+        token = export_token(backend.secret, "exports", name)
+        urls["ISO_IMAGE"] = f"{backend.settings.url}{BUNDLES_PATH}/{name}?token={token}"
     if not urls:
         raise errors.nothing_to_export()
     return urls
