@@ -4,6 +4,7 @@ depot content, and deletion."""
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import zipfile
@@ -222,3 +223,26 @@ def test_a_depot_pulled_over_http(fresh_server: Server, tmp_path: Path) -> None:
             assert "HTTP 404" in missing["error"]["messages"][0]["default_message"]
     finally:
         web.shutdown()
+
+
+@pytest.mark.parametrize("front_end", ["granian", "uvicorn"])
+def test_a_bundle_larger_than_a_request_body_is_pushed_by_streaming_upload(tmp_path: Path, front_end: str) -> None:
+    from vlcmsim.testing import start_server
+
+    srv = start_server(tmp_path / "data", "--server", front_end)
+    try:
+        payload = random.Random(7).randbytes(3 * 1024 * 1024)  # does not deflate
+        bundle = foreign_bundle.build(tmp_path / "big.zip", payload=payload)
+        assert bundle.stat().st_size > 1024 * 1024  # past max_body_bytes: only an upload takes it
+        with srv.client() as c, open(bundle, "rb") as f:
+            r = c.post("/vum/repository/uploads", content=f.read())
+            assert r.status_code == 201, r.text
+            task = c.post(
+                "/api/esx/settings/depots/offline?vmw-task=true",
+                json={"source_type": "PUSH", "file_id": r.json()["file_id"]},
+            ).json()
+            info = wait_task(c, task)
+            assert info["status"] == "SUCCEEDED", info
+            assert not list((srv.data_dir / "uploads").iterdir())  # the upload went into the import
+    finally:
+        srv.stop()

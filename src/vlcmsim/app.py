@@ -33,6 +33,7 @@ from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
+from vlcmsim.server.upload import UploadSink
 from vlcmsim.services import cis, vcenter
 from vlcmsim.services.esx_settings import (
     depot_content,
@@ -45,12 +46,21 @@ from vlcmsim.services.esx_settings import (
     software,
     solutions,
 )
+from vlcmsim.services.esx_settings.depots import MAX_BUNDLE_BYTES
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import HostKnobs, SimKnobs
 from vlcmsim.store.db import Store
 from vlcmsim.tasks.manager import TaskManager
-from vlcmsim.vapi.errors import Message, VapiError, internal_error, no_such_resource
+from vlcmsim.vapi.errors import (
+    Message,
+    VapiError,
+    internal_error,
+    no_matching_method,
+    no_such_resource,
+    unauthenticated,
+    unauthorized,
+)
 from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.jsonrpc import JsonRpcAdapter
 from vlcmsim.vapi.legacy import LegacyAdapter
@@ -58,6 +68,8 @@ from vlcmsim.vapi.operations import OperationTable
 from vlcmsim.vapi.rest import RestAdapter
 
 log = logging.getLogger(__name__)
+
+UPLOADS = "/vum/repository/uploads"  # POST an offline bundle here, then create a PUSH depot of its file_id
 
 OPERATION_SETS = [
     cis.ops,
@@ -121,6 +133,7 @@ class App:
         self.settings = settings
         self.max_body_bytes = settings.max_body_bytes
         self.body_read_timeout = settings.body_read_timeout_seconds
+        self.upload_timeout = settings.fetch_timeout_seconds
         self.cert: Path | None = None
         self.key: Path | None = None
         self._started: Started | None = None
@@ -250,6 +263,28 @@ class App:
             except Exception:  # keep serving; the next round retries
                 log.exception("housekeeping failed")
 
+    # -- uploads ---------------------------------------------------------------------
+
+    def upload_sink(self, method: str, path: str, session_id: str | None) -> UploadSink | None:
+        """An offline bundle POSTed to UPLOADS by an administrator streams to disk (ours:
+        vCenter's own upload endpoint is not documented); anything else is a plain request."""
+        if method != "POST" or path.rstrip("/") != UPLOADS or not session_id:
+            return None
+        session = self.backend.sessions.lookup(session_id)
+        if session is None or not session.user.can_write:
+            return None  # answered 401/403 by the dispatch, the body bounded as any other
+        return UploadSink(self.settings.data_dir / "uploads", MAX_BUNDLE_BYTES)
+
+    def _uploaded(self, req: Request) -> Response:
+        if req.upload is None:
+            session = self.backend.sessions.lookup(req.header(b"vmware-api-session-id") or "")
+            if session is None:
+                raise unauthenticated()
+            if not session.user.can_write:
+                raise unauthorized(f"User {session.user.name} cannot upload depots.")
+            raise no_matching_method(req.method, req.path)
+        return Response.json(201, {"file_id": req.upload.name})
+
     # -- dispatch ----------------------------------------------------------------
 
     async def dispatch(self, req: Request) -> Response:
@@ -264,6 +299,8 @@ class App:
                 return await started.rest.handle(req)
             if path.startswith("/rest/"):
                 return await started.legacy.handle(req)
+            if path.rstrip("/") == UPLOADS:
+                return self._uploaded(req)
             if path.startswith("/vum/repository/"):
                 return await started.repository.handle(req)
             if path.startswith("/sim/"):

@@ -141,3 +141,25 @@ async def test_the_desired_image_exports_as_an_iso_laid_out_like_an_installer(ap
     iso.get_file_from_iso_fp(spec, joliet_path="/image.json")
     assert b'"base_image"' in spec.getvalue()
     iso.close()
+
+
+async def test_a_bundle_pushed_by_upload_becomes_a_push_depot(app: InProcessServer) -> None:
+    from vlcmsim.testing import READONLY
+
+    client = await app.client()
+    data = foreign_bundle.build(app.app.settings.data_dir / "pushed.zip").read_bytes()
+    assert (await (await app.client(None)).post("/vum/repository/uploads", content=data)).status_code == 401
+    assert (await (await app.client(READONLY)).post("/vum/repository/uploads", content=data)).status_code == 403
+    r = await client.post("/vum/repository/uploads", content=data)
+    assert r.status_code == 201, r.text
+    file_id = r.json()["file_id"]
+    info = await run_task(
+        client, "/api/esx/settings/depots/offline?vmw-task=true", {"source_type": "PUSH", "file_id": file_id}
+    )
+    assert info["status"] == "SUCCEEDED", info
+    depot = (await client.get(f"/api/esx/settings/depots/offline/{info['result']['depot']}")).json()
+    assert depot["source_type"] == "PUSH" and depot["file_id"] == file_id and "location" not in depot
+    again = await client.post(
+        "/api/esx/settings/depots/offline?vmw-task=true", json={"source_type": "PUSH", "file_id": file_id}
+    )
+    assert again.status_code == 400 and "upload the bundle first" in again.text  # an upload is used once

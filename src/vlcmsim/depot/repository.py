@@ -32,6 +32,7 @@ class Depot:
     create_time: datetime
     content: DepotContent
     bundle_sha256: str | None = None
+    file_id: str | None = None  # of a PUSH depot: the upload it came from
 
 
 class PayloadPins:
@@ -92,6 +93,8 @@ class Depots:
         owner: str | None,
         create_time: datetime,
         bundle_sha256: str | None = None,
+        source_type: str = "PULL",
+        file_id: str | None = None,
     ) -> str:
         depot_id = f"depot-{self.store.next_id('depot')}"
         with self.store.engine.begin() as conn:
@@ -99,8 +102,8 @@ class Depots:
                 schema.depots.insert().values(
                     id=depot_id,
                     description=description,
-                    source_type="PULL",
-                    location=location,
+                    source_type=source_type,
+                    location=location if source_type == "PULL" else file_id,
                     file_name=file_name,
                     owner=owner,
                     create_time=create_time,
@@ -137,14 +140,16 @@ EMBEDDED = "vlcmsim://embedded/"  # the location of content that came with vlcms
 
 
 def _depot(r: Any) -> Depot:
+    push = r.source_type == "PUSH"  # its `location` column keeps the upload's file id
     return Depot(
         r.id,
         r.description,
         r.source_type,
-        r.location or EMBEDDED + r.file_name,  # data dirs of 0.1 stored no location for it
+        None if push else r.location or EMBEDDED + r.file_name,  # data dirs of 0.1 stored no location for it
         r.file_name,
         r.owner,
         aware(r.create_time),
         content_from_json(r.content),
         r.bundle_sha256,
+        r.location if push else None,
     )

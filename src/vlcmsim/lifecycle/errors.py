@@ -262,11 +262,9 @@ def depot_exists(depot: str, location: str) -> VapiError:
     )
 
 
-def depot_source_unsupported(source: str) -> VapiError:
+def upload_not_found(file_id: str) -> VapiError:
     return invalid_argument(
-        f"{LIFECYCLE}.DepotSourceUnsupported",
-        f"Source type {source} is not supported by vlcmsim: import a PULL depot from a location.",
-        "source_type",
+        f"{LIFECYCLE}.UploadNotFound", f"No uploaded file {file_id[:64]}: upload the bundle first.", "file_id"
     )
 
 

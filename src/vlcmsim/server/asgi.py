@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from vlcmsim.server.service import Service, too_large, too_slow
+from vlcmsim.server.upload import UploadSink, UploadTooLarge
 from vlcmsim.vapi.http import Request, Response
 
 Scope = MutableMapping[str, Any]
@@ -51,7 +52,32 @@ class AsgiApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, sink: UploadSink) -> None:
+        try:
+            async with asyncio.timeout(self.service.upload_timeout):
+                more = True
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        sink.abort()
+                        return
+                    sink.write(message.get("body", b""))
+                    more = message.get("more_body", False)
+        except (TimeoutError, UploadTooLarge) as exc:
+            sink.abort()
+            slow = isinstance(exc, TimeoutError)
+            await _send(too_slow(self.service.upload_timeout) if slow else too_large(sink.limit), send)
+            return
+        request = request_from_scope(scope, b"")
+        request.upload = sink.finish()
+        await _send(await self.service.dispatch(request), send)
+
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        session = dict(scope.get("headers", ())).get(b"vmware-api-session-id")
+        sink = self.service.upload_sink(scope["method"], scope["path"], session.decode("latin-1") if session else None)
+        if sink is not None:
+            await self._upload(scope, receive, send, sink)
+            return
         limit = self.service.max_body_bytes
         chunks: list[bytes] = []
         size = 0

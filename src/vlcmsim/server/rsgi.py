@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from vlcmsim.server.service import Service, too_large, too_slow
+from vlcmsim.server.upload import UploadTooLarge
 from vlcmsim.vapi.http import Request, Response
 
 if TYPE_CHECKING:
@@ -35,6 +36,19 @@ class RsgiApp:
             return
         limit = self.service.max_body_bytes
         body = b""
+        sink = self.service.upload_sink(scope.method, scope.path, scope.headers.get("vmware-api-session-id"))
+        if sink is not None:
+            try:
+                async with asyncio.timeout(self.service.upload_timeout):
+                    async for chunk in protocol:
+                        sink.write(chunk)
+            except (TimeoutError, UploadTooLarge) as exc:
+                sink.abort()
+                slow = isinstance(exc, TimeoutError)
+                return _send(protocol, too_slow(self.service.upload_timeout) if slow else too_large(sink.limit))
+            request = request_from_rsgi(scope, b"")
+            request.upload = sink.finish()
+            return _send(protocol, await self.service.dispatch(request))
         if scope.method not in ("GET", "HEAD") or scope.headers.get("content-length", "0") != "0":
             chunks: list[bytes] = []
             size = 0

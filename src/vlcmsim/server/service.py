@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from vlcmsim.server.upload import UploadSink
 from vlcmsim.vapi.errors import Message, VapiError
 from vlcmsim.vapi.http import Request, Response, error_response
 
@@ -12,8 +13,13 @@ from vlcmsim.vapi.http import Request, Response, error_response
 class Service(Protocol):
     max_body_bytes: int
     body_read_timeout: float
+    upload_timeout: float
 
     async def dispatch(self, req: Request) -> Response: ...
+
+    def upload_sink(self, method: str, path: str, session_id: str | None) -> UploadSink | None:
+        """Where the body of this request streams to, when it is an upload its caller may make."""
+        ...
 
     async def startup(self) -> None: ...
 

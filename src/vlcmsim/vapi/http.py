@@ -28,6 +28,7 @@ class Request:
     headers: dict[bytes, bytes]
     body: bytes
     client: str = ""
+    upload: Path | None = None  # a body streamed to this file instead (an upload)
 
     def header(self, name: bytes) -> str | None:
         v = self.headers.get(name)

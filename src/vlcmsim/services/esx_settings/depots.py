@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -31,23 +32,32 @@ MAX_BUNDLE_BYTES = 64 * 1024**3
 
 @ops.operation(OFFLINE, "create$task", W)
 async def create_offline(call: Call, spec: dict[str, Any]) -> str:
-    # the union rules of the create spec have made sure a PULL depot has a location
-    if spec["source_type"] != "PULL":
-        raise errors.depot_source_unsupported(spec["source_type"])
-    location = spec["location"]
-    if urlparse(location).scheme.lower() not in ("http", "https", "file"):
-        raise errors.depot_location_invalid(location)
+    # the union rules of the create spec have made sure a PULL depot has a location, a PUSH one a file id
     backend = call.backend
     owner = call.user_name
+    pushed: Path | None = None
+    if spec["source_type"] == "PUSH":
+        file_id = spec["file_id"]
+        pushed = backend.settings.data_dir / "uploads" / file_id
+        if not (len(file_id) == 32 and file_id.isalnum() and pushed.is_file()):
+            raise errors.upload_not_found(file_id)
+        location = f"upload:{file_id}"
+    else:
+        location = spec["location"]
+        if urlparse(location).scheme.lower() not in ("http", "https", "file"):
+            raise errors.depot_location_invalid(location)
 
     async def work(ctx: TaskContext) -> dict[str, str]:
         tmp = backend.payloads.tmp / f"bundle-{uuid.uuid4().hex}.zip"
         try:
             ctx.progress(0, 100, "Downloading the bundle")
-            try:
-                await backend.fetcher.to_file(location, tmp, MAX_BUNDLE_BYTES)
-            except FetchError as exc:
-                raise errors.depot_download_failed(location, str(exc)) from None
+            if pushed is not None:
+                await asyncio.to_thread(os.replace, pushed, tmp)  # the upload becomes the import's own
+            else:
+                try:
+                    await backend.fetcher.to_file(location, tmp, MAX_BUNDLE_BYTES)
+                except FetchError as exc:
+                    raise errors.depot_download_failed(location, str(exc)) from None
             digest = await asyncio.to_thread(file_sha256, tmp)
             known = backend.depots.from_bundle(digest)
             if known is not None:
@@ -60,8 +70,10 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
             depot_id = backend.depots.add(
                 content,
                 description=spec.get("description") or "",
-                location=location,
-                file_name=Path(urlparse(location).path).name or "bundle.zip",
+                source_type=spec["source_type"],
+                location=None if pushed is not None else location,
+                file_id=spec.get("file_id"),
+                file_name="bundle.zip" if pushed is not None else Path(urlparse(location).path).name or "bundle.zip",
                 owner=owner,
                 create_time=now(),
                 bundle_sha256=digest,
@@ -80,7 +92,13 @@ async def list_offline(call: Call) -> dict[str, Any]:
 
 def _summary(call: Call, d: Depot) -> dict[str, Any]:
     location = d.location if call.user and call.user.can_write else _masked(d.location)
-    return {"description": d.description, "source_type": d.source_type, "location": location, "owner": d.owner}
+    return {
+        "description": d.description,
+        "source_type": d.source_type,
+        "location": location,
+        "file_id": d.file_id,
+        "owner": d.owner,
+    }
 
 
 def _masked(location: str | None) -> str | None:
