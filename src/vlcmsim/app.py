@@ -165,6 +165,8 @@ class App:
         for host_id, config in backend.inventory.seed(settings.inventory):
             backend.knobs.seed(host_id, HostKnobs(config.bandwidth_bytes_per_s, config.staging_capacity_bytes))
         backend.staging.discard_partial()
+        for partial in (settings.data_dir / "uploads").glob("*.part"):  # uploads a stop cut short
+            partial.unlink(missing_ok=True)
         if isinstance(backend.hosts, SimulatedHosts):
             backend.hosts.finish_interrupted_reboots()
         seed_defaults(

@@ -163,3 +163,16 @@ def test_a_session_in_use_outlives_a_restart_past_its_idle_time_from_creation(
     assert after.lookup(session.id) is not None
     clock[0] += timedelta(seconds=61)
     assert after.lookup(session.id) is None  # idle for longer than allowed
+
+
+def test_an_upload_a_stop_cut_short_is_removed_at_start(tmp_path: Path) -> None:
+    from vlcmsim.app import App
+
+    settings = Settings(data_dir=tmp_path / "data", tls=False, default_payload_bytes=4096)
+    App(settings).start().store.dispose()
+    uploads = tmp_path / "data" / "uploads"
+    uploads.mkdir()
+    (uploads / "0123.part").write_bytes(b"half a bundle")
+    (uploads / "4567").write_bytes(b"a whole one, not yet imported")
+    App(settings).start().store.dispose()
+    assert sorted(p.name for p in uploads.iterdir()) == ["4567"]
