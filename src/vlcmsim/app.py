@@ -162,8 +162,8 @@ class App:
             self.cert, self.key = ensure_certificate(settings.data_dir)
         store = Store.open(settings.database_url, settings.data_dir)
         backend = build_backend(settings, store, self.cert)
-        for host_id, config in backend.inventory.seed(settings.inventory):
-            backend.knobs.seed(host_id, HostKnobs(config.bandwidth_bytes_per_s, config.staging_capacity_bytes))
+        created = backend.inventory.seed(settings.inventory)
+        backend.knobs.seed({h: HostKnobs(c.bandwidth_bytes_per_s, c.staging_capacity_bytes) for h, c in created})
         backend.staging.discard_partial()
         for partial in (settings.data_dir / "uploads").glob("*.part"):  # uploads a stop cut short
             partial.unlink(missing_ok=True)

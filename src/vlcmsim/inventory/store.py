@@ -51,43 +51,51 @@ class Inventory:
         self._snap.invalidate()
 
     def seed(self, datacenters: list[DatacenterConfig]) -> list[tuple[str, HostConfig]]:
-        """Create the configured inventory on first start; the hosts it created."""
+        """Create the configured inventory on first start (in one transaction);
+        the hosts it created."""
         created: list[tuple[str, HostConfig]] = []
         with self.store.engine.connect() as conn:
             if conn.execute(select(func.count()).select_from(schema.datacenters)).scalar_one():
                 return created
+        clusters = [(dc, cl) for dc in datacenters for cl in dc.clusters]
+        hosts = [(cl, h) for _, cl in clusters for h in cl.hosts]
+        dc_ids = iter(self.store.next_ids("datacenter", len(datacenters)))
+        cl_ids = iter(self.store.next_ids("cluster", len(clusters)))
+        host_ids = iter(self.store.next_ids("host", len(hosts)))
+        dc_rows, cl_rows, host_rows = [], [], []
         for dc in datacenters:
-            dc_id = f"datacenter-{self.store.next_id('datacenter')}"
-            with self.store.engine.begin() as conn:
-                conn.execute(schema.datacenters.insert().values(id=dc_id, name=dc.name))
+            dc_id = f"datacenter-{next(dc_ids)}"
+            dc_rows.append({"id": dc_id, "name": dc.name})
             for cl in dc.clusters:
-                cl_id = f"domain-c{self.store.next_id('cluster')}"
-                with self.store.engine.begin() as conn:
-                    conn.execute(
-                        schema.clusters.insert().values(
-                            id=cl_id,
-                            name=cl.name,
-                            datacenter=dc_id,
-                            image_managed=cl.image_managed,
-                            ha_enabled=cl.ha_enabled,
-                            drs_enabled=cl.drs_enabled,
-                        )
-                    )
+                cl_id = f"domain-c{next(cl_ids)}"
+                cl_rows.append(
+                    {
+                        "id": cl_id,
+                        "name": cl.name,
+                        "datacenter": dc_id,
+                        "image_managed": cl.image_managed,
+                        "ha_enabled": cl.ha_enabled,
+                        "drs_enabled": cl.drs_enabled,
+                    }
+                )
                 for h in cl.hosts:
-                    host_id = f"host-{self.store.next_id('host')}"
-                    with self.store.engine.begin() as conn:
-                        conn.execute(
-                            schema.hosts.insert().values(
-                                id=host_id,
-                                name=h.name,
-                                cluster=cl_id,
-                                datacenter=dc_id,
-                                connection_state=h.connection_state,
-                                power_state=h.power_state,
-                                in_maintenance_mode=False,
-                            )
-                        )
+                    host_id = f"host-{next(host_ids)}"
+                    host_rows.append(
+                        {
+                            "id": host_id,
+                            "name": h.name,
+                            "cluster": cl_id,
+                            "datacenter": dc_id,
+                            "connection_state": h.connection_state,
+                            "power_state": h.power_state,
+                            "in_maintenance_mode": False,
+                        }
+                    )
                     created.append((host_id, h))
+        with self.store.engine.begin() as conn:
+            for table, rows in ((schema.datacenters, dc_rows), (schema.clusters, cl_rows), (schema.hosts, host_rows)):
+                if rows:
+                    conn.execute(table.insert(), rows)
         self._invalidate()
         return created
 

@@ -137,9 +137,16 @@ class DesiredStates:
         return SoftwareSpec.from_json(row[0]) if row else None
 
     def set_installed(self, host: str, spec: SoftwareSpec) -> None:
+        self.set_installed_many([host], spec)
+
+    def set_installed_many(self, hosts: list[str], spec: SoftwareSpec) -> None:
+        """The same image installed on every one of `hosts`, in one transaction."""
+        if not hosts:
+            return
+        value = spec.to_json()
         with self.store.engine.begin() as conn:
-            conn.execute(delete(schema.host_images).where(schema.host_images.c.host == host))
-            conn.execute(schema.host_images.insert().values(host=host, spec=spec.to_json()))
+            conn.execute(delete(schema.host_images).where(schema.host_images.c.host.in_(hosts)))
+            conn.execute(schema.host_images.insert(), [{"host": h, "spec": value} for h in hosts])
 
 
 def _commit(r: Any) -> Commit:

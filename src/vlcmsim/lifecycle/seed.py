@@ -54,14 +54,12 @@ def seed_defaults(
     for cluster in inventory.clusters():
         hosts = inventory.hosts(cluster.id)
         if not cluster.image_managed:
-            for h in hosts:
-                desired.set_installed(h.id, legacy)
+            desired.set_installed_many([h.id for h in hosts], legacy)
             continue
         target, installed = plans.pop(0) if plans else (None, compliant)
         if target is not None:
             desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", target, draft=None)
-        for h in hosts:
-            desired.set_installed(h.id, installed)
+        desired.set_installed_many([h.id for h in hosts], installed)
     with store.engine.begin() as conn:
         conn.execute(schema.meta.insert().values(key="seeded", value="1"))
     return True

@@ -49,9 +49,11 @@ class SimKnobs:
     def get(self, host: str) -> HostKnobs:
         return self._snapshot.get().get(host) or HostKnobs()
 
-    def seed(self, host: str, knobs: HostKnobs) -> None:
-        with self.store.engine.begin() as conn:
-            conn.execute(schema.sim_hosts.insert().values(host=host, **_values(knobs)))
+    def seed(self, knobs: dict[str, HostKnobs]) -> None:
+        """The knobs of new hosts, in one transaction."""
+        if knobs:
+            with self.store.engine.begin() as conn:
+                conn.execute(schema.sim_hosts.insert(), [{"host": h, **_values(k)} for h, k in knobs.items()])
         self._snapshot.invalidate()
 
     def set(self, host: str, **changes: Any) -> HostKnobs:

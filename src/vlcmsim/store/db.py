@@ -111,13 +111,18 @@ class Store:
     def next_id(self, counter: str) -> int:
         """A monotonically increasing number per counter, in the store so that
         ids stay unique across restarts."""
+        return self.next_ids(counter, 1)[0]
+
+    def next_ids(self, counter: str, n: int) -> list[int]:
+        """`n` numbers of the counter at once, in one transaction."""
         with self.engine.begin() as conn:
             table = schema.counters
             dialect = self.engine.dialect.name
             ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
             conn.execute(ins.values(name=counter, value=0).on_conflict_do_nothing())
-            conn.execute(update(table).where(table.c.name == counter).values(value=table.c.value + 1))
-            return int(conn.execute(select(table.c.value).where(table.c.name == counter)).scalar_one())
+            conn.execute(update(table).where(table.c.name == counter).values(value=table.c.value + n))
+            last = int(conn.execute(select(table.c.value).where(table.c.name == counter)).scalar_one())
+        return list(range(last - n + 1, last + 1))
 
     def dispose(self) -> None:
         self.engine.dispose()
