@@ -136,6 +136,19 @@ class DesiredStates:
             row = conn.execute(select(schema.host_images.c.spec).where(schema.host_images.c.host == host)).first()
         return SoftwareSpec.from_json(row[0]) if row else None
 
+    def installed_many(self, hosts: list[str]) -> dict[str, SoftwareSpec]:
+        """The installed image of each of `hosts` (an empty spec where none is known), in one read."""
+        out = {h: SoftwareSpec() for h in hosts}
+        with self.store.engine.connect() as conn:
+            for i in range(0, len(hosts), 500):  # bounded IN lists
+                rows = conn.execute(
+                    select(schema.host_images.c.host, schema.host_images.c.spec).where(
+                        schema.host_images.c.host.in_(hosts[i : i + 500])
+                    )
+                ).all()
+                out.update({r.host: SoftwareSpec.from_json(r.spec) for r in rows})
+        return out
+
     def set_installed(self, host: str, spec: SoftwareSpec) -> None:
         self.set_installed_many([host], spec)
 

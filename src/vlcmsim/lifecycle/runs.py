@@ -160,9 +160,10 @@ class StageRun:
         self.commit = self.desired.latest_commit(self.cluster)
         assert self.commit is not None
         plans: list[StagePlan] = []
+        images = self.desired.installed_many([h.id for h in self.hosts])
         for h in self.hosts:
             run = self.runs[h.id] = HostRun(h, now())
-            installed = self.desired.installed(h.id) or SoftwareSpec()
+            installed = images[h.id]
             staged = self.agent.staged(h.id)
             wanted, needed, missing = missing_payloads(installed, self.commit.spec, staged, self.catalog)
             why = self.skip_reason(h, installed, missing)

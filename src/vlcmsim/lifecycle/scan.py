@@ -27,10 +27,11 @@ class Scanner:
         self.staging = staging
         self.reports = reports
 
-    def host(self, h: Host, commit: Commit) -> dict[str, Any]:
+    def host(self, h: Host, commit: Commit, installed: SoftwareSpec | None = None) -> dict[str, Any]:
         """The host's compliance against `commit`, computed now."""
         catalog = self.depots.catalog()
-        installed = self.desired.installed(h.id) or SoftwareSpec()
+        if installed is None:
+            installed = self.desired.installed(h.id) or SoftwareSpec()
         staged = staged_check(lambda: self.staging.staged(h.id), installed, commit.spec, catalog)
         return host_compliance(h, installed, commit.spec, commit.id, catalog, staged=staged)
 
@@ -41,7 +42,8 @@ class Scanner:
         if commit is None:
             return None
         hosts = self.inventory.hosts(cluster)
-        result = cluster_compliance(hosts, {h.id: self.host(h, commit) for h in hosts}, commit.id)
+        installed = self.desired.installed_many([h.id for h in hosts])
+        result = cluster_compliance(hosts, {h.id: self.host(h, commit, installed[h.id]) for h in hosts}, commit.id)
         if commit.id and commit.id == self._latest_id(cluster):  # a draft's scan is kept nowhere
             self.reports.put(cluster, "compliance", result)
         return result

@@ -12,7 +12,6 @@ from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.apply import ApplyRun
 from vlcmsim.lifecycle.desired import commit_number
 from vlcmsim.lifecycle.runs import StageRun, needs_nothing
-from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.services.common import CLUSTER_TYPE, start_task
 from vlcmsim.services.esx_settings.common import require_desired, require_host, require_idle
 from vlcmsim.vapi.operations import OperationSet, Privilege
@@ -88,9 +87,8 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     backend = call.backend
     latest = require_desired(call, cluster)
     catalog = backend.depots.catalog()
-    if latest.apply_status == "APPLIED" and all(
-        needs_nothing(backend.desired.installed(h.id) or SoftwareSpec(), latest.spec, catalog) for h in hosts
-    ):
+    images = backend.desired.installed_many([h.id for h in hosts])
+    if latest.apply_status == "APPLIED" and all(needs_nothing(images[h.id], latest.spec, catalog) for h in hosts):
         raise errors.already_in_desired_state(cluster, latest.id)
     require_idle(call, cluster)
     run = _run(call, ApplyRun, cluster, hosts)
