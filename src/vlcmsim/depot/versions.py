@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TOKEN = re.compile(r"\d+|[A-Za-z]+")
 
 
+@lru_cache(maxsize=65536)
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Numbers compare as numbers, words as words, numbers after words."""
     return tuple((1, int(t)) if t.isdigit() else (0, t.lower()) for t in _TOKEN.findall(version))

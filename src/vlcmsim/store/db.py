@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,7 +33,8 @@ class Store:
         where = url.split("@")[-1] if url else str(data_dir / "vlcmsim.db")
         if not url:
             url = f"sqlite:///{data_dir / 'vlcmsim.db'}"
-        kwargs: dict[str, Any] = {}
+        # JSON columns (task results, depot content, reports) through orjson: several times faster
+        kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False}
         engine = create_engine(url, **kwargs)
@@ -145,6 +147,10 @@ def _knobs_to_sim_hosts(conn: Connection) -> None:
     for (table, column), kind in added.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
