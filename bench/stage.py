@@ -86,7 +86,7 @@ def run(hosts: int, size: int, work: Path) -> dict[str, float]:
         check=True,
         capture_output=True,
     )
-    srv = start_server(data, "--config", str(config))
+    srv = start_server(data, "--config", str(config), "--import-dir", str(work))  # file:// import of the bundle
     proc = srv.process
     try:
         c = srv.client(ADMIN)
