@@ -1,0 +1,98 @@
+"""Stage at scale: N clusters of 100 hosts staged at once (one task each), every
+host behind its image by the embedded content's payloads; against the floor of
+the same work measured in the same run: every staged byte read, sha-256'd and
+written once per host, in one thread. Prints wall time, the floor, the time
+per host, and the latency of GET /api/cis/tasks/{task} while the stage runs.
+
+    python bench/stage_clusters.py [--clusters 10,30] [--payload-bytes 65536]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from vlcmsim.testing import start_server
+
+
+def wait(c: httpx.Client, task: str) -> dict:  # type: ignore[type-arg]
+    while (info := c.get(f"/api/cis/tasks/{task}").json())["status"] not in ("SUCCEEDED", "FAILED"):
+        time.sleep(0.05)
+    return info
+
+
+def floor(data: Path) -> float:
+    t = time.perf_counter()
+    for folder in (data / "hosts").glob("*/staging"):
+        for staged in folder.iterdir():
+            payload = staged.read_bytes()
+            hashlib.sha256(payload).hexdigest()
+            (folder.parent / "floor.tmp").write_bytes(payload)
+    return time.perf_counter() - t
+
+
+def run(clusters: int, payload_bytes: int) -> tuple[int, float, float, float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        config = work / "bench.toml"
+        config.write_text(f"[server]\ndefault_payload_bytes = {payload_bytes}\n")
+        srv = start_server(work / "data", "--config", str(config), "--clusters", str(clusters),
+                           "--hosts-per-cluster", "100", tls=False)  # fmt: skip
+        try:
+            c = srv.client()
+            ids = [x["cluster"] for x in c.get("/api/vcenter/cluster").json() if x["name"].startswith("Cluster-")]
+            spec = c.get(f"/vum/repository/software-specs/{ids[0]}/1.json").text
+            for cluster in ids[1:]:  # every cluster gets Cluster-A's desired image
+                drafts = f"/api/esx/settings/clusters/{cluster}/software/drafts"
+                draft = c.post(
+                    f"{drafts}?action=import-software-spec", json={"source_type": "JSON_STRING", "software_spec": spec}
+                )
+                assert (
+                    wait(c, c.post(f"{drafts}/{draft.json()}?action=commit&vmw-task=true", json={}).json())["status"]
+                    == "SUCCEEDED"
+                )
+            started = time.perf_counter()
+            tasks = [
+                c.post(f"/api/esx/settings/clusters/{x}/software?action=stage&vmw-task=true", json={}).json()
+                for x in ids
+            ]
+            latencies = []
+            while True:
+                t = time.perf_counter()
+                infos = [c.get(f"/api/cis/tasks/{task}").json() for task in tasks]
+                latencies.append((time.perf_counter() - t) / len(tasks))
+                if all(i["status"] in ("SUCCEEDED", "FAILED") for i in infos):
+                    break
+                time.sleep(0.5)
+            wall = time.perf_counter() - started
+            assert all(i["status"] == "SUCCEEDED" for i in infos), [i["status"] for i in infos]
+            hosts = sum(len(i["result"]["host_status"]) for i in infos)
+        finally:
+            srv.stop()
+        return hosts, wall, floor(work / "data"), sum(latencies) / len(latencies), max(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clusters", default="10,30")
+    parser.add_argument("--payload-bytes", type=int, default=65536)
+    args = parser.parse_args()
+    first = None
+    for clusters in (int(x) for x in args.clusters.split(",")):
+        hosts, wall, bare, mean, worst = run(clusters, args.payload_bytes)
+        per_host = wall / hosts * 1000
+        first = first or per_host
+        print(
+            f"{hosts:>6} hosts: {wall:6.1f} s ({per_host:5.1f} ms/host, {per_host / first:4.2f}x the first size), "
+            f"floor {bare:5.1f} s (ratio {wall / bare:5.1f}); "
+            f"task get mean {mean * 1000:5.1f} ms, max {worst * 1000:5.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
