@@ -22,7 +22,7 @@ from vlcmsim.lifecycle.errors import host_failed, host_interrupted, run_failed
 from vlcmsim.lifecycle.notifications import message, notification, notifications
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
 from vlcmsim.tasks.manager import TaskContext, TaskFailed
-from vlcmsim.vapi.codec import encode, format_datetime, now
+from vlcmsim.vapi.codec import Frozen, encode, format_datetime, now
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,20 @@ class HostRun:
     progress: HostProgress | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     info: list[dict[str, Any]] = field(default_factory=list)
+    _final: Frozen | None = field(default=None, repr=False)
 
     def status_value(self) -> dict[str, Any]:
-        """The host's StageStatus (progress is written only where the union allows it)."""
+        """The host's StageStatus (progress is written only where the union allows it);
+        once the host has ended, the same value (encoded once) every time."""
+        if self._final is not None:
+            return self._final
+        value = self._status_value()
+        if self.status != "RUNNING" and self.end_time is not None:
+            self._final = Frozen(value)
+            return self._final
+        return value
+
+    def _status_value(self) -> dict[str, Any]:
         status = self.progress.status if self.status == "RUNNING" and self.progress else self.status
         value: dict[str, Any] = {
             "status": status,

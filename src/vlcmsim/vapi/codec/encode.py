@@ -138,7 +138,10 @@ def _struct_encoder(struct_id: str, style: Style) -> Encoder:
 
     def encode_struct(value: Any) -> Any:
         if type(value) is Frozen:
-            return value.memo(style, encode_struct)
+            return value.memo(style, encode_fields)
+        return encode_fields(value)
+
+    def encode_fields(value: Any) -> Any:
         if not fields:
             st = model().struct(struct_id)
             unions.extend(st.unions)

@@ -21,20 +21,21 @@ class Opaque:
     value: Any
 
 
-class Frozen:
-    """A struct value that never changes again (an ended task's info): each wire
-    form of it is encoded once and kept."""
+class Frozen(dict[str, Any]):
+    """A struct value that never changes again (an ended task's info, an ended
+    host's status): it reads as the dict it is, and each wire form of it is
+    encoded once and kept. Do not change it after it is encoded."""
 
-    __slots__ = ("_encoded", "value")
+    __slots__ = ("_encoded",)
 
     def __init__(self, value: dict[str, Any]) -> None:
-        self.value = value
+        super().__init__(value)
         self._encoded: dict[object, Any] = {}
 
     def memo(self, style: object, encode: Any) -> Any:
         encoded = self._encoded.get(style)
         if encoded is None:
-            encoded = self._encoded[style] = encode(self.value)
+            encoded = self._encoded[style] = encode(self)
         return encoded
 
 
