@@ -3,11 +3,14 @@ reports.apply_impact, reports.last_check_result, reports.last_apply_result."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from vlcmsim.backend import Backend, Call
+from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle import errors, hcl
 from vlcmsim.lifecycle.checks import World, check_result
+from vlcmsim.lifecycle.desired import Commit
 from vlcmsim.lifecycle.impact import cluster_impact
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.services.common import CLUSTER_TYPE, start_task
@@ -41,17 +44,28 @@ async def check(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     require_idle(call, cluster)
     backend = call.backend
 
+    def compute(commit: Commit, members: list[Host]) -> dict[str, Any]:
+        chosen = {h.id for h in hosts}
+        return check_result(cluster, members, [h for h in members if h.id in chosen], commit, world(backend))
+
+    return _report_task(call, cluster, "check", compute, "Check the cluster before remediation")
+
+
+def _report_task(
+    call: Call, cluster: str, kind: str, compute: Callable[[Commit, list[Host]], dict[str, Any]], description: str
+) -> str:
+    """A task that checks the cluster's hosts against its latest commit and keeps the result as a report."""
+    backend = call.backend
+
     async def work(ctx: TaskContext) -> dict[str, Any]:
         commit = backend.desired.latest_commit(cluster)
         if commit is None:
             raise errors.no_desired_state(cluster)
-        fresh = {h.id: h for h in backend.inventory.hosts(cluster)}
-        members = list(fresh.values())
-        result = check_result(cluster, members, [fresh[h.id] for h in hosts if h.id in fresh], commit, world(backend))
-        backend.reports.put(cluster, "check", result)
+        result = compute(commit, backend.inventory.hosts(cluster))
+        backend.reports.put(cluster, kind, result)
         return result
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check the cluster before remediation")
+    return start_task(call, work, (CLUSTER_TYPE, cluster), description)
 
 
 @ops.operation(f"{REPORTS}.apply_impact", "get")
@@ -86,17 +100,12 @@ HCL = f"{REPORTS}.hardware_compatibility"
 @ops.operation(HCL, "check$task", Privilege.WRITE)
 async def check_hardware_compatibility(call: Call, cluster: str) -> str:
     require_desired(call, cluster)
-    backend = call.backend
+    depots = call.backend.depots
 
-    async def work(ctx: TaskContext) -> dict[str, Any]:
-        commit = backend.desired.latest_commit(cluster)
-        if commit is None:
-            raise errors.no_desired_state(cluster)
-        result = hcl.check_result(commit, backend.inventory.hosts(cluster), backend.depots.catalog())
-        backend.reports.put(cluster, "hcl", result)
-        return result
+    def compute(commit: Commit, members: list[Host]) -> dict[str, Any]:
+        return hcl.check_result(commit, members, depots.catalog())
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check hardware compatibility")
+    return _report_task(call, cluster, "hcl", compute, "Check hardware compatibility")
 
 
 @ops.operation(HCL, "get")
