@@ -24,6 +24,7 @@ CONTRACT = Path(__file__).parent / "contract" / "openapi-vlcm-subset.json"
 FETCHERS = {
     "/api/esx/settings/depots/offline?vmw-task=true",
     "/api/esx/settings/clusters/{cluster}/software/drafts?action=import-software-spec",
+    "/api/esx/settings/hosts/{host}/software/drafts?action=import-software-spec",
 }
 
 

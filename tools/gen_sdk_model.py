@@ -9,7 +9,9 @@ contract's index does not describe, read from the official SDK's bindings
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,10 @@ SERVICES = [
     ("com.vmware.esx.settings.clusters.policies.apply_client", "Effective"),
     ("com.vmware.esx.settings.hardware_support_client", "Managers"),
     ("com.vmware.esx.settings.hardware_support.managers_client", "Packages"),
+    ("com.vmware.esx.settings.hosts.enablement_client", "Software"),
+    ("com.vmware.esx.settings.hosts.policies_client", "Apply"),
+    ("com.vmware.esx.settings.hosts.policies.apply_client", "Effective"),
+    ("com.vmware.vcenter_client", "Folder"),
 ]
 
 
@@ -104,7 +110,19 @@ def stub_parts(module: Any, name: str) -> tuple[dict[str, Any], dict[str, Any], 
     return captured["operations"], captured["rest"], captured["iface"]
 
 
-def operation(service: str, op_id: str, op: dict[str, Any], rest: Any, collector: Collector) -> dict[str, Any]:
+def task_result_type(module: Any, class_name: str, op_id: str) -> Any:
+    """The result type of a `$task` operation: the stub declares only the task's
+    id; the public method names the result when it wraps the id in a Task."""
+    method = getattr(getattr(module, class_name), op_id.removesuffix("$task") + "_task")
+    found = re.search(r"Task\(task_id, task_svc, (.+)\)\s*$", inspect.getsource(method), re.M)
+    if found is None:
+        raise ValueError(f"no task result type in {class_name}.{op_id}")
+    return eval(found.group(1), vars(module))  # a type expression of the bindings, e.g. type.VoidType()
+
+
+def operation(
+    service: str, op_id: str, op: dict[str, Any], rest: Any, collector: Collector, result: Any = None
+) -> dict[str, Any]:
     inputs_type = op["input_type"]
     path = "/api" + rest._url_template.split("?")[0]
     path_vars = {v: k for k, v in rest._path_variables.items()}
@@ -131,8 +149,7 @@ def operation(service: str, op_id: str, op: dict[str, Any], rest: Any, collector
         "success_status": 202 if is_task else 201 if (rest.http_method == "POST" and op_id == "create") else 200,
     }
     if is_task:
-        task_result = op.get("output_type")
-        entry["task_result"] = collector.td(task_result) if task_result is not None else {"kind": "void"}
+        entry["task_result"] = collector.td(result) if result is not None else {"kind": "void"}
     return entry
 
 
@@ -143,7 +160,8 @@ def main() -> None:
         module = importlib.import_module(module_name)
         ops, rest, service = stub_parts(module, class_name)
         for op_id, op in sorted(ops.items()):
-            operations.append(operation(service, op_id, op, rest[op_id.removesuffix("$task")], collector))
+            result = task_result_type(module, class_name, op_id) if op_id.endswith("$task") else None
+            operations.append(operation(service, op_id, op, rest[op_id.removesuffix("$task")], collector, result))
     OUT.write_text(json.dumps({"types": collector.types, "operations": operations}, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT}: {len(operations)} operations, {len(collector.types)} types")
 

@@ -39,6 +39,7 @@ from vlcmsim.services.esx_settings import (
     depot_content,
     depots,
     drafts,
+    enablement,
     hardware,
     policies,
     remediation,
@@ -83,6 +84,7 @@ OPERATION_SETS = [
     policies.ops,
     hardware.ops,
     solutions.ops,
+    enablement.ops,
 ]
 
 
@@ -205,7 +207,8 @@ class App:
                 backend.inventory,
                 backend.knobs,
                 backend.staging,
-                lambda host: backend.scanner.scan(host.cluster) if host.cluster else None,
+                lambda host: backend.scanner.scan(host.cluster or host.id),
+                backend.move_host,
             ),
             recovered_tasks=recovered,
         )

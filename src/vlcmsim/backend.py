@@ -13,7 +13,9 @@ from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
 from vlcmsim.hosts.agent import HostAgent
 from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
 from vlcmsim.inventory.store import Inventory
+from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
@@ -42,6 +44,46 @@ class Backend:
     policies: ApplyPolicies
     secret: bytes  # the store's own: signs export URLs
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
+
+    def forget_host_image(self, host: str) -> None:
+        """A host's own desired document, drafts, reports and policy: gone when it
+        leaves the inventory or joins a cluster (the cluster's image is its own now)."""
+        self.desired.forget(host)
+        self.reports.forget(host)
+        self.policies.forget(host)
+
+    def move_host(self, host: str, cluster: str | None) -> None:
+        """Move a host into a cluster of its datacenter (it follows the cluster's
+        image from then on: non-compliant until remediated) or out of any
+        (a standalone host, not managed with an image until enabled)."""
+        h = self.inventory.host(host)
+        if h is None:
+            raise errors.host_not_found(host)
+        if cluster is not None:
+            c = self.inventory.cluster(cluster)
+            if c is None:
+                raise errors.cluster_not_found(cluster)
+            if c.datacenter != h.datacenter:
+                raise errors.other_datacenter(host, cluster)
+        for target in ((HOST_TYPE, host), (CLUSTER_TYPE, h.cluster or ""), (CLUSTER_TYPE, cluster or "")):
+            busy = self.tasks.running_on(target)
+            if busy is not None:
+                raise errors.operation_in_progress(
+                    busy.operation, busy.id, "host" if target[0] == HOST_TYPE else "cluster"
+                )
+        self.forget_host_image(host)
+        self.inventory.update_host(host, cluster=cluster, image_managed=False)
+        for former_or_new in {h.cluster, cluster} - {None}:
+            assert former_or_new is not None
+            self.scanner.scan(former_or_new)
+
+    def remove_host(self, host: str) -> None:
+        """A host leaves the inventory with all that is known of it."""
+        self.forget_host_image(host)
+        self.desired.forget_installed(host)
+        self.knobs.forget(host)
+        self.staging.remove(host)
+        self.inventory.remove_host(host)
 
 
 Call: TypeAlias = operations.Call[Backend]

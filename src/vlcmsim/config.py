@@ -30,6 +30,7 @@ class HostConfig:
     power_state: str = "POWERED_ON"
     bandwidth_bytes_per_s: int = 0  # 0 = unlimited
     staging_capacity_bytes: int = 64 * 1024**3
+    image_managed: bool = False  # for a standalone host: managed with an image of its own
 
 
 @dataclass
@@ -45,12 +46,14 @@ class ClusterConfig:
 class DatacenterConfig:
     name: str
     clusters: list[ClusterConfig] = field(default_factory=list)
+    hosts: list[HostConfig] = field(default_factory=list)  # standalone hosts in its host folder
 
 
 def default_inventory(clusters: int | None = None, hosts_per_cluster: int | None = None) -> list[DatacenterConfig]:
     """Cluster-A (4 hosts) and Cluster-B (3 hosts), image-managed, and Legacy
     (2 hosts, baseline-managed); or `clusters` image-managed clusters of
-    `hosts_per_cluster` hosts each, plus Legacy."""
+    `hosts_per_cluster` hosts each, plus Legacy. Two standalone hosts: esx-edge1
+    managed with an image of its own, esx-edge2 not."""
     if clusters is None and hosts_per_cluster is None:
         sizes = [4, 3]
     else:
@@ -72,7 +75,11 @@ def default_inventory(clusters: int | None = None, hosts_per_cluster: int | None
             hosts=[HostConfig(f"esx-legacy{n}.vlcmsim.local") for n in (1, 2)],
         )
     )
-    return [DatacenterConfig("Datacenter", result)]
+    edge = [
+        HostConfig("esx-edge1.vlcmsim.local", image_managed=True),
+        HostConfig("esx-edge2.vlcmsim.local"),
+    ]
+    return [DatacenterConfig("Datacenter", result, edge)]
 
 
 def _cluster_letters(i: int) -> str:
@@ -106,6 +113,7 @@ class Settings:
     stage_tries: int = 3
     stage_retry_delay_seconds: float = 0.5  # before the second try; doubled for each next one
     default_payload_bytes: int = 256 * 1024  # size of the embedded content's payloads
+    added_host_base_image: str | None = None  # what vcenter.host.create's hosts run (None: 8.0 U2)
     # simulated durations of remediation's phases, in seconds, all multiplied by sim_time_scale
     sim_time_scale: float = 0.1  # 1 = as long as a real host takes; 0 = at once (tests)
     maintenance_mode_seconds: float = 5.0  # entering it, plus the next per VM moved
@@ -169,6 +177,7 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "quick_boot_seconds",
         "exit_maintenance_mode_seconds",
         "fetch_timeout_seconds",
+        "added_host_base_image",
         "log_level",
     ):
         if key in server:
@@ -191,7 +200,9 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
 
 
 def _datacenter(raw: dict[str, Any]) -> DatacenterConfig:
-    return DatacenterConfig(raw["name"], [_cluster(c) for c in raw.get("clusters", [])])
+    return DatacenterConfig(
+        raw["name"], [_cluster(c) for c in raw.get("clusters", [])], [HostConfig(**h) for h in raw.get("hosts", [])]
+    )
 
 
 def _cluster(raw: dict[str, Any]) -> ClusterConfig:

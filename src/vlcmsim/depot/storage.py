@@ -76,9 +76,7 @@ def _release_date(j: dict[str, Any]) -> datetime:
 def content_from_json(j: dict[str, Any]) -> DepotContent:
     return DepotContent(
         vendor=j["vendor"],
-        vibs=[
-            Vib(**_read(v, _VIB), payloads=[Payload(n, t, s, h) for n, t, s, h in v["payloads"]]) for v in j["vibs"]
-        ],
+        vibs=[Vib(**_read(v, _VIB), payloads=[Payload(n, t, s, h) for n, t, s, h in v["payloads"]]) for v in j["vibs"]],
         components=[Component(**_read(x, _COMPONENT), release_date=_release_date(x)) for x in j["components"]],
         base_images=[BaseImage(**_read(x, _BASE_IMAGE), release_date=_release_date(x)) for x in j["base_images"]],
         add_ons=[AddOn(**_read(x, _ADD_ON), release_date=_release_date(x)) for x in j["add_ons"]],

@@ -135,6 +135,16 @@ class SimulatedHosts:
         self._check_connected(plan.host)
         knobs = self.knobs.get(plan.host)
         vms = knobs.vm_count
+        host = self.inventory.host(plan.host)
+        if host is not None and host.standalone and vms and not power_off_vms:
+            raise StageFailure(
+                f"{LIFECYCLE}.StandaloneMaintenanceModeFailed",
+                f"Host {plan.host_name} could not enter maintenance mode: it is standalone and its {vms} VM(s) "
+                "have no other host to move to.",
+                "Set the host's apply policy (pre_remediation_power_action) to power off or suspend its VMs, "
+                "or power them off, then remediate again.",
+                retriable=False,
+            )
         await self._take(
             self.settings.maintenance_mode_seconds
             + (0 if power_off_vms else vms) * self.settings.maintenance_mode_seconds_per_vm

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 from pathlib import Path
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -64,6 +65,11 @@ class StagingAreas:
         path.unlink(missing_ok=True)
         self._verified.pop(path, None)
         return False
+
+    def remove(self, host: str) -> None:
+        """The host's folder and all it holds (the host left the inventory)."""
+        shutil.rmtree(self.root / host, ignore_errors=True)
+        self._verified = {p: k for p, k in self._verified.items() if not p.is_relative_to(self.root / host)}
 
     def used_bytes(self, host: str) -> int:
         folder = self.folder(host)

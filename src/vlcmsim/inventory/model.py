@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CLUSTER_TYPE = "ClusterComputeResource"  # the managed object types tasks name as targets
+HOST_TYPE = "HostSystem"
 CONNECTION_STATES = ("CONNECTED", "DISCONNECTED", "NOT_RESPONDING")
 POWER_STATES = ("POWERED_ON", "POWERED_OFF", "STANDBY")
 
@@ -33,3 +35,19 @@ class Host:
     connection_state: str
     power_state: str
     in_maintenance_mode: bool
+    image_managed: bool = False  # a standalone host with an image of its own
+
+    @property
+    def standalone(self) -> bool:
+        return self.cluster is None
+
+
+def is_host(moref: str) -> bool:
+    """Whether an image owner's id names a standalone host (host-…) rather than a cluster (domain-c…)."""
+    return moref.startswith("host-")
+
+
+def owner_text(owner: str, capital: bool = False) -> str:
+    """An image owner as messages name it: "cluster domain-c8", "host host-12"."""
+    kind = "host" if is_host(owner) else "cluster"
+    return f"{kind.capitalize() if capital else kind} {owner}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 
 from vlcmsim.config import DatacenterConfig, HostConfig
-from vlcmsim.inventory.model import Cluster, Datacenter, Host
+from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host
 from vlcmsim.store import schema
 from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
@@ -58,7 +58,7 @@ class Inventory:
             if conn.execute(select(func.count()).select_from(schema.datacenters)).scalar_one():
                 return created
         clusters = [(dc, cl) for dc in datacenters for cl in dc.clusters]
-        hosts = [(cl, h) for _, cl in clusters for h in cl.hosts]
+        hosts = [h for _, cl in clusters for h in cl.hosts] + [h for dc in datacenters for h in dc.hosts]
         dc_ids = iter(self.store.next_ids("datacenter", len(datacenters)))
         cl_ids = iter(self.store.next_ids("cluster", len(clusters)))
         host_ids = iter(self.store.next_ids("host", len(hosts)))
@@ -80,18 +80,12 @@ class Inventory:
                 )
                 for h in cl.hosts:
                     host_id = f"host-{next(host_ids)}"
-                    host_rows.append(
-                        {
-                            "id": host_id,
-                            "name": h.name,
-                            "cluster": cl_id,
-                            "datacenter": dc_id,
-                            "connection_state": h.connection_state,
-                            "power_state": h.power_state,
-                            "in_maintenance_mode": False,
-                        }
-                    )
+                    host_rows.append(_host_row(host_id, h, cl_id, dc_id))
                     created.append((host_id, h))
+            for h in dc.hosts:
+                host_id = f"host-{next(host_ids)}"
+                host_rows.append(_host_row(host_id, h, None, dc_id))
+                created.append((host_id, h))
         with self.store.engine.begin() as conn:
             for table, rows in ((schema.datacenters, dc_rows), (schema.clusters, cl_rows), (schema.hosts, host_rows)):
                 if rows:
@@ -117,8 +111,22 @@ class Inventory:
         snap = self._snapshot()
         return list(snap.hosts if cluster_id is None else snap.hosts_by_cluster.get(cluster_id, ()))
 
+    def standalone_hosts(self) -> list[Host]:
+        return list(self._snapshot().hosts_by_cluster.get(None, ()))
+
     def host(self, host_id: str) -> Host | None:
         return self._snapshot().host_by_id.get(host_id)
+
+    def host_named(self, name: str) -> Host | None:
+        return next((h for h in self._snapshot().hosts if h.name.lower() == name.lower()), None)
+
+    def members(self, owner: str) -> list[Host]:
+        """The hosts an image owner's desired document applies to: a cluster's
+        hosts, or a standalone host itself."""
+        if is_host(owner):
+            h = self.host(owner)
+            return [h] if h is not None and h.standalone else []
+        return self.hosts(owner)
 
     # -- writes --------------------------------------------------------------
 
@@ -128,10 +136,38 @@ class Inventory:
         self._invalidate()
         return self.host(host_id)
 
+    def add_host(self, name: str, datacenter: str, cluster: str | None, config: HostConfig) -> Host:
+        """A host joins the inventory (connected, out of maintenance mode)."""
+        host_id = f"host-{self.store.next_id('host')}"
+        with self.store.engine.begin() as conn:
+            conn.execute(schema.hosts.insert().values(**_host_row(host_id, config, cluster, datacenter, name)))
+        self._invalidate()
+        h = self.host(host_id)
+        assert h is not None
+        return h
+
+    def remove_host(self, host_id: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.hosts).where(schema.hosts.c.id == host_id))
+        self._invalidate()
+
     def set_image_managed(self, cluster_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.clusters).where(schema.clusters.c.id == cluster_id).values(image_managed=True))
         self._invalidate()
+
+
+def _host_row(host_id: str, h: HostConfig, cluster: str | None, dc: str, name: str | None = None) -> dict[str, Any]:
+    return {
+        "id": host_id,
+        "name": name or h.name,
+        "cluster": cluster,
+        "datacenter": dc,
+        "connection_state": h.connection_state,
+        "power_state": h.power_state,
+        "in_maintenance_mode": False,
+        "image_managed": h.image_managed and cluster is None,
+    }
 
 
 def _id_key(moref: str) -> tuple[str, int]:
@@ -153,4 +189,5 @@ def _host(r: Row[Any]) -> Host:
         r.connection_state,
         r.power_state,
         r.in_maintenance_mode,
+        r.image_managed,
     )

@@ -1,7 +1,8 @@
 """Pre-checks (`Software.check$task`): what would stop a remediation, found in
 the simulated world before one starts. Per host: connected, room in its
-staging area, able to enter maintenance mode; for the cluster: a valid image
-whose payloads the depots hold."""
+staging area, able to enter maintenance mode (a cluster's host moves its VMs to
+the others; a standalone host has nowhere to move them: the apply policy must
+power them off); for the image: valid, its payloads in the depots."""
 
 from __future__ import annotations
 
@@ -40,13 +41,16 @@ class Check:
 
 
 CONNECTED = Check("HostConnectionCheck", "Host connection", "The host is connected and responding.")
-STAGING_SPACE = Check(
-    "StagingSpaceCheck", "Staging space", "The host's staging area can hold the payloads it lacks."
-)
+STAGING_SPACE = Check("StagingSpaceCheck", "Staging space", "The host's staging area can hold the payloads it lacks.")
 MAINTENANCE = Check(
     "MaintenanceModeCheck",
     "Maintenance mode",
     "The host can enter maintenance mode: the cluster keeps running its workloads without it.",
+)
+STANDALONE_MAINTENANCE = Check(
+    "StandaloneMaintenanceModeCheck",
+    "Maintenance mode",
+    "The standalone host can enter maintenance mode: its VMs are powered off or suspended first, per the apply policy.",
 )
 IMAGE_VALID = Check("ImageValidCheck", "Desired image", "The desired image is valid against the depots.")
 PAYLOADS = Check("PayloadsAvailableCheck", "Payloads in depots", "The depots hold every payload of the image.")
@@ -61,6 +65,8 @@ class World:
     staged: Callable[[str], set[str]]
     free_staging_bytes: Callable[[str], int]
     has_payload: Callable[[str], bool]
+    vm_count: Callable[[str], int] = lambda host: 0
+    power_off_vms: bool = False  # the apply policy powers off (or suspends) VMs before maintenance mode
 
 
 def _worst(statuses: list[dict[str, Any]]) -> str:
@@ -85,6 +91,21 @@ def host_checks(host: Host, members: list[Host], commit: Commit, world: World) -
             else [f"Host {host.name} needs {needed} bytes of staging space; {max(free, 0)} bytes are free."]
         )
     )
+    if host.standalone:
+        vms = world.vm_count(host.id)
+        stuck = vms > 0 and not world.power_off_vms
+        statuses.append(
+            STANDALONE_MAINTENANCE.status(
+                [
+                    f"Host {host.name} is standalone: its {vms} VM(s) have no other host to move to, and the apply "
+                    "policy leaves their power state as it is. Set pre_remediation_power_action to POWER_OFF_VMS "
+                    "or SUSPEND_VMS, or power them off."
+                ]
+                if stuck
+                else []
+            )
+        )
+        return statuses
     others = [h for h in members if h.id != host.id and h.connection_state == "CONNECTED"]
     statuses.append(
         MAINTENANCE.status(
@@ -124,4 +145,21 @@ def check_result(
         "commit": str(commit.id),
         "host_info": {h.id: {"name": h.name} for h in selected},
         "entity_results": entities,
+    }
+
+
+def host_check_result(host: Host, commit: Commit, world: World) -> dict[str, Any]:
+    """The CheckResult of a standalone host (hosts.software): the image's checks
+    and the host's own in one entity, issues as CheckIssues."""
+    started = now()
+    statuses = cluster_checks(commit, world) + host_checks(host, [host], commit, world)
+    for status in statuses:
+        status["check_issues"] = [{"description": m} for m in status.pop("issues")]
+    return {
+        "status": _worst(statuses),
+        "start_time": started,
+        "end_time": now(),
+        "commit": str(commit.id),
+        "host_info": {"name": host.name},
+        "entity_result": {"type": "HOST", "host": host.id, "status": _worst(statuses), "check_statuses": statuses},
     }

@@ -129,7 +129,17 @@ class DesiredStates:
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft_id))
 
+    def forget(self, owner: str) -> None:
+        """Every commit and draft of an image owner (a host that left, or joined a cluster)."""
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.commits).where(schema.commits.c.cluster == owner))
+            conn.execute(delete(schema.drafts).where(schema.drafts.c.cluster == owner))
+
     # -- installed images -------------------------------------------------------
+
+    def forget_installed(self, host: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.host_images).where(schema.host_images.c.host == host))
 
     def installed(self, host: str) -> SoftwareSpec | None:
         with self.store.engine.connect() as conn:

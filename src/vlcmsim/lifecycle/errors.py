@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.ids import LIFECYCLE
+from vlcmsim.inventory.model import owner_text
 from vlcmsim.lifecycle.notifications import notification
 from vlcmsim.vapi.errors import (
     Message,
@@ -51,10 +52,16 @@ def not_standalone_image_host(host: str, cluster: str | None) -> VapiError:
     return unsupported(f"{LIFECYCLE}.NotStandaloneImageHost", f"Host {host} is {where}.", host)
 
 
-def operation_in_progress(operation: str, task: str) -> VapiError:
+def other_datacenter(host: str, cluster: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.OtherDatacenter", f"Host {host} and cluster {cluster} are in different datacenters.", host
+    )
+
+
+def operation_in_progress(operation: str, task: str, kind: str = "cluster") -> VapiError:
     return not_allowed(
         f"{LIFECYCLE}.OperationInProgress",
-        f"Another operation is in progress on the cluster ({operation}, task {task}).",
+        f"Another operation is in progress on the {kind} ({operation}, task {task}).",
         task,
     )
 
@@ -62,28 +69,29 @@ def operation_in_progress(operation: str, task: str) -> VapiError:
 # -- desired state -------------------------------------------------------------
 
 
-def no_desired_state(entity: str, kind: str = "Cluster") -> VapiError:
-    return not_found(f"{LIFECYCLE}.DesiredStateNotFound", f"{kind} {entity} has no desired software document.", entity)
+def no_desired_state(owner: str) -> VapiError:
+    text = f"{owner_text(owner, True)} has no desired software document."
+    return not_found(f"{LIFECYCLE}.DesiredStateNotFound", text, owner)
 
 
 def commit_not_found(cluster: str, commit: str) -> VapiError:
-    return not_found(f"{LIFECYCLE}.CommitNotFound", f"Commit {commit} of cluster {cluster} not found.", commit)
+    return not_found(f"{LIFECYCLE}.CommitNotFound", f"Commit {commit} of {owner_text(cluster)} not found.", commit)
 
 
 def invalid_commit(cluster: str, commit: str) -> VapiError:
     return invalid_argument(
-        f"{LIFECYCLE}.InvalidCommit", f"Commit {commit} is not a commit of cluster {cluster}.", commit
+        f"{LIFECYCLE}.InvalidCommit", f"Commit {commit} is not a commit of {owner_text(cluster)}.", commit
     )
 
 
 def draft_not_found(cluster: str, draft: str) -> VapiError:
-    return not_found(f"{LIFECYCLE}.DraftNotFound", f"Draft {draft} of cluster {cluster} not found.", draft)
+    return not_found(f"{LIFECYCLE}.DraftNotFound", f"Draft {draft} of {owner_text(cluster)} not found.", draft)
 
 
 def draft_exists(owner: str, cluster: str, draft: str) -> VapiError:
     return already_exists(
         f"{LIFECYCLE}.DraftAlreadyExists",
-        f"User {owner} already has draft {draft} on cluster {cluster}; delete or commit it first.",
+        f"User {owner} already has draft {draft} on {owner_text(cluster)}; delete or commit it first.",
         draft,
     )
 
@@ -135,7 +143,9 @@ def no_such_package(manager: str, pkg: str, version: str) -> VapiError:
 
 def solution_not_set(cluster: str, solution: str) -> VapiError:
     return not_found(
-        f"{LIFECYCLE}.SolutionNotFound", f"The desired state of cluster {cluster} has no solution {solution}.", solution
+        f"{LIFECYCLE}.SolutionNotFound",
+        f"The desired state of {owner_text(cluster)} has no solution {solution}.",
+        solution,
     )
 
 
@@ -157,6 +167,12 @@ def no_document_to_enable(cluster: str, name: str) -> VapiError:
         f"{LIFECYCLE}.NoDesiredState",
         f"Cluster {name} ({cluster}) has no desired software document to manage it with.",
         cluster,
+    )
+
+
+def cannot_enable_host(host: str, reasons: str) -> VapiError:
+    return not_allowed(
+        f"{LIFECYCLE}.CannotEnableHost", f"Host {host} cannot be managed with a single image: {reasons}", host
     )
 
 
@@ -182,7 +198,7 @@ def no_report(cluster: str, kind: str) -> VapiError:
     """No check or apply (`kind`) has run on the cluster yet."""
     return not_found(
         f"{LIFECYCLE}.ReportNotFound",
-        f"No {kind} has run on cluster {cluster} since its desired state exists.",
+        f"No {kind} has run on {owner_text(cluster)} since its desired state exists.",
         cluster,
     )
 
@@ -203,7 +219,7 @@ def already_in_desired_state(cluster: str, commit: int) -> VapiError:
         [
             Message(
                 f"{LIFECYCLE}.AlreadyInDesiredState",
-                f"Cluster {cluster} already runs commit {commit}.",
+                f"{owner_text(cluster, True)} already runs commit {commit}.",
                 (cluster, str(commit)),
             )
         ],

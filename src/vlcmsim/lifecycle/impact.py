@@ -10,17 +10,22 @@ from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.notifications import message
 
 _ENTER = (f"{LIFECYCLE}.impact.MaintenanceMode", "The host will enter maintenance mode; its VMs move to other hosts.")
+_ENTER_STANDALONE = (
+    f"{LIFECYCLE}.impact.StandaloneMaintenanceMode",
+    "The host will enter maintenance mode; its VMs are powered off or suspended first, per the apply policy.",
+)
 _REBOOT = (f"{LIFECYCLE}.impact.Reboot", "The host will be rebooted to run the new image.")
 _NONE = (f"{LIFECYCLE}.impact.None", "The host already runs the desired image: remediation does not change it.")
 
 
-def host_impact(compliance: dict[str, Any]) -> list[dict[str, Any]]:
+def host_impact(compliance: dict[str, Any], standalone: bool = False) -> list[dict[str, Any]]:
     """The impact of remediating a host (Impact values), from its compliance."""
     impact = compliance["impact"]
+    enter = _ENTER_STANDALONE if standalone else _ENTER
     if impact == "REBOOT_REQUIRED":
-        texts = [_ENTER, _REBOOT]
+        texts = [enter, _REBOOT]
     elif impact == "MAINTENANCE_MODE_REQUIRED":
-        texts = [_ENTER]
+        texts = [enter]
     else:
         texts = [_NONE]
     return [{"message": message(*t)} for t in texts]
@@ -49,3 +54,8 @@ def cluster_impact(hosts: list[Host], per_host: dict[str, dict[str, Any]], commi
         "commit": str(commit),
         "host_info": {h.id: {"name": h.name} for h in hosts},
     }
+
+
+def standalone_impact(host: Host, compliance: dict[str, Any], commit: int) -> dict[str, Any]:
+    """The HostImpact value of remediating a standalone host."""
+    return {"impact": host_impact(compliance, standalone=True), "commit": str(commit), "host_info": {"name": host.name}}

@@ -55,6 +55,10 @@ class ApplyPolicies:
             conn.execute(delete(table).where(table.c.cluster == cluster))
             conn.execute(table.insert().values(cluster=cluster, spec=spec))
 
+    def forget(self, owner: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.cluster_policies).where(schema.cluster_policies.c.cluster == owner))
+
     def effective_value(self, cluster: str, max_hosts: int) -> dict[str, Any]:
         """The EffectivePolicySpec: each configured field over its default;
         parallel remediation is bounded by the cluster's size."""

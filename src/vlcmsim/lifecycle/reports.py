@@ -1,6 +1,6 @@
-"""The last scan (compliance), check and apply of each cluster, kept in the
-store as the clean JSON of their vAPI types, so they outlive a restart and
-read the same from any process."""
+"""The last scan (compliance), check and apply of each image owner (a cluster
+or a standalone host), kept in the store as the clean JSON of their vAPI types,
+so they outlive a restart and read the same from any process."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from vlcmsim.inventory.model import is_host
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
 from vlcmsim.vapi.codec import CLEAN, encode, from_clean, now
@@ -18,6 +19,16 @@ CHECK: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.
 APPLY: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_apply_result.apply_result"}
 HCL: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.check_result"}
 KINDS: dict[str, TD] = {"compliance": COMPLIANCE, "check": CHECK, "apply": APPLY, "hcl": HCL}
+_HOSTS = "com.vmware.esx.settings.hosts.software.reports"
+HOST_KINDS: dict[str, TD] = {
+    "compliance": {"kind": "struct", "id": "com.vmware.esx.settings.host_compliance"},
+    "check": {"kind": "struct", "id": f"{_HOSTS}.last_check_result.check_result"},
+    "apply": {"kind": "struct", "id": f"{_HOSTS}.last_apply_result.apply_result"},
+}
+
+
+def _td(owner: str, kind: str) -> TD:
+    return (HOST_KINDS if is_host(owner) else KINDS)[kind]
 
 
 class Reports:
@@ -33,13 +44,17 @@ class Reports:
             ).first()
         if row is None:
             return None
-        value: dict[str, Any] = from_clean(KINDS[kind], row[0])
+        value: dict[str, Any] = from_clean(_td(cluster, kind), row[0])
         return value
+
+    def forget(self, owner: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.cluster_reports).where(schema.cluster_reports.c.cluster == owner))
 
     def put(self, cluster: str, kind: str, value: dict[str, Any]) -> None:
         """Keep `value` (a domain value of the kind's type, or of a type of the same
         fields: a task's CheckResult is kept as the last CheckResult report)."""
-        stored = encode(KINDS[kind], value, CLEAN)
+        stored = encode(_td(cluster, kind), value, CLEAN)
         table = schema.cluster_reports
         with self.store.engine.begin() as conn:
             conn.execute(delete(table).where(table.c.cluster == cluster, table.c.kind == kind))

@@ -121,7 +121,9 @@ class StageRun:
         self.depot_url = depot_url
         self.host_timeout = host_timeout
         self.pins = pins or PayloadPins()
-        self.ended: list[Callable[[dict[str, Any]], object]] = []  # called with the final result
+        self.ended: list[Callable[[dict[str, Any]], object]] = []  # called with the final result (as viewed)
+        # the result as the task shows it: a cluster's, or one host's (`host_view`)
+        self.view: Callable[[dict[str, Any]], dict[str, Any]] = lambda result: result
         self.runs: dict[str, HostRun] = {}
         self.all_hosts: list[str] = []  # every host of the cluster (apply marks the commit APPLIED)
         self.commit: Commit | None = None
@@ -192,14 +194,15 @@ class StageRun:
         except asyncio.CancelledError:
             # every host's work has stopped (each waits for its own): their statuses end too
             self.interrupt(ctx.stop_reason())
-            ctx.set_result(self.result(final=True))
+            ctx.set_result(self.view(self.result(final=True)))
             raise
         finally:
             ticker.cancel()
         self.finish()
         result = self.result(final=True)
+        shown = self.view(result)
         for hook in self.ended:
-            hook(result)
+            hook(shown)
         done, total = self.progress()
         if total:
             ctx.progress(done, total, "Done")
@@ -207,8 +210,8 @@ class StageRun:
             ctx.progress(1, 1, "Done")
         if result["failed_hosts"]:
             failed = [(h, self.runs[h].host.name) for h in result["failed_hosts"]]
-            raise TaskFailed(run_failed(self.VERB, failed), result)
-        return result
+            raise TaskFailed(run_failed(self.VERB, failed), shown)
+        return shown
 
     def new_progress(self, missing: list[Payload]) -> HostProgress:
         """A host's progress: the bytes it downloads, for a stage."""
@@ -233,7 +236,7 @@ class StageRun:
         while True:
             done, total = self.progress()
             ctx.progress(done, max(total, 1), "Staging")
-            ctx.set_result(self.result(final=False))
+            ctx.set_result(self.view(self.result(final=False)))
             await asyncio.sleep(TICK)
 
     async def _stage_host(self, plan: StagePlan) -> None:
@@ -281,10 +284,34 @@ class StageRun:
         await self.agent.stage(plan, progress)
 
 
+def host_view(host: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A standalone host's run as hosts.software answers it (its StageResult or
+    ApplyResult): the host's own status and info instead of the per-host maps."""
+
+    def view(result: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"commit": result["commit"], "host_info": result["host_info"].get(host, {"name": host})}
+        status = result["host_status"].get(host)
+        if status is not None:
+            out["status"] = dict(status)  # a copy: a Frozen value keeps the encoding of the cluster's type
+        if "notifications" in result:
+            out["notifications"] = result["notifications"]
+        return out
+
+    return view
+
 
 def interrupted_result(result: dict[str, Any], reason: str) -> dict[str, Any]:
     """A stored (clean JSON) stage or apply result of a task that a crash ended:
     hosts still running are ERROR, saying why."""
+    if "host_status" not in result:  # a standalone host's: its own status
+        status = result.get("status")
+        if isinstance(status, dict) and status.get("status") in ("RUNNING", "RETRY_PENDING"):
+            name = result.get("host_info", {}).get("name", "")
+            status["status"] = "ERROR"
+            status["end_time"] = format_datetime(now())
+            note = encode(NOTIFICATION, host_interrupted(name, "finish", reason))
+            status.setdefault("notifications", {}).setdefault("errors", []).append(note)
+        return result
     stopped = []
     for host, status in result.get("host_status", {}).items():
         if status.get("status") in ("RUNNING", "RETRY_PENDING"):

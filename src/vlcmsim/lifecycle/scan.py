@@ -1,7 +1,8 @@
-"""Scans: a cluster's compliance is the result of its last scan, with the time
-it was taken. A scan runs when asked (`Software.scan$task`), after a commit,
-after a stage or an apply, after a host of the cluster changes its connection,
-and when compliance is read with no scan of the latest commit yet."""
+"""Scans: the compliance of a cluster (or of a standalone host with an image of
+its own) is the result of its last scan, with the time it was taken. A scan
+runs when asked (`Software.scan$task`), after a commit, after a stage or an
+apply, after a host of the cluster changes its connection, and when compliance
+is read with no scan of the latest commit yet."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from vlcmsim.depot.repository import Depots
 from vlcmsim.hosts.staging import StagingAreas
-from vlcmsim.inventory.model import Host
+from vlcmsim.inventory.model import Host, is_host
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, staged_check
 from vlcmsim.lifecycle.desired import Commit, DesiredStates
@@ -36,14 +37,21 @@ class Scanner:
         return host_compliance(h, installed, commit.spec, commit.id, catalog, staged=staged)
 
     def scan(self, cluster: str, commit: Commit | None = None) -> dict[str, Any] | None:
-        """Scan the cluster against `commit` (its latest by default) and keep the
-        result as its compliance; None when it has no desired document."""
+        """Scan the cluster (or standalone host) against `commit` (its latest by
+        default) and keep the result as its compliance: a ClusterCompliance, or
+        the host's HostCompliance; None when it has no desired document."""
         commit = commit or self.desired.latest_commit(cluster)
         if commit is None:
             return None
-        hosts = self.inventory.hosts(cluster)
+        hosts = self.inventory.members(cluster)
         installed = self.desired.installed_many([h.id for h in hosts])
-        result = cluster_compliance(hosts, {h.id: self.host(h, commit, installed[h.id]) for h in hosts}, commit.id)
+        per_host = {h.id: self.host(h, commit, installed[h.id]) for h in hosts}
+        if is_host(cluster):
+            if not hosts:  # it joined a cluster meanwhile: its own document applies to nothing
+                return None
+            result = per_host[cluster]
+        else:
+            result = cluster_compliance(hosts, per_host, commit.id)
         if commit.id and commit.id == self._latest_id(cluster):  # a draft's scan is kept nowhere
             self.reports.put(cluster, "compliance", result)
         return result

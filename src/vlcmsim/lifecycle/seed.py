@@ -18,6 +18,14 @@ from vlcmsim.store import schema
 from vlcmsim.store.db import Store
 
 
+def added_host_image(base_image: str | None) -> SoftwareSpec:
+    """What a host added to the inventory runs: the configured base image, or
+    by default 8.0 U2 with an older Intel driver."""
+    if base_image:
+        return SoftwareSpec(base_image)
+    return SoftwareSpec(d.U2, None, {"Intel-i40en": d.I40EN_OLD})
+
+
 def seed_defaults(
     store: Store,
     payloads: PayloadStore,
@@ -45,7 +53,7 @@ def seed_defaults(
         create_time=datetime.now(UTC),
     )
     behind = SoftwareSpec(d.U3, d.DELL_ADDON, {"Intel-i40en": d.I40EN_NEW})
-    installed_behind = SoftwareSpec(d.U2, None, {"Intel-i40en": d.I40EN_OLD})
+    installed_behind = added_host_image(None)
     compliant = SoftwareSpec(d.U2, None, {"bnxtnet": d.BNXTNET})
     legacy = SoftwareSpec(d.U1)
     # the first image-managed cluster is behind its desired image, the second
@@ -60,6 +68,11 @@ def seed_defaults(
         if target is not None:
             desired.add_commit(cluster.id, "vlcmsim", "Initial desired state", target, draft=None)
         desired.set_installed_many([h.id for h in hosts], installed)
+    # standalone hosts run 8.0 U2; one managed with an image of its own is behind it
+    for host in inventory.standalone_hosts():
+        desired.set_installed(host.id, installed_behind)
+        if host.image_managed:
+            desired.add_commit(host.id, "vlcmsim", "Initial desired state", behind, draft=None)
     with store.engine.begin() as conn:
         conn.execute(schema.meta.insert().values(key="seeded", value="1"))
     return True

@@ -122,7 +122,5 @@ def problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
         below = carried.get(name)
         if below is not None and compare(version, below.version) < 0:
             where = "base image" if below.source == "BASE_IMAGE" else "add-on"
-            found.append(
-                f"component {name} version {version} is older than {below.version}, which the {where} carries"
-            )
+            found.append(f"component {name} version {version} is older than {below.version}, which the {where} carries")
     return found

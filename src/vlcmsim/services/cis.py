@@ -60,9 +60,7 @@ async def list_tasks(
     with_result = not (result_spec or {}).get("exclude_result", False)
     f = as_sets(filter_spec)
     targets = {(t["type"], t["id"]) for t in f.get("targets") or ()}
-    return {
-        r.id: r.info(with_result=with_result) for r in call.backend.tasks.list() if _matches(r, f, targets)
-    }
+    return {r.id: r.info(with_result=with_result) for r in call.backend.tasks.list() if _matches(r, f, targets)}
 
 
 def _matches(r: TaskRecord, f: dict[str, Any], targets: set[tuple[str, str]]) -> bool:

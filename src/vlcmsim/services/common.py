@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from vlcmsim.backend import Call
+from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
 from vlcmsim.tasks.manager import Work
 from vlcmsim.vapi.errors import Message
 
-CLUSTER_TYPE = "ClusterComputeResource"
+__all__ = ["CLUSTER_TYPE", "HOST_TYPE", "start_task"]
 
 
 def start_task(

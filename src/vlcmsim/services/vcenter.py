@@ -1,13 +1,20 @@
-"""com.vmware.vcenter.datacenter, .cluster and .host."""
+"""com.vmware.vcenter.datacenter, .folder, .cluster and .host."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from vlcmsim.backend import Call
+from vlcmsim.config import HostConfig
 from vlcmsim.inventory.model import Host
+from vlcmsim.lifecycle.seed import added_host_image
+from vlcmsim.services import errors
+from vlcmsim.services.common import CLUSTER_TYPE, HOST_TYPE
 from vlcmsim.services.errors import cluster_not_found, datacenter_not_found, host_not_found
 from vlcmsim.services.filters import allows, as_sets
+from vlcmsim.sim.knobs import HostKnobs
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
@@ -15,6 +22,15 @@ ops = OperationSet()
 DATACENTER = "com.vmware.vcenter.datacenter"
 CLUSTER = "com.vmware.vcenter.cluster"
 HOST = "com.vmware.vcenter.host"
+FOLDER = "com.vmware.vcenter.folder"
+ROOT_FOLDER = "group-d1"  # the root folder of datacenters
+# the folders of each datacenter: (prefix of its id, name, type)
+DATACENTER_FOLDERS = (
+    ("group-h", "host", "HOST"),
+    ("group-v", "vm", "VIRTUAL_MACHINE"),
+    ("group-s", "datastore", "DATASTORE"),
+    ("group-n", "network", "NETWORK"),
+)
 
 
 @ops.operation(DATACENTER, "list")
@@ -42,6 +58,38 @@ async def get_datacenter(call: Call, datacenter: str) -> dict[str, Any]:
         "network_folder": f"group-n{n}",
         "vm_folder": f"group-v{n}",
     }
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: str
+    name: str
+    type: str
+    datacenter: str | None  # None: the root folder
+    parent: str | None  # the folder it is in (a datacenter's own folders are in the datacenter)
+
+
+def folders(call: Call) -> list[Folder]:
+    out = [Folder(ROOT_FOLDER, "Datacenters", "DATACENTER", None, None)]
+    for dc in call.backend.inventory.datacenters():
+        n = dc.id.rsplit("-", 1)[-1]
+        out.extend(Folder(f"{prefix}{n}", name, kind, dc.id, None) for prefix, name, kind in DATACENTER_FOLDERS)
+    return out
+
+
+@ops.operation(FOLDER, "list")
+async def list_folders(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    f = as_sets(filter)
+    kind = (filter or {}).get("type")
+    return [
+        {"folder": x.id, "name": x.name, "type": x.type}
+        for x in folders(call)
+        if allows(f.get("folders"), x.id)
+        and allows(f.get("names"), x.name)
+        and (kind is None or kind == x.type)
+        and allows(f.get("parent_folders"), x.parent)
+        and allows(f.get("datacenters"), x.datacenter)
+    ]
 
 
 @ops.operation(CLUSTER, "list")
@@ -112,5 +160,54 @@ async def disconnect_host(call: Call, host: str) -> None:
 def _set_connection(call: Call, host: str, state: str) -> None:
     h = _require_host(call, host)
     call.backend.inventory.update_host(host, connection_state=state)
+    call.backend.scanner.scan(h.cluster or h.id)  # compliance sees the host as it now is
+
+
+@ops.operation(HOST, "create", Privilege.WRITE)
+async def create_host(call: Call, spec: dict[str, Any]) -> str:
+    """Add a standalone host to a datacenter's host folder. The simulated host
+    comes up connected, running the image configured for added hosts."""
+    backend = call.backend
+    folder_id = spec.get("folder")
+    if not folder_id:
+        raise errors.folder_required()
+    folder = next((x for x in folders(call) if x.id == folder_id), None)
+    if folder is None:
+        raise errors.folder_not_found(folder_id)
+    if folder.type != "HOST" or folder.datacenter is None:
+        raise errors.not_a_host_folder(folder_id, folder.type)
+    hostname = spec["hostname"].strip()
+    if not hostname or len(hostname) > 255 or any(c.isspace() or c in "/\\" for c in hostname):
+        raise errors.bad_hostname(spec["hostname"][:255])
+    if backend.inventory.host_named(hostname) is not None:
+        raise errors.host_exists(hostname)
+    if not spec["user_name"] or not spec["password"]:
+        raise errors.host_login_failed(hostname, spec["user_name"])
+    if spec["thumbprint_verification"] == "THUMBPRINT" and not _THUMBPRINT.match(spec.get("thumbprint") or ""):
+        raise errors.bad_thumbprint(hostname)
+    h = backend.inventory.add_host(hostname, folder.datacenter, None, HostConfig(hostname))
+    backend.knobs.seed({h.id: HostKnobs()})
+    backend.desired.set_installed(h.id, added_host_image(backend.settings.added_host_base_image))
+    return h.id
+
+
+@ops.operation(HOST, "delete", Privilege.WRITE)
+async def delete_host(call: Call, host: str) -> None:
+    """Remove a host from the inventory: a cluster's host must be in maintenance
+    mode or disconnected first; no lifecycle operation may be running on it."""
+    backend = call.backend
+    h = _require_host(call, host)
+    busy = backend.tasks.running_on((HOST_TYPE, host)) or (
+        backend.tasks.running_on((CLUSTER_TYPE, h.cluster)) if h.cluster else None
+    )
+    if busy is not None:
+        raise errors.host_busy(host, busy.id)
+    if h.cluster and h.connection_state == "CONNECTED" and not h.in_maintenance_mode:
+        raise errors.host_in_service(host, h.cluster)
+    backend.remove_host(host)
     if h.cluster:
-        call.backend.scanner.scan(h.cluster)  # the cluster's compliance sees the host as it now is
+        backend.scanner.scan(h.cluster)
+
+
+# SHA-1 or SHA-256 thumbprint: hex byte pairs separated by colons
+_THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){19}$|^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$")

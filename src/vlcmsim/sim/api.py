@@ -1,6 +1,7 @@
 """/sim/hosts/{host}: the simulation's own control API (not vSphere's), to
 rehearse failures: connection state, link bandwidth, staging capacity and
-corrupted downloads. Reading needs a session, changing an administrator's."""
+corrupted downloads; and to move a host into or out of a cluster (which
+vSphere does through its SOAP API). Reading needs a session, changing an administrator's."""
 
 from __future__ import annotations
 
@@ -49,12 +50,14 @@ class SimApi:
         knobs: SimKnobs,
         staging: StagingView,
         connection_changed: Callable[[Host], object] = lambda host: None,
+        move_host: Callable[[str, str | None], object] | None = None,
     ) -> None:
         self.auth = auth
         self.inventory = inventory
         self.knobs = knobs
         self.staging = staging
         self.connection_changed = connection_changed
+        self.move_host = move_host
 
     def state(self, h: Host) -> dict[str, Any]:
         knobs = self.knobs.get(h.id)
@@ -88,7 +91,11 @@ class SimApi:
                 raise no_matching_method(req.method, req.path)
             if not session.user.can_write:
                 raise unauthorized(f"User {session.user.name} cannot change the simulation.")
-            state, knobs = _changes(req.body)
+            state, knobs, moved = _changes(req.body)
+            if moved is not None:
+                if self.move_host is None:
+                    raise invalid_argument(f"{VLCMSIM}.sim.BadField", "Hosts cannot be moved here.", "cluster")
+                self.move_host(host.id, moved[0])
             if state is not None:
                 self.inventory.update_host(host.id, connection_state=state)
                 self.connection_changed(host)
@@ -101,8 +108,9 @@ class SimApi:
             return error_response(err)
 
 
-def _changes(body: bytes) -> tuple[str | None, dict[str, int]]:
-    """(the connection state to set, the knobs to set) that a PATCH body asks for."""
+def _changes(body: bytes) -> tuple[str | None, dict[str, int], tuple[str | None] | None]:
+    """(the connection state to set, the knobs to set, (the cluster to move the
+    host into, None: out of any) or None) that a PATCH body asks for."""
     try:
         doc = orjson.loads(body or b"null")
     except orjson.JSONDecodeError:
@@ -111,8 +119,13 @@ def _changes(body: bytes) -> tuple[str | None, dict[str, int]]:
         raise _bad_body("The body must be a JSON object of fields to set.")
     state: str | None = None
     knobs: dict[str, int] = {}
+    moved: tuple[str | None] | None = None
     for key, value in doc.items():
-        if key == "connection_state":
+        if key == "cluster":
+            if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 64):
+                raise invalid_argument(f"{VLCMSIM}.sim.BadField", "cluster must be a cluster id or null.", key)
+            moved = (value,)
+        elif key == "connection_state":
             if value not in CONNECTION_STATES:
                 raise invalid_argument(
                     f"{VLCMSIM}.sim.BadField",
@@ -128,4 +141,4 @@ def _changes(body: bytes) -> tuple[str | None, dict[str, int]]:
             knobs[key] = value
         else:
             raise invalid_argument(f"{VLCMSIM}.sim.BadField", f"Unknown field '{key[:64]}'.", key[:64])
-    return state, knobs
+    return state, knobs, moved

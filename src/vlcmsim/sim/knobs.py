@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from vlcmsim.store import schema
 from vlcmsim.store.cache import TTLSnapshot
@@ -66,6 +66,11 @@ class SimKnobs:
                 conn.execute(schema.sim_hosts.insert().values(host=host, **_values(knobs)))
         self._snapshot.invalidate()
         return knobs
+
+    def forget(self, host: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.sim_hosts).where(schema.sim_hosts.c.host == host))
+        self._snapshot.invalidate()
 
     def take_corrupt_download(self, host: str) -> bool:
         """Whether the next download of `host` arrives corrupted (using one up)."""

@@ -13,9 +13,9 @@ T = TypeVar("T")
 
 class TTLSnapshot(Generic[T]):
     """
-        hosts = TTLSnapshot(load_hosts, ttl=1.0)
-        hosts.get()          # loads, or returns the snapshot taken less than 1 s ago
-        hosts.invalidate()   # after a write of our own: the next get() reloads
+    hosts = TTLSnapshot(load_hosts, ttl=1.0)
+    hosts.get()          # loads, or returns the snapshot taken less than 1 s ago
+    hosts.invalidate()   # after a write of our own: the next get() reloads
     """
 
     def __init__(self, load: Callable[[], T], ttl: float) -> None:

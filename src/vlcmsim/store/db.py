@@ -92,8 +92,10 @@ class Store:
                 raise StoreRefused(
                     f"the store was written by a newer vlcmsim (schema {row[0]} > {schema.SCHEMA_VERSION})"
                 )
-            elif int(row[0]) < 2:
-                _knobs_to_sim_hosts(conn)
+            elif int(row[0]) < schema.SCHEMA_VERSION:
+                if int(row[0]) < 2:
+                    _knobs_to_sim_hosts(conn)
+                _add_columns(conn)
                 conn.execute(
                     update(schema.meta)
                     .where(schema.meta.c.key == "schema_version")
@@ -134,15 +136,20 @@ _KNOBS = ("bandwidth_bytes_per_s", "staging_capacity_bytes", "corrupt_downloads"
 
 
 def _knobs_to_sim_hosts(conn: Connection) -> None:
-    """Schema 1 kept the simulation knobs in `hosts`: move them to `sim_hosts`;
-    drafts gained their validation status, depots their bundle's checksum."""
+    """Schema 1 kept the simulation knobs in `hosts`: move them to `sim_hosts`."""
     columns = ", ".join(_KNOBS)
     conn.execute(text(f"INSERT INTO sim_hosts (host, {columns}) SELECT id, {columns} FROM hosts"))
     for column in _KNOBS:
         conn.execute(text(f"ALTER TABLE hosts DROP COLUMN {column}"))
+
+
+def _add_columns(conn: Connection) -> None:
+    """Columns later schemas added: drafts their validation status, depots their
+    bundle's checksum (2); hosts their own image management (3)."""
     added = {
         ("drafts", "status"): "VARCHAR(16) NOT NULL DEFAULT 'VALID'",
         ("depots", "bundle_sha256"): "VARCHAR(64)",
+        ("hosts", "image_managed"): "BOOLEAN NOT NULL DEFAULT FALSE",
     }
     for (table, column), kind in added.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:

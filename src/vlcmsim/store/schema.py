@@ -13,11 +13,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    false,
 )
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 2  # 2: the simulation knobs left `hosts` for `sim_hosts`
+SCHEMA_VERSION = 3  # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image
 
 meta = Table(
     "vlcmsim_meta",
@@ -70,6 +71,8 @@ hosts = Table(
     Column("connection_state", String(32), nullable=False),
     Column("power_state", String(32), nullable=False),
     Column("in_maintenance_mode", Boolean, nullable=False, default=False),
+    # a standalone host managed with an image of its own (a cluster member follows its cluster's)
+    Column("image_managed", Boolean, nullable=False, server_default=false()),
 )
 
 # The simulation's knobs per host (vlcmsim.sim.knobs), apart from what vSphere reports.
@@ -121,6 +124,8 @@ depots = Table(
     Column("bundle_sha256", String(64), nullable=True),  # of the offline bundle it was imported from
 )
 
+# Commits, drafts, reports and policies belong to an image owner: a cluster
+# (domain-c…) or a standalone host (host-…); the column keeps its first name.
 commits = Table(
     "commits",
     metadata,

@@ -117,6 +117,10 @@ def already_exists(msg_id: str, text: str, *args: str) -> VapiError:
     return _error("already_exists", msg_id, text, *args)
 
 
+def invalid_element_type(msg_id: str, text: str, *args: str) -> VapiError:
+    return _error("invalid_element_type", msg_id, text, *args)
+
+
 def not_allowed(msg_id: str, text: str, *args: str) -> VapiError:
     return _error("not_allowed_in_current_state", msg_id, text, *args)
 

@@ -52,6 +52,7 @@ class Call(Generic[B]):
 
 Handler = Callable[..., Awaitable[Any]]
 ERROR_ID = "com.vmware.vapi.std.errors.error"
+UNSUPPORTED_ID = "com.vmware.vapi.std.errors.unsupported"
 # what any operation may answer whatever its declaration says (the wire's own errors)
 _ALWAYS = frozenset({"unauthenticated", "unauthorized", "service_unavailable", "operation_not_found"})
 
@@ -86,10 +87,14 @@ class Operation:
     def declared(self, err: VapiError) -> VapiError:
         """The error as the bindings declare the operation may raise it: one they
         do not list becomes the std Error, keeping its messages (the SDK could not
-        raise it otherwise)."""
+        raise it otherwise) — except an input refused (InvalidArgument) by an
+        operation that declares none, which is Unsupported if it declares that
+        (a 400 on REST either way: bad input is never a server error)."""
         errors = self.spec.errors
         if not errors or err.error_id in errors or err.name in _ALWAYS or ERROR_ID not in errors:
             return err
+        if err.name == "invalid_argument" and UNSUPPORTED_ID in errors:
+            return VapiError("unsupported", err.messages, err.data)
         return VapiError("error", err.messages, err.data)
 
     def authorize(self, call: Call[Any]) -> None:

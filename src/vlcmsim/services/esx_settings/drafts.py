@@ -1,4 +1,5 @@
-"""Drafts of a cluster's desired document: create, edit, validate, commit."""
+"""Drafts of the desired document of a cluster or a standalone host: create,
+edit, validate, commit."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from vlcmsim.lifecycle.errors import invalid_notification
 from vlcmsim.lifecycle.notifications import notifications
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, problems
 from vlcmsim.lifecycle.values import effective_component_infos, removed_component_infos, software_info
-from vlcmsim.services.common import CLUSTER_TYPE, start_task
-from vlcmsim.services.esx_settings.common import require_cluster, require_draft, require_idle
+from vlcmsim.services.common import start_task
+from vlcmsim.services.esx_settings.common import for_owners, require_draft, require_drafts_owner, require_idle
 from vlcmsim.services.esx_settings.software import display_name
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.errors import unauthorized
@@ -22,8 +23,8 @@ from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
-DRAFTS = "com.vmware.esx.settings.clusters.software.drafts"
-DRAFT_SOFTWARE = "com.vmware.esx.settings.clusters.software.drafts.software"
+DRAFTS = "software.drafts"
+DRAFT_SOFTWARE = "software.drafts.software"
 W = Privilege.WRITE
 
 
@@ -40,7 +41,7 @@ def owned(call: Call, cluster: str, draft: str) -> Draft:
 
 
 def _new_draft(call: Call, cluster: str, spec: SoftwareSpec | None = None) -> str:
-    require_cluster(call, cluster)
+    require_drafts_owner(call, cluster)
     owner = call.user_name
     desired = call.backend.desired
     mine = [d for d in desired.drafts(cluster) if d.owner == owner]
@@ -52,32 +53,36 @@ def _new_draft(call: Call, cluster: str, spec: SoftwareSpec | None = None) -> st
     return desired.create_draft(cluster, owner, spec)
 
 
-@ops.operation(DRAFTS, "create", W)
+@for_owners(ops, DRAFTS, "create", W)
 async def create_draft(call: Call, cluster: str) -> str:
     return _new_draft(call, cluster)
 
 
-@ops.operation(DRAFTS, "list")
+@for_owners(ops, DRAFTS, "list")
 async def list_drafts(call: Call, cluster: str, filter: dict[str, Any] | None = None) -> dict[str, Any]:
-    require_cluster(call, cluster)
+    require_drafts_owner(call, cluster)
     owners = (filter or {}).get("owners")
     drafts = call.backend.desired.drafts(cluster)
     return {d.id: {"metadata": _metadata(d)} for d in drafts if not owners or d.owner in owners}
 
 
-@ops.operation(DRAFTS, "get")
+@for_owners(ops, DRAFTS, "get")
 async def get_draft(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     d = require_draft(call, cluster, draft)
-    return {"metadata": _metadata(d), "software": _info(call, d)}
+    info: dict[str, Any] = {"metadata": _metadata(d), "software": _info(call, d)}
+    if d.spec.display_name:  # a host's draft info has it (a cluster's does not)
+        info["display_name"] = d.spec.display_name
+    return info
 
 
-@ops.operation(DRAFTS, "delete", W)
+@for_owners(ops, DRAFTS, "delete", W)
 async def delete_draft(call: Call, cluster: str, draft: str) -> None:
     call.backend.desired.delete_draft(owned(call, cluster, draft).id)
 
 
-@ops.operation(DRAFTS, "import_software_spec", W)
+@for_owners(ops, DRAFTS, "import_software_spec", W)
 async def import_software_spec(call: Call, cluster: str, spec: dict[str, Any]) -> str:
+    require_drafts_owner(call, cluster)  # before fetching anything
     # the union rules of the import spec have made sure the source's field is set
     source = spec["source_type"]
     if source == "JSON_STRING":
@@ -101,7 +106,7 @@ def _info(call: Call, d: Draft) -> dict[str, Any]:
     return software_info(d.spec, call.backend.depots.catalog())
 
 
-@ops.operation(DRAFTS, "validate$task", W)
+@for_owners(ops, DRAFTS, "validate$task", W)
 async def validate_task(call: Call, cluster: str, draft: str) -> str:
     d = require_draft(call, cluster, draft)
     depots = call.backend.depots
@@ -115,13 +120,14 @@ async def validate_task(call: Call, cluster: str, draft: str) -> str:
         notes = [invalid_notification(p) for p in found]
         return {"notifications": notifications(errors=notes)}
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Validate draft")
+    return start_task(call, work, require_drafts_owner(call, cluster).target, "Validate draft")
 
 
-@ops.operation(DRAFTS, "scan$task", W)
+@for_owners(ops, DRAFTS, "scan$task", W)
 async def scan_draft(call: Call, cluster: str, draft: str) -> str:
     """The compliance the hosts would have against the draft (kept nowhere)."""
     d = require_draft(call, cluster, draft)
+    owner = require_drafts_owner(call, cluster)
     backend = call.backend
 
     async def work(ctx: TaskContext) -> dict[str, Any]:
@@ -130,16 +136,17 @@ async def scan_draft(call: Call, cluster: str, draft: str) -> str:
         result = backend.scanner.scan(cluster, target)
         assert result is not None
         result["commit"] = None  # against no commit
-        for host in result["hosts"].values():
+        for host in result.get("hosts", {}).values():
             host["commit"] = None
         return result
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check compliance against the draft")
+    return start_task(call, work, owner.target, "Check compliance against the draft")
 
 
-@ops.operation(DRAFTS, "commit$task", W)
+@for_owners(ops, DRAFTS, "commit$task", W)
 async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> str:
     d = owned(call, cluster, draft)
+    owner = require_drafts_owner(call, cluster)
     require_idle(call, cluster)
     message = spec.get("message") or ""
     author = call.user_name
@@ -157,26 +164,26 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
         scanner.scan(cluster)  # compliance against the new commit
         return commit
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Commit draft")
+    return start_task(call, work, owner.target, "Commit draft")
 
 
 # -- editing the draft's software ------------------------------------------------
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.base_image", "get")
+@for_owners(ops, f"{DRAFT_SOFTWARE}.base_image", "get")
 async def get_base_image(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     base: dict[str, Any] = _info(call, require_draft(call, cluster, draft))["base_image"]
     return base
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.base_image", "set", W)
+@for_owners(ops, f"{DRAFT_SOFTWARE}.base_image", "set", W)
 async def set_base_image(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = owned(call, cluster, draft)
     d.spec.base_image = spec["version"]
     call.backend.desired.save_draft(d)
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.add_on", "get")
+@for_owners(ops, f"{DRAFT_SOFTWARE}.add_on", "get")
 async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     add_on: dict[str, Any] | None = _info(call, require_draft(call, cluster, draft))["add_on"]
     if add_on is None:
@@ -184,27 +191,27 @@ async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     return add_on
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.add_on", "set", W)
+@for_owners(ops, f"{DRAFT_SOFTWARE}.add_on", "set", W)
 async def set_add_on(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = owned(call, cluster, draft)
     d.spec.add_on = (spec["name"], spec["version"])
     call.backend.desired.save_draft(d)
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.add_on", "delete", W)
+@for_owners(ops, f"{DRAFT_SOFTWARE}.add_on", "delete", W)
 async def delete_add_on(call: Call, cluster: str, draft: str) -> None:
     d = owned(call, cluster, draft)
     d.spec.add_on = None
     call.backend.desired.save_draft(d)
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.components", "list")
+@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "list")
 async def list_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     components: dict[str, Any] = _info(call, require_draft(call, cluster, draft))["components"]
     return components
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.components", "get")
+@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "get")
 async def get_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
     components = _info(call, require_draft(call, cluster, draft))["components"]
     result: dict[str, Any] | None = components.get(component)
@@ -223,14 +230,14 @@ def _set_components(d: Draft, to_set: dict[str, str | None], to_delete: list[str
         d.spec.components.pop(name, None)
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.components", "set", W)
+@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "set", W)
 async def set_component(call: Call, cluster: str, draft: str, component: str, version: str | None = None) -> None:
     d = owned(call, cluster, draft)
     _set_components(d, {component: version}, [])
     call.backend.desired.save_draft(d)
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.components", "delete", W)
+@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "delete", W)
 async def delete_component(call: Call, cluster: str, draft: str, component: str) -> None:
     d = owned(call, cluster, draft)
     if component not in d.spec.components:
@@ -239,7 +246,7 @@ async def delete_component(call: Call, cluster: str, draft: str, component: str)
     call.backend.desired.save_draft(d)
 
 
-@ops.operation(f"{DRAFT_SOFTWARE}.components", "update", W)
+@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "update", W)
 async def update_components(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = owned(call, cluster, draft)
     _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
@@ -252,24 +259,24 @@ DRAFT_EFFECTIVE = f"{DRAFT_SOFTWARE}.effective_components"
 DRAFT_REMOVED = f"{DRAFT_SOFTWARE}.removed_components"
 
 
-@ops.operation(DRAFT_EFFECTIVE, "list")
+@for_owners(ops, DRAFT_EFFECTIVE, "list")
 async def list_draft_effective_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     spec = require_draft(call, cluster, draft).spec
     return effective_component_infos(spec, call.backend.depots.catalog())
 
 
-@ops.operation(DRAFT_EFFECTIVE, "list_with_removed_components")
+@for_owners(ops, DRAFT_EFFECTIVE, "list_with_removed_components")
 async def list_draft_effective_with_removed(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     spec = require_draft(call, cluster, draft).spec
     return effective_component_infos(spec, call.backend.depots.catalog(), with_removed=True)
 
 
-@ops.operation(DRAFT_REMOVED, "list")
+@for_owners(ops, DRAFT_REMOVED, "list")
 async def list_draft_removed_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     return removed_component_infos(require_draft(call, cluster, draft).spec, call.backend.depots.catalog())
 
 
-@ops.operation(DRAFT_REMOVED, "get")
+@for_owners(ops, DRAFT_REMOVED, "get")
 async def get_draft_removed_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
     removed: dict[str, Any] = removed_component_infos(
         require_draft(call, cluster, draft).spec, call.backend.depots.catalog()
@@ -277,7 +284,7 @@ async def get_draft_removed_component(call: Call, cluster: str, draft: str, comp
     return removed.get(component)
 
 
-@ops.operation(DRAFT_REMOVED, "set", W)
+@for_owners(ops, DRAFT_REMOVED, "set", W)
 async def remove_component(call: Call, cluster: str, draft: str, component: str) -> None:
     """Remove a component the draft's base image or add-on carries."""
     d = owned(call, cluster, draft)
@@ -290,7 +297,7 @@ async def remove_component(call: Call, cluster: str, draft: str, component: str)
     call.backend.desired.save_draft(d)
 
 
-@ops.operation(DRAFT_REMOVED, "delete", W)
+@for_owners(ops, DRAFT_REMOVED, "delete", W)
 async def restore_component(call: Call, cluster: str, draft: str, component: str) -> None:
     """Bring back a component the draft removed."""
     d = owned(call, cluster, draft)
@@ -303,13 +310,13 @@ async def restore_component(call: Call, cluster: str, draft: str, component: str
 DISPLAY_NAME = f"{DRAFTS}.display_name"
 
 
-@ops.operation(DISPLAY_NAME, "get")
+@for_owners(ops, DISPLAY_NAME, "get")
 async def get_draft_display_name(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     d = require_draft(call, cluster, draft)
-    return {"display_name": display_name(d.spec, require_cluster(call, cluster).name)}
+    return {"display_name": display_name(d.spec, require_drafts_owner(call, cluster).name)}
 
 
-@ops.operation(DISPLAY_NAME, "set", W)
+@for_owners(ops, DISPLAY_NAME, "set", W)
 async def set_draft_display_name(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
     d = owned(call, cluster, draft)
     d.spec.display_name = spec["display_name"]

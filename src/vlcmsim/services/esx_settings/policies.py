@@ -1,4 +1,4 @@
-"""The cluster's apply policy: com.vmware.esx.settings.clusters.policies.apply
+"""The apply policy of a cluster or standalone host: esx.settings.{clusters,hosts}.policies.apply
 (configured) and .effective (what an apply follows)."""
 
 from __future__ import annotations
@@ -6,27 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.backend import Call
-from vlcmsim.services.esx_settings.common import require_image_managed
+from vlcmsim.services.esx_settings.common import for_owners, require_image_managed
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
-APPLY = "com.vmware.esx.settings.clusters.policies.apply"
+APPLY = "policies.apply"
 
 
-@ops.operation(APPLY, "get")
-async def get_policy(call: Call, cluster: str) -> dict[str, Any]:
-    require_image_managed(call, cluster)
-    return call.backend.policies.configured(cluster)
+@for_owners(ops, APPLY, "get")
+async def get_policy(call: Call, owner: str) -> dict[str, Any]:
+    require_image_managed(call, owner)
+    return call.backend.policies.configured(owner)
 
 
-@ops.operation(APPLY, "set", Privilege.WRITE)
-async def set_policy(call: Call, cluster: str, spec: dict[str, Any]) -> None:
-    require_image_managed(call, cluster)
-    call.backend.policies.set(cluster, spec)
+@for_owners(ops, APPLY, "set", Privilege.WRITE)
+async def set_policy(call: Call, owner: str, spec: dict[str, Any]) -> None:
+    require_image_managed(call, owner)
+    call.backend.policies.set(owner, spec)
 
 
-@ops.operation(f"{APPLY}.effective", "get")
-async def get_effective_policy(call: Call, cluster: str) -> dict[str, Any]:
-    require_image_managed(call, cluster)
-    return call.backend.policies.effective_value(cluster, len(call.backend.inventory.hosts(cluster)))
+@for_owners(ops, f"{APPLY}.effective", "get")
+async def get_effective_policy(call: Call, owner: str) -> dict[str, Any]:
+    require_image_managed(call, owner)
+    return call.backend.policies.effective_value(owner, len(call.backend.inventory.members(owner)))

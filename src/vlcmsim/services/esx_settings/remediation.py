@@ -1,4 +1,4 @@
-"""Software.stage and Software.apply of a cluster (and the host-level stage):
+"""Software.stage and Software.apply of a cluster or of a standalone host:
 validation in vLCM's order before a task exists, then the StageRun or
 ApplyRun task."""
 
@@ -11,26 +11,27 @@ from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.apply import ApplyRun
 from vlcmsim.lifecycle.desired import commit_number
-from vlcmsim.lifecycle.runs import StageRun, needs_nothing
-from vlcmsim.services.common import CLUSTER_TYPE, start_task
-from vlcmsim.services.esx_settings.common import require_desired, require_host, require_idle
+from vlcmsim.lifecycle.runs import StageRun, host_view, needs_nothing
+from vlcmsim.services.common import start_task
+from vlcmsim.services.esx_settings.common import Owner, for_owners, require_desired, require_idle, require_image_managed
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
-SOFTWARE = "com.vmware.esx.settings.clusters.software"
+SOFTWARE = "software"
 
 
-def selected_hosts(call: Call, cluster: str, spec: dict[str, Any]) -> list[Host]:
-    """Checks 3 to 7 of BEHAVIOR's order; the hosts the operation works on."""
+def selected_hosts(call: Call, owner: str, spec: dict[str, Any]) -> list[Host]:
+    """Checks 3 to 7 of BEHAVIOR's order; the hosts the operation works on (a
+    standalone host works on itself)."""
     backend = call.backend
-    require_desired(call, cluster)  # NotFound cluster, InvalidArgument not image-managed, NotFound no document
+    require_desired(call, owner)  # NotFound owner, not image-managed, NotFound no document
     commit = spec.get("commit")
     if commit is not None:
         number = commit_number(commit)
-        if number is None or backend.desired.commit(cluster, number) is None:
-            raise errors.invalid_commit(cluster, commit)
-    members = {h.id: h for h in backend.inventory.hosts(cluster)}
+        if number is None or backend.desired.commit(owner, number) is None:
+            raise errors.invalid_commit(owner, commit)
+    members = {h.id: h for h in backend.inventory.members(owner)}
     selected = spec.get("hosts") or []
     for host in selected:
         if host not in members:
@@ -41,19 +42,22 @@ def selected_hosts(call: Call, cluster: str, spec: dict[str, Any]) -> list[Host]
                 why = "it is a standalone host"
             else:
                 why = f"it is in cluster {other.cluster}"
-            raise errors.invalid_host(host, cluster, why)
+            raise errors.invalid_host(host, owner, why)
     return [members[h] for h in selected] if selected else list(members.values())
 
 
-def _run(call: Call, cls: type[StageRun], cluster: str, hosts: list[Host]) -> StageRun:
+def _run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -> StageRun:
     backend = call.backend
+    members = backend.inventory.members(owner.id)
     extra: dict[str, Any] = {}
     if cls is ApplyRun:
-        members = len(backend.inventory.hosts(cluster))
-        extra = {"policy": backend.policies.effective(cluster, members), "time_scale": backend.settings.sim_time_scale}
+        extra = {
+            "policy": backend.policies.effective(owner.id, len(members)),
+            "time_scale": backend.settings.sim_time_scale,
+        }
     run = cls(
         **extra,
-        cluster=cluster,
+        cluster=owner.id,
         hosts=hosts,
         desired=backend.desired,
         catalog=backend.depots.catalog(),
@@ -62,22 +66,25 @@ def _run(call: Call, cls: type[StageRun], cluster: str, hosts: list[Host]) -> St
         host_timeout=backend.settings.host_stage_timeout_seconds,
         pins=backend.depots.pins,
     )
-    run.all_hosts = [h.id for h in backend.inventory.hosts(cluster)]
-    run.ended.append(lambda _: backend.scanner.scan(cluster))  # compliance after the run is a fresh scan
+    run.all_hosts = [h.id for h in members]
+    if owner.is_host:
+        run.view = host_view(owner.id)
+    run.ended.append(lambda _: backend.scanner.scan(owner.id))  # compliance after the run is a fresh scan
     if cls is ApplyRun:
-        run.ended.append(lambda result: backend.reports.put(cluster, "apply", result))
+        run.ended.append(lambda result: backend.reports.put(owner.id, "apply", result))
     return run
 
 
-@ops.operation(SOFTWARE, "stage$task", Privilege.WRITE)
+@for_owners(ops, SOFTWARE, "stage$task", Privilege.WRITE)
 async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     hosts = selected_hosts(call, cluster, spec)
+    owner = require_image_managed(call, cluster)
     require_idle(call, cluster)
-    run = _run(call, StageRun, cluster, hosts)
-    return start_task(call, run, (CLUSTER_TYPE, cluster), "Stage software", cancelable=True)
+    run = _run(call, StageRun, owner, hosts)
+    return start_task(call, run, owner.target, "Stage software", cancelable=True)
 
 
-@ops.operation(SOFTWARE, "apply$task", Privilege.WRITE)
+@for_owners(ops, SOFTWARE, "apply$task", Privilege.WRITE)
 async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     """Remediate: hosts end up running the latest commit; what was staged is used
     and the staging areas are emptied."""
@@ -85,19 +92,12 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     if not spec.get("accept_eula"):
         raise errors.eula_not_accepted()
     backend = call.backend
+    owner = require_image_managed(call, cluster)
     latest = require_desired(call, cluster)
     catalog = backend.depots.catalog()
     images = backend.desired.installed_many([h.id for h in hosts])
     if latest.apply_status == "APPLIED" and all(needs_nothing(images[h.id], latest.spec, catalog) for h in hosts):
         raise errors.already_in_desired_state(cluster, latest.id)
     require_idle(call, cluster)
-    run = _run(call, ApplyRun, cluster, hosts)
-    return start_task(call, run, (CLUSTER_TYPE, cluster), "Remediate cluster", cancelable=True)
-
-
-@ops.operation("com.vmware.esx.settings.hosts.software", "stage$task", Privilege.WRITE)
-async def stage_host(call: Call, host: str, spec: dict[str, Any]) -> str:
-    """Host-level documents are for vLCM managed standalone hosts, which the
-    inventory does not have yet: Unsupported, as the bindings say for any other host."""
-    h = require_host(call, host)
-    raise errors.not_standalone_image_host(host, h.cluster)
+    run = _run(call, ApplyRun, owner, hosts)
+    return start_task(call, run, owner.target, f"Remediate {owner.kind}", cancelable=True)

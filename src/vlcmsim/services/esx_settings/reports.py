@@ -1,5 +1,6 @@
-"""Checks before remediation and the cluster's reports: Software.check$task,
-reports.apply_impact, reports.last_check_result, reports.last_apply_result."""
+"""Checks before remediation and the reports of a cluster or standalone host:
+Software.check$task, reports.apply_impact, reports.last_check_result,
+reports.last_apply_result; a cluster's hardware compatibility."""
 
 from __future__ import annotations
 
@@ -7,25 +8,25 @@ from collections.abc import Callable
 from typing import Any
 
 from vlcmsim.backend import Backend, Call
-from vlcmsim.inventory.model import Host
+from vlcmsim.inventory.model import Host, is_host
 from vlcmsim.lifecycle import errors, hcl
-from vlcmsim.lifecycle.checks import World, check_result
+from vlcmsim.lifecycle.checks import World, check_result, host_check_result
 from vlcmsim.lifecycle.desired import Commit
-from vlcmsim.lifecycle.impact import cluster_impact
+from vlcmsim.lifecycle.impact import cluster_impact, standalone_impact
 from vlcmsim.lifecycle.spec import SoftwareSpec
-from vlcmsim.services.common import CLUSTER_TYPE, start_task
-from vlcmsim.services.esx_settings.common import require_desired, require_idle
+from vlcmsim.services.common import start_task
+from vlcmsim.services.esx_settings.common import for_owners, require_desired, require_idle, require_image_managed
 from vlcmsim.services.esx_settings.remediation import selected_hosts
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
-SOFTWARE = "com.vmware.esx.settings.clusters.software"
-REPORTS = "com.vmware.esx.settings.clusters.software.reports"
+SOFTWARE = "software"
+REPORTS = "software.reports"
 
 
-def world(backend: Backend) -> World:
+def world(backend: Backend, owner: str) -> World:
     def free(host: str) -> int:
         return backend.knobs.get(host).staging_capacity_bytes - backend.staging.used_bytes(host)
 
@@ -35,20 +36,25 @@ def world(backend: Backend) -> World:
         staged=backend.staging.staged,
         free_staging_bytes=free,
         has_payload=backend.payloads.has,
+        vm_count=lambda host: backend.knobs.get(host).vm_count,
+        power_off_vms=backend.policies.effective(owner, 1).power_off_vms,
     )
 
 
-@ops.operation(SOFTWARE, "check$task", Privilege.WRITE)
+@for_owners(ops, SOFTWARE, "check$task", Privilege.WRITE)
 async def check(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     hosts = selected_hosts(call, cluster, spec)
     require_idle(call, cluster)
     backend = call.backend
 
     def compute(commit: Commit, members: list[Host]) -> dict[str, Any]:
+        if is_host(cluster):
+            return host_check_result(members[0], commit, world(backend, cluster))
         chosen = {h.id for h in hosts}
-        return check_result(cluster, members, [h for h in members if h.id in chosen], commit, world(backend))
+        return check_result(cluster, members, [h for h in members if h.id in chosen], commit, world(backend, cluster))
 
-    return _report_task(call, cluster, "check", compute, "Check the cluster before remediation")
+    kind = "host" if is_host(cluster) else "cluster"
+    return _report_task(call, cluster, "check", compute, f"Check the {kind} before remediation")
 
 
 def _report_task(
@@ -56,23 +62,27 @@ def _report_task(
 ) -> str:
     """A task that checks the cluster's hosts against its latest commit and keeps the result as a report."""
     backend = call.backend
+    owner = require_image_managed(call, cluster)
 
     async def work(ctx: TaskContext) -> dict[str, Any]:
         commit = backend.desired.latest_commit(cluster)
-        if commit is None:
+        members = backend.inventory.members(cluster)
+        if commit is None or not members:
             raise errors.no_desired_state(cluster)
-        result = compute(commit, backend.inventory.hosts(cluster))
+        result = compute(commit, members)
         backend.reports.put(cluster, kind, result)
         return result
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), description)
+    return start_task(call, work, owner.target, description)
 
 
-@ops.operation(f"{REPORTS}.apply_impact", "get")
+@for_owners(ops, f"{REPORTS}.apply_impact", "get")
 async def get_apply_impact(call: Call, cluster: str, spec: dict[str, Any] | None = None) -> dict[str, Any]:
     commit = require_desired(call, cluster)
     hosts = selected_hosts(call, cluster, spec or {})
     per_host = {h.id: call.backend.scanner.host(h, commit) for h in hosts}
+    if is_host(cluster):
+        return standalone_impact(hosts[0], per_host[cluster], commit.id)
     return cluster_impact(hosts, per_host, commit.id)
 
 
@@ -84,17 +94,17 @@ def _last(call: Call, cluster: str, kind: str) -> dict[str, Any]:
     return result
 
 
-@ops.operation(f"{REPORTS}.last_check_result", "get")
+@for_owners(ops, f"{REPORTS}.last_check_result", "get")
 async def get_last_check_result(call: Call, cluster: str) -> dict[str, Any]:
     return _last(call, cluster, "check")
 
 
-@ops.operation(f"{REPORTS}.last_apply_result", "get")
+@for_owners(ops, f"{REPORTS}.last_apply_result", "get")
 async def get_last_apply_result(call: Call, cluster: str) -> dict[str, Any]:
     return _last(call, cluster, "apply")
 
 
-HCL = f"{REPORTS}.hardware_compatibility"
+HCL = "com.vmware.esx.settings.clusters.software.reports.hardware_compatibility"
 
 
 @ops.operation(HCL, "check$task", Privilege.WRITE)

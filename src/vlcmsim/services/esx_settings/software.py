@@ -1,6 +1,6 @@
-"""The cluster's desired software: com.vmware.esx.settings.clusters.software
-and its commits, base-image, add-on, components and compliance; the host's
-compliance; software enablement."""
+"""The desired software of a cluster or a standalone host:
+esx.settings.{clusters,hosts}.software and its commits, base-image, add-on,
+components and compliance; software enablement."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import orjson
 from vlcmsim.backend import Call
 from vlcmsim.depot.iso import export_iso
 from vlcmsim.depot.writer import export_bundle
+from vlcmsim.inventory.model import owner_text
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.documents import export_token, software_spec_json
 from vlcmsim.lifecycle.spec import SoftwareSpec
@@ -22,28 +23,33 @@ from vlcmsim.lifecycle.values import (
     removed_component_infos,
     software_info,
 )
-from vlcmsim.services.common import CLUSTER_TYPE, start_task
-from vlcmsim.services.esx_settings.common import require_cluster, require_commit, require_desired, require_host
+from vlcmsim.services.common import start_task
+from vlcmsim.services.esx_settings.common import (
+    for_owners,
+    require_commit,
+    require_desired,
+    require_image_managed,
+)
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
-SOFTWARE = "com.vmware.esx.settings.clusters.software"
+SOFTWARE = "software"
 EXPORT_PATH = "/vum/repository/software-specs"
 BUNDLES_PATH = "/vum/repository/exports"
 
 
-def _desired_info(call: Call, cluster: str) -> dict[str, Any]:
-    return software_info(require_desired(call, cluster).spec, call.backend.depots.catalog())
+def _desired_info(call: Call, owner: str) -> dict[str, Any]:
+    return software_info(require_desired(call, owner).spec, call.backend.depots.catalog())
 
 
-@ops.operation(SOFTWARE, "get")
-async def get_software(call: Call, cluster: str) -> dict[str, Any]:
-    return _desired_info(call, cluster)
+@for_owners(ops, SOFTWARE, "get")
+async def get_software(call: Call, owner: str) -> dict[str, Any]:
+    return _desired_info(call, owner)
 
 
-@ops.operation(SOFTWARE, "export")
+@for_owners(ops, SOFTWARE, "export")
 async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dict[str, str]:
     """URLs of the desired image as a software spec and as an offline bundle
     (built once per commit from the payloads the depots hold)."""
@@ -68,7 +74,7 @@ async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dic
         if not out.exists():
             out.parent.mkdir(exist_ok=True)
             document = orjson.dumps(software_spec_json(commit.spec), option=orjson.OPT_INDENT_2)
-            title = display_name(commit.spec, require_cluster(call, cluster).name)
+            title = display_name(commit.spec, require_image_managed(call, cluster).name)
             await asyncio.to_thread(export_iso, content, backend.payloads, document, title, out)
         token = export_token(backend.secret, "exports", name)
         urls["ISO_IMAGE"] = f"{backend.settings.url}{BUNDLES_PATH}/{name}?token={token}"
@@ -77,20 +83,20 @@ async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dic
     return urls
 
 
-def display_name(spec: SoftwareSpec, cluster_name: str) -> str:
+def display_name(spec: SoftwareSpec, owner_name: str) -> str:
     """The image's name: the one a draft gave it, else one made from what it is (ours)."""
     if spec.display_name:
         return spec.display_name
-    return f"{cluster_name} image: ESXi {spec.base_image or '(no base image)'}"
+    return f"{owner_name} image: ESXi {spec.base_image or '(no base image)'}"
 
 
-@ops.operation(SOFTWARE, "get_display_name")
+@for_owners(ops, SOFTWARE, "get_display_name")
 async def get_display_name(call: Call, cluster: str) -> dict[str, Any]:
-    c = require_cluster(call, cluster)
+    c = require_image_managed(call, cluster)
     return {"display_name": display_name(require_desired(call, cluster).spec, c.name)}
 
 
-@ops.operation("com.vmware.esx.settings.clusters.software.commits", "get")
+@for_owners(ops, "software.commits", "get")
 async def get_commit(call: Call, cluster: str, commit: str) -> dict[str, Any]:
     require_desired(call, cluster)
     c = require_commit(call, cluster, commit)
@@ -102,27 +108,27 @@ async def get_commit(call: Call, cluster: str, commit: str) -> dict[str, Any]:
     }
 
 
-@ops.operation("com.vmware.esx.settings.clusters.software.base_image", "get")
+@for_owners(ops, "software.base_image", "get")
 async def get_base_image(call: Call, cluster: str) -> dict[str, Any]:
     base: dict[str, Any] = _desired_info(call, cluster)["base_image"]
     return base
 
 
-@ops.operation("com.vmware.esx.settings.clusters.software.add_on", "get")
+@for_owners(ops, "software.add_on", "get")
 async def get_add_on(call: Call, cluster: str) -> dict[str, Any]:
     add_on: dict[str, Any] | None = _desired_info(call, cluster)["add_on"]
     if add_on is None:
-        raise errors.add_on_not_set(f"the desired state of cluster {cluster}")
+        raise errors.add_on_not_set(f"the desired state of {owner_text(cluster)}")
     return add_on
 
 
-@ops.operation("com.vmware.esx.settings.clusters.software.components", "list")
+@for_owners(ops, "software.components", "list")
 async def list_components(call: Call, cluster: str) -> dict[str, Any]:
     components: dict[str, Any] = _desired_info(call, cluster)["components"]
     return components
 
 
-@ops.operation("com.vmware.esx.settings.clusters.software.components", "get")
+@for_owners(ops, "software.components", "get")
 async def get_component(call: Call, cluster: str, component: str) -> dict[str, Any] | None:
     spec = require_desired(call, cluster).spec
     if component not in spec.components:
@@ -130,14 +136,16 @@ async def get_component(call: Call, cluster: str, component: str) -> dict[str, A
     return component_info(component, spec.components[component], call.backend.depots.catalog())
 
 
-@ops.operation("com.vmware.esx.settings.clusters.software.compliance", "get")
-async def get_cluster_compliance(call: Call, cluster: str) -> dict[str, Any]:
-    """The last scan of the cluster's latest commit."""
+@for_owners(ops, "software.compliance", "get")
+async def get_compliance(call: Call, cluster: str) -> dict[str, Any]:
+    """The last scan of the latest commit: a ClusterCompliance, or a standalone
+    host's HostCompliance."""
     return call.backend.scanner.compliance(cluster, require_desired(call, cluster))
 
 
-@ops.operation(SOFTWARE, "scan$task", Privilege.WRITE)
+@for_owners(ops, SOFTWARE, "scan$task", Privilege.WRITE)
 async def scan(call: Call, cluster: str) -> str:
+    owner = require_image_managed(call, cluster)
     require_desired(call, cluster)
     scanner = call.backend.scanner
 
@@ -147,61 +155,32 @@ async def scan(call: Call, cluster: str) -> str:
             raise errors.no_desired_state(cluster)
         return result
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check compliance of the cluster")
+    return start_task(call, work, owner.target, f"Check compliance of the {owner.kind}")
 
 
-@ops.operation("com.vmware.esx.settings.hosts.software.compliance", "get")
-async def get_host_compliance(call: Call, host: str) -> dict[str, Any]:
-    h = require_host(call, host)
-    raise errors.not_standalone_image_host(host, h.cluster)
+EFFECTIVE = "software.effective_components"
+REMOVED = "software.removed_components"
 
 
-EFFECTIVE = "com.vmware.esx.settings.clusters.software.effective_components"
-REMOVED = "com.vmware.esx.settings.clusters.software.removed_components"
-
-
-@ops.operation(EFFECTIVE, "list")
+@for_owners(ops, EFFECTIVE, "list")
 async def list_effective_components(call: Call, cluster: str) -> dict[str, Any]:
     return effective_component_infos(require_desired(call, cluster).spec, call.backend.depots.catalog())
 
 
-@ops.operation(EFFECTIVE, "list_with_removed_components")
+@for_owners(ops, EFFECTIVE, "list_with_removed_components")
 async def list_effective_with_removed(call: Call, cluster: str) -> dict[str, Any]:
     spec = require_desired(call, cluster).spec
     return effective_component_infos(spec, call.backend.depots.catalog(), with_removed=True)
 
 
-@ops.operation(REMOVED, "list")
+@for_owners(ops, REMOVED, "list")
 async def list_removed_components(call: Call, cluster: str) -> dict[str, Any]:
     return removed_component_infos(require_desired(call, cluster).spec, call.backend.depots.catalog())
 
 
-@ops.operation(REMOVED, "get")
+@for_owners(ops, REMOVED, "get")
 async def get_removed_component(call: Call, cluster: str, component: str) -> dict[str, Any] | None:
     removed: dict[str, Any] = removed_component_infos(
         require_desired(call, cluster).spec, call.backend.depots.catalog()
     )
     return removed.get(component)
-
-
-ENABLEMENT = "com.vmware.esx.settings.clusters.enablement.software"
-
-
-@ops.operation(ENABLEMENT, "get")
-async def get_enablement(call: Call, cluster: str) -> dict[str, Any]:
-    return {"enabled": require_cluster(call, cluster).image_managed}
-
-
-@ops.operation(ENABLEMENT, "enable$task", Privilege.WRITE)
-async def enable(call: Call, cluster: str, spec: dict[str, Any] | None = None) -> str:
-    """Turn image management on for a baseline cluster that has a desired document
-    (a draft committed while it was baseline-managed)."""
-    c = require_cluster(call, cluster)
-    if not c.image_managed and call.backend.desired.latest_commit(cluster) is None:
-        raise errors.no_document_to_enable(cluster, c.name)
-    inventory = call.backend.inventory
-
-    async def work(_: TaskContext) -> None:
-        inventory.set_image_managed(cluster)
-
-    return start_task(call, work, (CLUSTER_TYPE, cluster), "Manage the cluster with a single image")

@@ -1,4 +1,4 @@
-"""The cluster's solutions (com.vmware.esx.settings.clusters.software.solutions):
+"""The solutions of a cluster or standalone host (esx.settings.{clusters,hosts}.software.solutions):
 what a vCenter solution adds to the image. Setting, removing or updating them
 makes a new commit of the desired state, as vLCM does."""
 
@@ -11,22 +11,22 @@ from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.solutions import solution_problems
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.lifecycle.values import solution_infos
-from vlcmsim.services.common import CLUSTER_TYPE, start_task
-from vlcmsim.services.esx_settings.common import require_desired, require_idle
+from vlcmsim.services.common import start_task
+from vlcmsim.services.esx_settings.common import for_owners, require_desired, require_idle, require_image_managed
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
 
-SOLUTIONS = "com.vmware.esx.settings.clusters.software.solutions"
+SOLUTIONS = "software.solutions"
 
 
-@ops.operation(SOLUTIONS, "list")
+@for_owners(ops, SOLUTIONS, "list")
 async def list_solutions(call: Call, cluster: str) -> dict[str, Any]:
     return solution_infos(require_desired(call, cluster).spec, call.backend.depots.catalog())
 
 
-@ops.operation(SOLUTIONS, "get")
+@for_owners(ops, SOLUTIONS, "get")
 async def get_solution(call: Call, cluster: str, solution: str) -> dict[str, Any]:
     infos = solution_infos(require_desired(call, cluster).spec, call.backend.depots.catalog())
     if solution not in infos:
@@ -60,19 +60,19 @@ def _changed(call: Call, cluster: str, change: dict[str, dict[str, Any] | None],
         backend.scanner.scan(cluster)
         return commit
 
-    return start_task(call, work, (CLUSTER_TYPE, cluster), description)
+    return start_task(call, work, require_image_managed(call, cluster).target, description)
 
 
-@ops.operation(SOLUTIONS, "set$task", Privilege.WRITE)
+@for_owners(ops, SOLUTIONS, "set$task", Privilege.WRITE)
 async def set_solution(call: Call, cluster: str, solution: str, spec: dict[str, Any]) -> str:
     return _changed(call, cluster, {solution: spec}, f"Set solution {solution}")
 
 
-@ops.operation(SOLUTIONS, "delete$task", Privilege.WRITE)
+@for_owners(ops, SOLUTIONS, "delete$task", Privilege.WRITE)
 async def delete_solution(call: Call, cluster: str, solution: str) -> str:
     return _changed(call, cluster, {solution: None}, f"Remove solution {solution}")
 
 
-@ops.operation(SOLUTIONS, "update$task", Privilege.WRITE)
+@ops.operation(f"com.vmware.esx.settings.clusters.{SOLUTIONS}", "update$task", Privilege.WRITE)
 async def update_solutions(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     return _changed(call, cluster, dict(spec["solutions"]), "Update solutions")
