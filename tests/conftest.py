@@ -47,3 +47,10 @@ def anonymous(server: Server) -> Iterator[httpx.Client]:
     c = server.client(None)
     yield c
     c.close()
+
+
+@pytest.fixture
+def fresh_admin(fresh_server: Server) -> Iterator[httpx.Client]:
+    c = fresh_server.client(ADMIN)
+    yield c
+    c.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
@@ -35,3 +36,14 @@ def stub_config(server: Any, user: str = "administrator@vsphere.local", password
     config = StubConfigurationFactory.new_std_configuration(connector)
     connector.set_security_context(create_user_password_security_context(user, password))
     return config
+
+
+def wait(task: Any, timeout: float = 30) -> Any:
+    """The info of an SDK Task once it has ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = task.get_info()
+        if info.status in ("SUCCEEDED", "FAILED"):
+            return info
+        time.sleep(0.05)
+    raise AssertionError("the task did not end")

@@ -4,24 +4,14 @@ before (union rules the server did not honour, a required field) works."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from com.vmware.esx.settings.clusters.enablement_client import Software as Enablement
 from com.vmware.esx.settings.depots_client import Offline
 from com.vmware.vapi.std.errors_client import NotFound
 
-from sdk import vsphere_client
+from sdk import vsphere_client, wait
 from vlcmsim.testing import Server
-
-
-def wait(task: Any) -> Any:
-    for _ in range(400):
-        info = task.get_info()
-        if info.status in ("SUCCEEDED", "FAILED"):
-            return info
-        time.sleep(0.05)
-    raise AssertionError("the task did not end")
 
 
 def test_the_embedded_depot_reads_through_the_sdk(server: Server) -> None:

@@ -26,3 +26,18 @@ async def test_a_declared_error_is_answered_as_it_is(app: InProcessServer) -> No
     client = await app.client()
     r = await client.post("/api/esx/settings/clusters/domain-c3/software?action=stage&vmw-task=true", json={})
     assert r.status_code == 400 and r.json()["error_type"] == "INVALID_ARGUMENT"
+
+
+async def test_bad_input_to_an_operation_without_invalid_argument_is_unsupported_not_a_server_error(
+    app: InProcessServer,
+) -> None:
+    spec = model().operations[("com.vmware.esx.settings.hosts.software.drafts", "import_software_spec")]
+    assert "com.vmware.vapi.std.errors.invalid_argument" not in spec.errors
+    assert "com.vmware.vapi.std.errors.unsupported" in spec.errors
+    client = await app.client()
+    r = await client.post(
+        "/api/esx/settings/hosts/host-10/software/drafts?action=import-software-spec",
+        json={"source_type": "JSON_STRING", "software_spec": "{not json"},
+    )
+    assert r.status_code == 400 and r.json()["error_type"] == "UNSUPPORTED"
+    assert r.json()["messages"][0]["id"] == "com.vmware.vcIntegrity.lifecycle.InvalidSoftwareSpec"

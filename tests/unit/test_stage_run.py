@@ -214,3 +214,24 @@ def test_a_result_a_crash_left_running_ends_its_hosts() -> None:
     from vlcmsim.vapi.codec import from_clean
 
     assert from_clean(STAGE_RESULT, ended)["host_status"]["host-2"]["notifications"]["errors"]  # type: ignore[arg-type]
+
+
+def test_a_standalone_hosts_result_a_crash_left_running_ends_its_host() -> None:
+    from vlcmsim.lifecycle.runs import interrupted_result
+    from vlcmsim.vapi.codec import from_clean
+
+    stored = {
+        "commit": "2",
+        "host_info": {"name": "esx-edge1"},
+        "status": {
+            "status": "RUNNING",
+            "start_time": "2026-01-01T00:00:00.000Z",
+            "end_time": "2026-01-01T00:00:01.000Z",
+            "notifications": {},
+        },
+    }
+    ended = interrupted_result(stored, "the server stopped")
+    assert ended["status"]["status"] == "ERROR"
+    td = {"kind": "struct", "id": "com.vmware.esx.settings.hosts.software.stage_result"}
+    errors = from_clean(td, ended)["status"]["notifications"]["errors"]
+    assert "esx-edge1" in errors[0]["message"]["default_message"]

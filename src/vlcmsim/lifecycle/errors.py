@@ -113,10 +113,10 @@ def component_not_carried(draft: str, component: str) -> VapiError:
     )
 
 
-def component_not_removed(draft: str, component: str) -> VapiError:
-    return not_found(
-        f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} does not remove component {component}.", component
-    )
+def component_not_removed(where: str, component: str) -> VapiError:
+    """The document (`where`: "draft N", "the desired state of cluster X") does not remove the component."""
+    text = f"{where[0].upper()}{where[1:]} does not remove component {component}."
+    return not_found(f"{LIFECYCLE}.ComponentNotFound", text, component)
 
 
 def no_hardware_support(where: str) -> VapiError:

@@ -277,11 +277,14 @@ async def list_draft_removed_components(call: Call, cluster: str, draft: str) ->
 
 
 @for_owners(ops, DRAFT_REMOVED, "get")
-async def get_draft_removed_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
+async def get_draft_removed_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any]:
     removed: dict[str, Any] = removed_component_infos(
         require_draft(call, cluster, draft).spec, call.backend.depots.catalog()
     )
-    return removed.get(component)
+    if component not in removed:
+        raise errors.component_not_removed(f"draft {draft}", component)
+    info: dict[str, Any] = removed[component]
+    return info
 
 
 @for_owners(ops, DRAFT_REMOVED, "set", W)
@@ -302,7 +305,7 @@ async def restore_component(call: Call, cluster: str, draft: str, component: str
     """Bring back a component the draft removed."""
     d = owned(call, cluster, draft)
     if component not in d.spec.removed_components:
-        raise errors.component_not_removed(draft, component)
+        raise errors.component_not_removed(f"draft {draft}", component)
     d.spec.removed_components.remove(component)
     call.backend.desired.save_draft(d)
 

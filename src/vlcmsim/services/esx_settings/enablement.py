@@ -15,7 +15,7 @@ from vlcmsim.lifecycle.notifications import notification, notifications
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.services.common import CLUSTER_TYPE, HOST_TYPE, start_task
 from vlcmsim.services.esx_settings.common import require_cluster, require_host
-from vlcmsim.tasks.manager import TaskContext
+from vlcmsim.tasks.manager import TaskContext, TaskRecord
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
@@ -67,10 +67,10 @@ CHECKS = {
 }
 
 
-def _host_checks(call: Call, h: Host, skip: set[str]) -> dict[str, Any]:
-    """CheckResult.notifications: per check performed, what it found."""
+def _host_checks(call: Call, h: Host, skip: set[str], busy: TaskRecord | None) -> dict[str, Any]:
+    """CheckResult.notifications: per check performed, what it found (`busy`:
+    the task running on the host when the check was asked for)."""
     installed = call.backend.desired.installed(h.id)
-    busy = call.backend.tasks.running_on((HOST_TYPE, h.id))
     connected = h.connection_state == "CONNECTED"
     out: dict[str, Any] = {}
     for check, text in CHECKS.items():
@@ -95,10 +95,11 @@ def _host_checks(call: Call, h: Host, skip: set[str]) -> dict[str, Any]:
 async def check_host(call: Call, host: str, spec: dict[str, Any]) -> str:
     h = _standalone(call, host)
     skip = set(spec.get("checks_to_skip") or ())
+    busy = call.backend.tasks.running_on((HOST_TYPE, host))
 
     async def work(_: TaskContext) -> dict[str, Any]:
         fresh = call.backend.inventory.host(host) or h
-        return {"notifications": _host_checks(call, fresh, skip)}
+        return {"notifications": _host_checks(call, fresh, skip, busy)}
 
     return start_task(call, work, (HOST_TYPE, host), "Check the host can be managed with a single image")
 
@@ -110,7 +111,9 @@ async def enable_host(call: Call, host: str, spec: dict[str, Any]) -> str:
     h = _standalone(call, host)
     skip = {"SOFTWARE"} if spec.get("skip_software_check") else set()
     reasons = [
-        e["message"]["default_message"] for n in _host_checks(call, h, skip).values() for e in n.get("errors", ())
+        e["message"]["default_message"]
+        for n in _host_checks(call, h, skip, call.backend.tasks.running_on((HOST_TYPE, host))).values()
+        for e in n.get("errors", ())
     ]
     if reasons:
         raise errors.cannot_enable_host(host, " ".join(reasons))

@@ -179,8 +179,11 @@ async def list_removed_components(call: Call, cluster: str) -> dict[str, Any]:
 
 
 @for_owners(ops, REMOVED, "get")
-async def get_removed_component(call: Call, cluster: str, component: str) -> dict[str, Any] | None:
+async def get_removed_component(call: Call, cluster: str, component: str) -> dict[str, Any]:
     removed: dict[str, Any] = removed_component_infos(
         require_desired(call, cluster).spec, call.backend.depots.catalog()
     )
-    return removed.get(component)
+    if component not in removed:
+        raise errors.component_not_removed(f"the desired state of {owner_text(cluster)}", component)
+    info: dict[str, Any] = removed[component]
+    return info
