@@ -41,6 +41,7 @@ from vlcmsim.services.esx_settings import (
     drafts,
     enablement,
     hardware,
+    inventory,
     policies,
     remediation,
     reports,
@@ -85,6 +86,7 @@ OPERATION_SETS = [
     hardware.ops,
     solutions.ops,
     enablement.ops,
+    inventory.ops,
 ]
 
 

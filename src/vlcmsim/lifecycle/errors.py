@@ -241,6 +241,20 @@ def run_failed(verb: str, hosts: list[tuple[str, str]]) -> VapiError:
     )
 
 
+def entities_failed(what: str, owners: list[str]) -> VapiError:
+    """An operation over the inventory (`what`) failed on some of its clusters and hosts."""
+    return VapiError(
+        "error",
+        [
+            Message(
+                f"{LIFECYCLE}.EntitiesFailed",
+                f"{what} failed on {len(owners)} cluster(s) or host(s): {', '.join(owners)}.",
+                tuple(owners),
+            )
+        ],
+    )
+
+
 def host_failed(host_name: str, verb: str, exc: Exception) -> dict[str, Any]:
     """The notification of a host's unexpected failure; an OS error says what, not where."""
     why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__

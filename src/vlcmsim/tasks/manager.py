@@ -116,6 +116,26 @@ class TaskContext:
         return "the server stopped" if self._manager._stopping else "the task was canceled"
 
 
+class PartContext(TaskContext):
+    """The context of one part of a task's work (one cluster of a stage over the
+    inventory): its progress and partial result stay here, for the task to combine."""
+
+    def __init__(self, parent: TaskContext, changed: Callable[[], None]) -> None:
+        super().__init__(parent._manager, parent.record)
+        self._changed = changed
+        self.completed = 0
+        self.total = 0
+        self.result: Any = None
+
+    def progress(self, completed: int, total: int, message: str = "Running") -> None:
+        self.completed, self.total = min(completed, total), total
+        self._changed()
+
+    def set_result(self, result: Any) -> None:
+        self.result = result
+        self._changed()
+
+
 Work = Callable[[TaskContext], Awaitable[Any]]
 # (service, operation, stored partial result) -> the result as a crash left it, ended
 Interrupted = Callable[[str, str, Any], Any]

@@ -46,7 +46,7 @@ def selected_hosts(call: Call, owner: str, spec: dict[str, Any]) -> list[Host]:
     return [members[h] for h in selected] if selected else list(members.values())
 
 
-def _run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -> StageRun:
+def make_run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -> StageRun:
     backend = call.backend
     members = backend.inventory.members(owner.id)
     extra: dict[str, Any] = {}
@@ -80,7 +80,7 @@ async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     hosts = selected_hosts(call, cluster, spec)
     owner = require_image_managed(call, cluster)
     require_idle(call, cluster)
-    run = _run(call, StageRun, owner, hosts)
+    run = make_run(call, StageRun, owner, hosts)
     return start_task(call, run, owner.target, "Stage software", cancelable=True)
 
 
@@ -99,5 +99,5 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     if latest.apply_status == "APPLIED" and all(needs_nothing(images[h.id], latest.spec, catalog) for h in hosts):
         raise errors.already_in_desired_state(cluster, latest.id)
     require_idle(call, cluster)
-    run = _run(call, ApplyRun, owner, hosts)
+    run = make_run(call, ApplyRun, owner, hosts)
     return start_task(call, run, owner.target, f"Remediate {owner.kind}", cancelable=True)
