@@ -128,6 +128,27 @@ def test_a_schema_1_store_moves_its_knobs_to_sim_hosts(tmp_path: Path) -> None:
     assert "corrupt_downloads" not in columns
 
 
+def test_a_schema_2_store_gains_the_hosts_own_image_management(tmp_path: Path) -> None:
+    from vlcmsim.config import HostConfig
+    from vlcmsim.inventory.store import Inventory
+
+    store = Store.open(None, tmp_path)
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE hosts DROP COLUMN image_managed"))
+        conn.execute(text("INSERT INTO datacenters VALUES ('datacenter-1','DC')"))
+        conn.execute(
+            text("INSERT INTO hosts VALUES ('host-77','esx-edge',NULL,'datacenter-1','CONNECTED','POWERED_ON',0)")
+        )
+        conn.execute(text("UPDATE vlcmsim_meta SET value='2' WHERE key='schema_version'"))
+    store.dispose()
+    store = Store.open(None, tmp_path)
+    inventory = Inventory(store)
+    edge = inventory.host("host-77")
+    assert edge is not None and edge.standalone and not edge.image_managed
+    added = inventory.add_host("esx-new", "datacenter-1", None, HostConfig("esx-new", image_managed=True))
+    assert added.image_managed
+
+
 def test_payloads_no_depot_names_are_removed_at_start(tmp_path: Path) -> None:
     import hashlib
 
