@@ -22,6 +22,7 @@ from vlcmsim.depot.listener import PayloadListener
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
 from vlcmsim.depot.serve import RepositoryServer
+from vlcmsim.depot.sync import Syncer
 from vlcmsim.hosts.simulated import SimulatedHosts
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import VLCMSIM
@@ -42,6 +43,7 @@ from vlcmsim.services.esx_settings import (
     enablement,
     hardware,
     inventory,
+    online_depots,
     policies,
     remediation,
     reports,
@@ -51,7 +53,7 @@ from vlcmsim.services.esx_settings import (
 from vlcmsim.services.esx_settings.depots import MAX_BUNDLE_BYTES
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
-from vlcmsim.sim.knobs import HostKnobs, SimKnobs
+from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
 from vlcmsim.store.db import Store
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.errors import (
@@ -87,6 +89,7 @@ OPERATION_SETS = [
     solutions.ops,
     enablement.ops,
     inventory.ops,
+    online_depots.ops,
 ]
 
 
@@ -113,6 +116,8 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
     depots = Depots(store, payloads)
     desired = DesiredStates(store)
     reports = Reports(store)
+    fetcher = Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds, cert)
+    depot_knobs = DepotKnobs(store)
     return Backend(
         settings=settings,
         sessions=Sessions(store, settings),
@@ -124,7 +129,9 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         staging=staging,
         hosts=SimulatedHosts(settings, inventory, knobs, staging, cert),
         tasks=TaskManager(store, settings.task_retention_seconds),
-        fetcher=Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds, cert),
+        fetcher=fetcher,
+        syncer=Syncer(depots, payloads, settings.allowed_import_dirs, fetcher.verify, depot_knobs.get),
+        depot_knobs=depot_knobs,
         secret=store.secret(),
         reports=reports,
         scanner=Scanner(inventory, desired, depots, staging, reports),
@@ -211,6 +218,7 @@ class App:
                 backend.staging,
                 lambda host: backend.scanner.scan(host.cluster or host.id),
                 backend.move_host,
+                (backend.depot_knobs, lambda d: (found := backend.depots.get(d)) is not None and found.online),
             ),
             recovered_tasks=recovered,
         )

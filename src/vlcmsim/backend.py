@@ -11,6 +11,7 @@ from vlcmsim.config import Settings
 from vlcmsim.depot.fetch import Fetcher
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
+from vlcmsim.depot.sync import Syncer
 from vlcmsim.hosts.agent import HostAgent
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
@@ -21,7 +22,7 @@ from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.sessions import Sessions
-from vlcmsim.sim.knobs import SimKnobs
+from vlcmsim.sim.knobs import DepotKnobs, SimKnobs
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi import operations
 
@@ -39,6 +40,8 @@ class Backend:
     hosts: HostAgent
     tasks: TaskManager
     fetcher: Fetcher
+    syncer: Syncer
+    depot_knobs: DepotKnobs
     reports: Reports
     scanner: Scanner
     policies: ApplyPolicies

@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         serve(build_settings(args))
     elif args.command == "depot":
-        sys.exit(depot_cli.build(args) if args.depot_command == "build" else depot_cli.inspect(args))
+        sys.exit(depot_cli.run(args))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from vlcmsim.config import Settings
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.defaults import write_default_bundle
 from vlcmsim.depot.model import DepotContent
-from vlcmsim.depot.reader import Limits, read_metadata
+from vlcmsim.depot.reader import Limits, ZipTree, merged, read_metadata
 from vlcmsim.depot.storage import content_from_json, content_to_json
 from vlcmsim.depot.versions import compare
 from vlcmsim.inventory.model import Host
@@ -38,7 +38,7 @@ def default_content() -> DepotContent:
     bundle = write_default_bundle(4096)
     try:
         with zipfile.ZipFile(bundle) as zf:
-            return read_metadata(zf, Limits())
+            return merged(read_metadata(ZipTree(zf, Limits()), Limits()))
     finally:
         shutil.rmtree(bundle.parent)
 

@@ -1,16 +1,19 @@
-"""`vlcmsim depot build` and `vlcmsim depot inspect`."""
+"""`vlcmsim depot build`, `inspect`, `serve` and `mirror`."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import sys
 import tempfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from vlcmsim.depot.defaults import default_bundle_spec
+from vlcmsim.depot.defaults import default_bundle_spec, write_default_bundle
 from vlcmsim.depot.model import AddOn, BaseImage, DepotContent
+from vlcmsim.depot.reader import BundleError
 from vlcmsim.depot.writer import BundleSpec, ComponentSpec, write_bundle
 
 _SIZE = re.compile(r"^(\d+)([KMG]?)i?B?$", re.IGNORECASE)
@@ -24,7 +27,7 @@ def parse_size(text: str) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    depot = sub.add_parser("depot", help="build or inspect offline bundles (depot zips)")
+    depot = sub.add_parser("depot", help="build, inspect, serve or mirror depots")
     dsub = depot.add_subparsers(dest="depot_command", required=True)
     b = dsub.add_parser("build", help="write a synthetic, format-faithful offline bundle")
     b.add_argument("out", help="the zip to write")
@@ -53,6 +56,43 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     b.add_argument("--payload-size", type=parse_size, default=parse_size("256K"), help="bytes per payload (256K)")
     i = dsub.add_parser("inspect", help="print what a bundle holds, checking every checksum")
     i.add_argument("file")
+    s = dsub.add_parser("serve", help="serve a folder of bundles (or a mirror) as an online depot over HTTP")
+    s.add_argument("dir", nargs="?", help="the folder (its *.zip bundles and files)")
+    s.add_argument("--embedded", action="store_true", help="serve vlcmsim's embedded content")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8090)
+    m = dsub.add_parser("mirror", help="copy an online depot into a folder (then `depot serve` it)")
+    m.add_argument("url", help="the online depot: the URL of its index.xml")
+    m.add_argument("dir")
+
+
+def serve(args: argparse.Namespace) -> int:
+    from vlcmsim.depot.online_server import run
+
+    if args.embedded:
+        folder = Path(tempfile.mkdtemp(prefix="vlcmsim-embedded-"))
+        bundle = write_default_bundle(parse_size("256K"))
+        shutil.move(str(bundle), folder / "vlcmsim-embedded.zip")
+        shutil.rmtree(bundle.parent, ignore_errors=True)
+    elif args.dir:
+        folder = Path(args.dir)
+    else:
+        print("give a folder, or --embedded", file=sys.stderr)
+        return 2
+    run(folder, args.host, args.port)
+    return 0
+
+
+def mirror(args: argparse.Namespace) -> int:
+    from vlcmsim.depot.online_server import mirror as copy_depot
+
+    try:
+        files, moved = copy_depot(args.url, Path(args.dir))
+    except BundleError as exc:
+        print(f"mirror failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.url} mirrored in {args.dir}: {files} file(s), {moved} bytes fetched")
+    return 0
 
 
 def build(args: argparse.Namespace) -> int:
@@ -139,3 +179,8 @@ def inspect(args: argparse.Namespace) -> int:
             sizes = ", ".join(f"{p.name} {p.size} B sha-256 {p.sha256[:16]}..." for p in v.payloads)
             print(f"    VIB {vib_id}: {sizes}")
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    commands = {"build": build, "inspect": inspect, "serve": serve, "mirror": mirror}
+    return commands[args.depot_command](args)

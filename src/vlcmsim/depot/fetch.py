@@ -53,11 +53,11 @@ class Fetcher:
             raise FetchError(f"unsupported scheme {scheme or '(none)'}: use http, https or file")
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                await _download(location, dest, limit, self._verify())
+                await _download(location, dest, limit, self.verify())
         except TimeoutError:
             raise FetchError(f"not complete within {self.timeout_seconds:g} seconds") from None
 
-    def _verify(self) -> ssl.SSLContext | bool:
+    def verify(self) -> ssl.SSLContext | bool:
         if self.own_certificate is None or not self.own_certificate.exists():
             return True
         context = ssl.create_default_context()

@@ -1,4 +1,6 @@
-"""Reads an offline bundle (depot zip) into the payload store.
+"""Reads a depot into the payload store: an offline bundle (a depot zip) or
+an online depot (the same tree of files over http(s) or in a folder: see
+`vlcmsim.depot.online`) — one reader for both, through a `DepotTree`.
 
 Every VIB is streamed once: its bytes are hashed against the metadata's
 sha-256, its `ar` members are parsed on the fly and each payload is hashed
@@ -14,10 +16,12 @@ import posixpath
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from vlcmsim.depot import metadata as md
 from vlcmsim.depot.ar import ArError, ArReader
@@ -81,26 +85,94 @@ def _read_small(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return data
 
 
-def read_metadata(zf: zipfile.ZipFile, limits: Limits) -> DepotContent:
+class DepotTree(Protocol):
+    """The files of a depot by their path from its root (where index.xml is)."""
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        """The whole file, refused past `limit` bytes (BundleError)."""
+        ...
+
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        """The file to stream (BundleError when it is not there)."""
+        ...
+
+
+class ZipTree:
+    """An offline bundle: the depot's tree in a zip archive."""
+
+    def __init__(self, zf: zipfile.ZipFile, limits: Limits) -> None:
+        _check_archive(zf, "the bundle", limits)
+        self.zf = zf
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        return _read_small(self.zf, name, limit)
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            raise BundleError(f"{name} is missing from the bundle") from None
+        with self.zf.open(info) as raw:
+            # callers check the file's sha-256; zipfile's CRC-32 over the same bytes would only cost time
+            raw._expected_crc = None  # type: ignore[attr-defined]
+            yield raw
+
+
+def read_metadata(tree: DepotTree, limits: Limits) -> list[DepotContent]:
+    """The content of every vendor the depot's index lists."""
     try:
-        vendors = md.parse_index(_read_small(zf, "index.xml", limits.max_metadata_bytes))
-        vendor_name, rel, indexfile = vendors[0]
+        vendors = md.parse_index(tree.read_small("index.xml", limits.max_metadata_bytes))
+    except md.MetadataError as exc:
+        raise BundleError(str(exc)) from None
+    return [_read_vendor(tree, vendor, limits) for vendor in vendors]
+
+
+def _read_vendor(tree: DepotTree, vendor: tuple[str, str, str], limits: Limits) -> DepotContent:
+    try:
+        vendor_name, rel, indexfile = vendor
         base = rel.strip("/")
         vendor_index = posixpath.join(base, indexfile) if base else indexfile
         check_entry_name(vendor_index)
-        urls = md.parse_vendor_index(_read_small(zf, vendor_index, limits.max_metadata_bytes))
+        urls = md.parse_vendor_index(tree.read_small(vendor_index, limits.max_metadata_bytes))
         meta_name = posixpath.join(posixpath.dirname(vendor_index), urls[0]) if "/" in vendor_index else urls[0]
         check_entry_name(meta_name)
-        meta_bytes = _read_small(zf, meta_name, limits.max_metadata_bytes)
+        meta_bytes = tree.read_small(meta_name, limits.max_metadata_bytes)
     except md.MetadataError as exc:
         raise BundleError(str(exc)) from None
     try:
         mz = zipfile.ZipFile(io.BytesIO(meta_bytes))
     except zipfile.BadZipFile:
         raise BundleError(f"{meta_name} is not a zip archive") from None
-    with mz:
-        _check_archive(mz, meta_name, Limits(max_total_bytes=limits.max_metadata_bytes * 4))
-        return _parse_metadata(mz, vendor_name, limits)
+    try:
+        with mz:
+            _check_archive(mz, meta_name, Limits(max_total_bytes=limits.max_metadata_bytes * 4))
+            content = _parse_metadata(mz, vendor_name, limits)
+    except BundleError:
+        raise
+    except _DAMAGE as exc:
+        raise BundleError(f"{meta_name} is damaged ({_brief(exc)})") from None
+    if base:  # VIB paths are relative to the vendor's folder
+        for v in content.vibs:
+            v.relative_path = posixpath.join(base, v.relative_path)
+            check_entry_name(v.relative_path)
+    return content
+
+
+def merged(contents: list[DepotContent]) -> DepotContent:
+    """The content of a depot's vendors as one (the first vendor names it)."""
+    if len(contents) == 1:
+        return contents[0]
+    out = DepotContent(vendor=contents[0].vendor)
+    vibs: dict[str, Vib] = {}
+    for c in contents:
+        for v in c.vibs:
+            vibs.setdefault(v.id, v)
+        out.components.extend(c.components)
+        out.base_images.extend(c.base_images)
+        out.add_ons.extend(c.add_ons)
+    out.vibs = list(vibs.values())
+    return out
 
 
 # the documents of metadata.zip that the format uses; any other entry is ignored unread
@@ -215,10 +287,10 @@ def import_bundle(path: Path, store: PayloadStore, limits: Limits = Limits()) ->
     added: list[str] = []
     try:
         with zf:
-            _check_archive(zf, "the bundle", limits)
-            content = read_metadata(zf, limits)
+            tree = ZipTree(zf, limits)
+            content = merged(read_metadata(tree, limits))
             for vib in content.vibs:
-                _import_vib(zf, vib, store, added)
+                import_vib(tree, vib, store, added)
         return content
     except BundleError:
         for sha in added:
@@ -253,17 +325,16 @@ def _brief(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
-def _import_vib(zf: zipfile.ZipFile, vib: Vib, store: PayloadStore, added: list[str]) -> None:
-    try:
-        info = zf.getinfo(vib.relative_path)
-    except KeyError:
-        raise BundleError(f"VIB {vib.id}: {vib.relative_path} is missing from the bundle") from None
+def import_vib(tree: DepotTree, vib: Vib, store: PayloadStore, added: list[str]) -> None:
+    """Stream the VIB once: check its sha-256 and put each payload the store
+    lacks in it, checked against its own (`added` gets what was added)."""
     wanted = {p.name: p for p in vib.payloads}
     seen: set[str] = set()
-    with zf.open(info) as raw:
-        # the VIB's sha-256 is checked below; zipfile's CRC-32 over the same
-        # bytes would only cost time
-        raw._expected_crc = None  # type: ignore[attr-defined]
+    with ExitStack() as stack:
+        try:
+            raw = stack.enter_context(tree.open(vib.relative_path))
+        except BundleError as exc:
+            raise BundleError(f"VIB {vib.id}: {exc}") from None
         src = _HashingReader(raw)
         try:
             ar = ArReader(src)

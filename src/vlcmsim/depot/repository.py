@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import DepotContent
@@ -33,6 +33,16 @@ class Depot:
     content: DepotContent
     bundle_sha256: str | None = None
     file_id: str | None = None  # of a PUSH depot: the upload it came from
+    enabled: bool = True  # an online depot: synced
+    ownerdata: str | None = None
+
+    @property
+    def online(self) -> bool:
+        """An online depot or UMDS (synced from its location), not an offline bundle."""
+        return self.source_type in ONLINE_TYPES
+
+
+ONLINE_TYPES = ("ONLINE", "UMDS")
 
 
 class PayloadPins:
@@ -95,6 +105,8 @@ class Depots:
         bundle_sha256: str | None = None,
         source_type: str = "PULL",
         file_id: str | None = None,
+        enabled: bool = True,
+        ownerdata: str | None = None,
     ) -> str:
         depot_id = f"depot-{self.store.next_id('depot')}"
         with self.store.engine.begin() as conn:
@@ -103,16 +115,28 @@ class Depots:
                     id=depot_id,
                     description=description,
                     source_type=source_type,
-                    location=location if source_type == "PULL" else file_id,
+                    location=file_id if source_type == "PUSH" else location,
                     file_name=file_name,
                     owner=owner,
                     create_time=create_time,
                     content=content_to_json(content),
                     bundle_sha256=bundle_sha256,
+                    enabled=enabled,
+                    ownerdata=ownerdata,
                 )
             )
         self._snap.invalidate()
         return depot_id
+
+    def update(self, depot_id: str, **values: Any) -> None:
+        """Change an online depot's description or enabled flag."""
+        with self.store.engine.begin() as conn:
+            conn.execute(update(schema.depots).where(schema.depots.c.id == depot_id).values(**values))
+        self._snap.invalidate()
+
+    def set_content(self, depot_id: str, content: DepotContent) -> None:
+        """What a sync found in an online depot."""
+        self.update(depot_id, content=content_to_json(content))
 
     def exclusive_payloads(self, depot_id: str) -> set[str]:
         """The payloads of this depot that no other depot holds."""
@@ -152,4 +176,6 @@ def _depot(r: Any) -> Depot:
         content_from_json(r.content),
         r.bundle_sha256,
         r.location if push else None,
+        r.enabled,
+        r.ownerdata,
     )

@@ -314,6 +314,18 @@ def depot_invalid(location: str, why: str) -> VapiError:
     return invalid_argument(f"{LIFECYCLE}.DepotInvalid", f"The bundle at {location} is refused: {why}.", location)
 
 
+def umds_not_set() -> VapiError:
+    return not_found(f"{LIFECYCLE}.UmdsNotFound", "No UMDS depot is set.")
+
+
+def sync_failed(depots: list[tuple[str, str]]) -> VapiError:
+    """The sync could not read or fetch from these depots (id, why); the others synced."""
+    return VapiError(
+        "error",
+        [Message(f"{LIFECYCLE}.SyncFailed", f"Depot {d} could not be synced: {why}", (d,)) for d, why in depots],
+    )
+
+
 def depot_in_use(depot: str, users: list[str]) -> VapiError:
     return resource_in_use(
         f"{LIFECYCLE}.DepotInUse",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,6 +122,8 @@ class StageRun:
         self.host_timeout = host_timeout
         self.pins = pins or PayloadPins()
         self.ended: list[Callable[[dict[str, Any]], object]] = []  # called with the final result (as viewed)
+        # before hosts download: fetch what the depots name but do not hold yet (download on demand)
+        self.prepare: Callable[[set[str]], Awaitable[None]] | None = None
         # the result as the task shows it: a cluster's, or one host's (`host_view`)
         self.view: Callable[[dict[str, Any]], dict[str, Any]] = lambda result: result
         self.runs: dict[str, HostRun] = {}
@@ -186,8 +188,11 @@ class StageRun:
                 continue
             run.progress = self.new_progress(missing)
             plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url, needed))
-        ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
         moving = {p.sha256 for plan in plans for p in plan.missing}
+        if self.prepare is not None and moving:
+            ctx.progress(0, 1, "Fetching payloads from the online depots")
+            await self.prepare(moving)
+        ticker = asyncio.get_running_loop().create_task(self._tick(ctx))
         try:
             with self.pins.holding(moving):  # their depots stay until the hosts have them
                 await asyncio.gather(*(self._stage_host(p) for p in plans))

@@ -1,11 +1,13 @@
 """/sim/hosts/{host}: the simulation's own control API (not vSphere's), to
 rehearse failures: connection state, link bandwidth, staging capacity and
-corrupted downloads; and to move a host into or out of a cluster (which
+corrupted downloads; an online depot's faults (/sim/depots/{depot}:
+unreachable, slow, corrupted metadata or payloads); and to move a host into or out of a cluster (which
 vSphere does through its SOAP API). Reading needs a session, changing an administrator's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any, Protocol
 
 import orjson
@@ -13,7 +15,7 @@ import orjson
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.model import CONNECTION_STATES, Host
 from vlcmsim.inventory.store import Inventory
-from vlcmsim.sim.knobs import KNOBS, MAX_KNOB, SETTABLE, SimKnobs
+from vlcmsim.sim.knobs import KNOBS, MAX_KNOB, SETTABLE, DepotKnobs, SimKnobs
 from vlcmsim.vapi.auth import Authenticator
 from vlcmsim.vapi.errors import (
     VapiError,
@@ -27,6 +29,7 @@ from vlcmsim.vapi.errors import (
 from vlcmsim.vapi.http import Request, Response, error_response
 
 PREFIX = "/sim/hosts"
+DEPOTS_PREFIX = "/sim/depots/"
 SESSION_HEADER = b"vmware-api-session-id"
 
 
@@ -51,6 +54,7 @@ class SimApi:
         staging: StagingView,
         connection_changed: Callable[[Host], object] = lambda host: None,
         move_host: Callable[[str, str | None], object] | None = None,
+        depots: tuple[DepotKnobs, Callable[[str], bool]] | None = None,
     ) -> None:
         self.auth = auth
         self.inventory = inventory
@@ -58,6 +62,7 @@ class SimApi:
         self.staging = staging
         self.connection_changed = connection_changed
         self.move_host = move_host
+        self.depots = depots  # the depot faults, and whether an online depot exists
 
     def state(self, h: Host) -> dict[str, Any]:
         knobs = self.knobs.get(h.id)
@@ -78,6 +83,8 @@ class SimApi:
             if session is None:
                 raise unauthenticated()
             parts = req.path.rstrip("/").split("/")
+            if req.path.startswith(DEPOTS_PREFIX):
+                return self._depots(req, parts, session.user.can_write, session.user.name)
             if req.path.rstrip("/") == PREFIX and req.method == "GET":
                 return Response.json(200, [self.state(h) for h in self.inventory.hosts()])
             if len(parts) != 4 or "/".join(parts[:3]) != PREFIX:
@@ -107,16 +114,55 @@ class SimApi:
         except VapiError as err:
             return error_response(err)
 
+    def _depots(self, req: Request, parts: list[str], can_write: bool, user: str) -> Response:
+        """/sim/depots/{depot}: the faults of an online depot."""
+        if self.depots is None or len(parts) != 4:
+            raise no_such_resource(req.path)
+        depot = parts[3]
+        if not self.depots[1](depot):
+            raise not_found(f"{VLCMSIM}.sim.DepotNotFound", f"Online depot {depot} not found.", depot)
+        if req.method == "GET":
+            return Response.json(200, {"depot": depot, **asdict(self.depots[0].get(depot))})
+        if req.method != "PATCH":
+            raise no_matching_method(req.method, req.path)
+        if not can_write:
+            raise unauthorized(f"User {user} cannot change the simulation.")
+        changes = _depot_changes(req.body)
+        return Response.json(200, {"depot": depot, **asdict(self.depots[0].set(depot, **changes))})
 
-def _changes(body: bytes) -> tuple[str | None, dict[str, int], tuple[str | None] | None]:
-    """(the connection state to set, the knobs to set, (the cluster to move the
-    host into, None: out of any) or None) that a PATCH body asks for."""
+
+def _depot_changes(body: bytes) -> dict[str, Any]:
+    doc = _object(body)
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key in ("unreachable", "corrupt_metadata", "corrupt_payloads"):
+            if not isinstance(value, bool):
+                raise invalid_argument(f"{VLCMSIM}.sim.BadField", f"{key} must be true or false.", key)
+        elif key == "bandwidth_bytes_per_s":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KNOB:
+                raise invalid_argument(
+                    f"{VLCMSIM}.sim.BadField", f"{key} must be an integer from 0 to {MAX_KNOB}.", key
+                )
+        else:
+            raise invalid_argument(f"{VLCMSIM}.sim.BadField", f"Unknown field '{key[:64]}'.", key[:64])
+        out[key] = value
+    return out
+
+
+def _object(body: bytes) -> dict[str, Any]:
     try:
         doc = orjson.loads(body or b"null")
     except orjson.JSONDecodeError:
         raise _bad_body("The request body is not valid JSON.") from None
     if not isinstance(doc, dict) or not doc:
         raise _bad_body("The body must be a JSON object of fields to set.")
+    return doc
+
+
+def _changes(body: bytes) -> tuple[str | None, dict[str, int], tuple[str | None] | None]:
+    """(the connection state to set, the knobs to set, (the cluster to move the
+    host into, None: out of any) or None) that a PATCH body asks for."""
+    doc = _object(body)
     state: str | None = None
     knobs: dict[str, int] = {}
     moved: tuple[str | None] | None = None

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from vlcmsim.depot.online import DepotFaults
 from vlcmsim.store import schema
 from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
@@ -86,3 +87,30 @@ class SimKnobs:
 
 def _values(knobs: HostKnobs) -> dict[str, int]:
     return {k: getattr(knobs, k) for k in KNOBS}
+
+
+class DepotKnobs:
+    """The faults of each online depot (`/sim/depots/{depot}`), read by every sync."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, depot: str) -> DepotFaults:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(schema.sim_depots).where(schema.sim_depots.c.depot == depot)).first()
+        if row is None:
+            return DepotFaults()
+        return DepotFaults(
+            bool(row.unreachable),
+            int(row.bandwidth_bytes_per_s),
+            bool(row.corrupt_metadata),
+            bool(row.corrupt_payloads),
+        )
+
+    def set(self, depot: str, **changes: Any) -> DepotFaults:
+        faults = replace(self.get(depot), **changes)
+        values = {f.name: getattr(faults, f.name) for f in fields(DepotFaults)}
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(schema.sim_depots).where(schema.sim_depots.c.depot == depot))
+            conn.execute(schema.sim_depots.insert().values(depot=depot, **values))
+        return faults

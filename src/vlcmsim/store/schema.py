@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     false,
+    true,
 )
 
 metadata = MetaData()
@@ -90,6 +91,17 @@ sim_hosts = Table(
     Column("rebooting", BigInteger, nullable=False, server_default="0"),
 )
 
+# The simulation's faults per online depot (vlcmsim.sim.knobs.DepotKnobs).
+sim_depots = Table(
+    "sim_depots",
+    metadata,
+    Column("depot", String(64), primary_key=True),
+    Column("unreachable", Boolean, nullable=False),
+    Column("bandwidth_bytes_per_s", BigInteger, nullable=False),
+    Column("corrupt_metadata", Boolean, nullable=False),
+    Column("corrupt_payloads", Boolean, nullable=False),
+)
+
 tasks = Table(
     "tasks",
     metadata,
@@ -122,6 +134,9 @@ depots = Table(
     Column("create_time", DateTime(timezone=True), nullable=False),
     Column("content", JSON, nullable=False),  # vlcmsim.depot.storage form of DepotContent
     Column("bundle_sha256", String(64), nullable=True),  # of the offline bundle it was imported from
+    # online depots (source_type ONLINE, or UMDS: at most one) are synced when enabled
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("ownerdata", String(1024), nullable=True),
 )
 
 # Commits, drafts, reports and policies belong to an image owner: a cluster

@@ -251,7 +251,8 @@ class TaskManager:
             record.result = result if result is not None else record.result
             record.status = "SUCCEEDED"
             total = record.progress[0] if record.progress else 100
-            record.progress = (total, total, Message(PROGRESS_ID, "Done"))
+            if record.progress is None or record.progress[1] < total:  # else the work's own last word stays
+                record.progress = (total, total, Message(PROGRESS_ID, "Done"))
         except TaskFailed as failed:
             record.status, record.error = "FAILED", failed.error
             if failed.result is not None:

@@ -87,11 +87,11 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
 
 @ops.operation(OFFLINE, "list")
 async def list_offline(call: Call) -> dict[str, Any]:
-    return {d.id: _summary(call, d) for d in call.backend.depots.list()}
+    return {d.id: _summary(call, d) for d in call.backend.depots.list() if not d.online}
 
 
 def _summary(call: Call, d: Depot) -> dict[str, Any]:
-    location = d.location if call.user and call.user.can_write else _masked(d.location)
+    location = d.location if call.user and call.user.can_write else masked(d.location)
     return {
         "description": d.description,
         "source_type": d.source_type,
@@ -101,7 +101,7 @@ def _summary(call: Call, d: Depot) -> dict[str, Any]:
     }
 
 
-def _masked(location: str | None) -> str | None:
+def masked(location: str | None) -> str | None:
     """A location without the password it may carry (https://user:secret@host/...)."""
     if not location:
         return location
@@ -115,7 +115,7 @@ def _masked(location: str | None) -> str | None:
 
 def _require_depot(call: Call, depot: str) -> Depot:
     d = call.backend.depots.get(depot)
-    if d is None:
+    if d is None or d.online:
         raise errors.depot_not_found(depot)
     return d
 
@@ -127,13 +127,14 @@ async def get_offline(call: Call, depot: str) -> dict[str, Any]:
 
 
 def _uses(call: Call, depot: Depot) -> list[str]:
-    """Clusters whose latest commit needs something only this depot holds."""
+    """Clusters and standalone hosts whose latest commit needs something only this depot holds."""
     backend = call.backend
     others = Catalog.merge([d.content for d in backend.depots.list() if d.id != depot.id])
     mine = Catalog.merge([depot.content])
     users = []
-    for c in backend.inventory.clusters():
-        commit = backend.desired.latest_commit(c.id)
+    owners = [c.id for c in backend.inventory.clusters()] + [h.id for h in backend.inventory.standalone_hosts()]
+    for owner in owners:
+        commit = backend.desired.latest_commit(owner)
         if commit is None:
             continue
         spec = commit.spec
@@ -144,19 +145,25 @@ def _uses(call: Call, depot: Depot) -> list[str]:
             for n, e in effective_components(spec, backend.depots.catalog()).items()
         )
         if needs_base or needs_add_on or needs_component:
-            users.append(c.id)
+            users.append(owner)
     return users
 
 
 @ops.operation(OFFLINE, "delete", W)
 async def delete_offline(call: Call, depot: str, spec: dict[str, Any] | None = None) -> None:
     d = _require_depot(call, depot)
-    users = _uses(call, d)
-    if users:
-        raise errors.depot_in_use(depot, [f"the desired state of {u}" for u in users])
-    if call.backend.depots.pins.any_of(call.backend.depots.exclusive_payloads(depot)):
-        raise errors.depot_in_use(depot, ["a running stage or apply"])
+    check_deletable(call, d, force=False)
     call.backend.depots.delete(depot)
+
+
+def check_deletable(call: Call, d: Depot, force: bool) -> None:
+    """ResourceInUse while a desired state needs what only this depot holds
+    (unless forced) or a running stage or apply moves its payloads."""
+    users = [] if force else _uses(call, d)
+    if users:
+        raise errors.depot_in_use(d.id, [f"the desired state of {u}" for u in users])
+    if call.backend.depots.pins.any_of(call.backend.depots.exclusive_payloads(d.id)):
+        raise errors.depot_in_use(d.id, ["a running stage or apply"])
 
 
 @ops.operation(OFFLINE, "delete$task", W)

@@ -67,6 +67,7 @@ def make_run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -
         pins=backend.depots.pins,
     )
     run.all_hosts = [h.id for h in members]
+    run.prepare = backend.syncer.ensure
     if owner.is_host:
         run.view = host_view(owner.id)
     run.ended.append(lambda _: backend.scanner.scan(owner.id))  # compliance after the run is a fresh scan

@@ -35,7 +35,7 @@ def world(backend: Backend, owner: str) -> World:
         installed=lambda host: backend.desired.installed(host) or SoftwareSpec(),
         staged=backend.staging.staged,
         free_staging_bytes=free,
-        has_payload=backend.payloads.has,
+        has_payload=lambda sha: backend.payloads.has(sha) or backend.syncer.can_fetch(sha),
         vm_count=lambda host: backend.knobs.get(host).vm_count,
         power_off_vms=backend.policies.effective(owner, 1).power_off_vms,
     )

@@ -1,0 +1,278 @@
+"""Online depots and UMDS (esx.settings.depots.online, .umds), their content,
+and the sync of them all (esx.settings.depots.sync$task, .sync_schedule)."""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+from typing import Any
+from urllib.parse import urlparse
+
+from vlcmsim.backend import Call
+from vlcmsim.depot.model import DepotContent
+from vlcmsim.depot.reader import BundleError
+from vlcmsim.depot.repository import Depot
+from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle.values import offline_content
+from vlcmsim.services.common import start_task
+from vlcmsim.services.esx_settings.depots import check_deletable, masked
+from vlcmsim.tasks.manager import TaskContext, TaskFailed
+from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.operations import OperationSet, Privilege
+
+ops = OperationSet()
+
+ONLINE = "com.vmware.esx.settings.depots.online"
+UMDS = "com.vmware.esx.settings.depots.umds"
+DEPOTS = "com.vmware.esx.settings.depots"
+W = Privilege.WRITE
+
+
+def _check_location(location: str) -> None:
+    if urlparse(location).scheme.lower() not in ("http", "https", "file"):
+        raise errors.depot_location_invalid(location)
+
+
+def _info(call: Call, d: Depot) -> dict[str, Any]:
+    writer = call.user is not None and call.user.can_write
+    return {
+        "description": d.description,
+        "location": d.location if writer else masked(d.location),
+        "enabled": d.enabled,
+        "system_defined": False,
+        "owner": d.owner,
+        "ownerdata": d.ownerdata,
+    }
+
+
+def _require_online(call: Call, depot: str, kind: str = "ONLINE") -> Depot:
+    d = call.backend.depots.get(depot)
+    if d is None or d.source_type != kind:
+        raise errors.depot_not_found(depot)
+    return d
+
+
+def _content(d: Depot) -> dict[str, Any]:
+    name = posixpath.basename(urlparse(d.location or "").path.rstrip("/")) or "index.xml"
+    return offline_content(name, d.content)
+
+
+# -- online depots ------------------------------------------------------------------
+
+
+@ops.operation(ONLINE, "create", W)
+async def create_online(call: Call, spec: dict[str, Any]) -> str:
+    """A depot to sync from; nothing is read before the next sync (as vCenter does)."""
+    location = spec["location"]
+    _check_location(location)
+    depots = call.backend.depots
+    known = next((d for d in depots.list() if d.online and d.location == location), None)
+    if known is not None:
+        raise errors.depot_exists(known.id, location)
+    return depots.add(
+        DepotContent(),
+        description=spec.get("description") or "",
+        location=location,
+        file_name=posixpath.basename(urlparse(location).path) or "index.xml",
+        owner=call.user_name,
+        create_time=now(),
+        source_type="ONLINE",
+        enabled=spec.get("enabled", True) is not False,
+        ownerdata=spec.get("ownerdata"),
+    )
+
+
+@ops.operation(ONLINE, "list")
+async def list_online(call: Call) -> dict[str, Any]:
+    return {d.id: _info(call, d) for d in call.backend.depots.list() if d.source_type == "ONLINE"}
+
+
+@ops.operation(ONLINE, "get")
+async def get_online(call: Call, depot: str) -> dict[str, Any]:
+    return _info(call, _require_online(call, depot))
+
+
+@ops.operation(ONLINE, "update", W)
+async def update_online(call: Call, depot: str, spec: dict[str, Any]) -> None:
+    _require_online(call, depot)
+    changes = {k: spec[k] for k in ("enabled", "description") if spec.get(k) is not None}
+    if changes:
+        call.backend.depots.update(depot, **changes)
+
+
+@ops.operation(ONLINE, "delete", W)
+async def delete_online(call: Call, depot: str, spec: dict[str, Any] | None = None) -> None:
+    d = _require_online(call, depot)
+    check_deletable(call, d, force=bool((spec or {}).get("force")))
+    call.backend.depots.delete(depot)
+
+
+@ops.operation(ONLINE, "delete$task", W)
+async def delete_online_task(call: Call, depot: str, spec: dict[str, Any] | None = None) -> str:
+    await delete_online(call, depot, spec)  # checks and deletes before the task: nothing long to do
+
+    async def work(ctx: TaskContext) -> None:
+        return None
+
+    return start_task(call, work, description="Delete online depot")
+
+
+@ops.operation(ONLINE, "flush$task", W)
+async def flush_online(call: Call, depot: str, spec: dict[str, Any] | None = None) -> str:
+    """Forget what was synced from the depot: its metadata, and the payloads no
+    other depot holds (the next sync brings them back)."""
+    d = _require_online(call, depot)
+    check_deletable(call, d, force=bool((spec or {}).get("force")))
+    backend = call.backend
+
+    async def work(ctx: TaskContext) -> None:
+        gone = backend.depots.exclusive_payloads(depot)
+        backend.depots.set_content(depot, DepotContent())
+        for sha in gone:
+            backend.payloads.remove(sha)
+
+    return start_task(call, work, description="Flush online depot")
+
+
+@ops.operation(f"{ONLINE}.content", "get")
+async def get_online_content(call: Call, depot: str) -> dict[str, Any]:
+    return _content(_require_online(call, depot))
+
+
+# -- UMDS ----------------------------------------------------------------------------
+
+
+def _umds(call: Call) -> Depot | None:
+    return next((d for d in call.backend.depots.list() if d.source_type == "UMDS"), None)
+
+
+def _require_umds(call: Call) -> Depot:
+    d = _umds(call)
+    if d is None:
+        raise errors.umds_not_set()
+    return d
+
+
+@ops.operation(UMDS, "get")
+async def get_umds(call: Call) -> dict[str, Any]:
+    d = _require_umds(call)
+    info = _info(call, d)
+    return {k: info[k] for k in ("description", "enabled", "location", "owner")}
+
+
+@ops.operation(UMDS, "set", W)
+async def set_umds(call: Call, spec: dict[str, Any]) -> None:
+    """The UMDS depot to sync from: set, or replaced (its synced content with it)."""
+    location = spec["location"]
+    _check_location(location)
+    backend = call.backend
+    old = _umds(call)
+    if old is not None:
+        if old.location == location:
+            changes = {k: spec[k] for k in ("enabled", "description") if spec.get(k) is not None}
+            if changes:
+                backend.depots.update(old.id, **changes)
+            return
+        check_deletable(call, old, force=False)
+        backend.depots.delete(old.id)
+
+    backend.depots.add(
+        DepotContent(),
+        description=spec.get("description") or "",
+        location=location,
+        file_name=posixpath.basename(urlparse(location).path) or "index.xml",
+        owner=call.user_name,
+        create_time=now(),
+        source_type="UMDS",
+        enabled=spec.get("enabled", True) is not False,
+    )
+
+
+@ops.operation(UMDS, "update", W)
+async def update_umds(call: Call, spec: dict[str, Any]) -> None:
+    d = _require_umds(call)
+    changes = {k: spec[k] for k in ("enabled", "description") if spec.get(k) is not None}
+    if changes:
+        call.backend.depots.update(d.id, **changes)
+
+
+@ops.operation(UMDS, "delete", W)
+async def delete_umds(call: Call) -> None:
+    d = _require_umds(call)
+    check_deletable(call, d, force=False)
+    call.backend.depots.delete(d.id)
+
+
+@ops.operation(UMDS, "delete$task", W)
+async def delete_umds_task(call: Call) -> str:
+    await delete_umds(call)
+
+    async def work(ctx: TaskContext) -> None:
+        return None
+
+    return start_task(call, work, description="Delete UMDS depot")
+
+
+@ops.operation(f"{UMDS}.content", "get")
+async def get_umds_content(call: Call) -> dict[str, Any]:
+    return _content(_require_umds(call))
+
+
+# -- sync ------------------------------------------------------------------------------
+
+
+@ops.operation(DEPOTS, "sync$task", W)
+async def sync(call: Call, spec: dict[str, Any] | None = None) -> str:
+    return start_sync(call, bool((spec or {}).get("cleanup")))
+
+
+def start_sync(call: Call, cleanup: bool) -> str:
+    """Read every enabled online depot's metadata, then fetch the payloads the
+    store lacks, in bytes of progress; a depot that fails is reported without
+    losing what the others brought."""
+    backend = call.backend
+    syncer = backend.syncer
+
+    async def work(ctx: TaskContext) -> None:
+        failed: list[tuple[str, str]] = []
+        plans = []
+        before = {p.sha256 for d in syncer.online() for v in d.content.vibs for p in v.payloads}
+        for depot in syncer.online():
+            ctx.progress(0, 1, f"Reading the metadata of {depot.id}")
+            try:
+                await asyncio.to_thread(syncer.read_metadata, depot)
+            except BundleError as exc:
+                failed.append((depot.id, str(exc)))
+                continue
+            fresh = backend.depots.get(depot.id)
+            if fresh is not None:
+                plans.append((fresh, syncer.lacking(fresh)))
+        total = sum(v.packed_size for _, vibs in plans for v in vibs)
+        done = 0
+
+        def moved(n: int) -> None:
+            nonlocal done
+            done += n
+            ctx.progress(min(done, total), max(total, 1), f"Downloading: {done} of {total} bytes")
+
+        loop = asyncio.get_running_loop()
+
+        def moved_from_thread(n: int) -> None:
+            loop.call_soon_threadsafe(moved, n)
+
+        for depot, vibs in plans:
+            if not vibs:
+                continue
+            try:
+                await asyncio.to_thread(syncer.fetch, depot, vibs, moved_from_thread)
+            except BundleError as exc:
+                failed.append((depot.id, str(exc)))
+        if cleanup:  # payloads the online depots named before and no depot names now
+            named = {p.sha256 for d in backend.depots.list() for v in d.content.vibs for p in v.payloads}
+            for sha in before - named:
+                backend.payloads.remove(sha)
+        ctx.progress(max(total, 1), max(total, 1), f"Synced: {done} bytes downloaded")
+        if failed:
+            raise TaskFailed(errors.sync_failed(failed))
+
+    return start_task(call, work, description="Sync depots", cancelable=True)

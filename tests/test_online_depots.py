@@ -1,0 +1,206 @@
+"""Online depots: `vlcmsim depot serve` serves a folder of bundles in VMware's
+online depot format; a second vlcmsim adds it, syncs it, and remediates a
+cluster with an image it brought — payloads a sync did not bring are fetched
+on demand; a sync moves only what is new; a server killed mid-sync syncs
+again to completion with nothing duplicated."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from helpers import wait_task
+from vlcmsim.depot.reader import Limits, ZipTree, merged, read_metadata
+from vlcmsim.testing import Server, free_port, start_server
+
+U3C = "8.0.3-0.35.24280767"
+SYNC = "/api/esx/settings/depots?action=sync&vmw-task=true"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "vlcmsim.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A folder holding one bundle (ESXi 8.0 U3c, written by vlcmsim's writer) served as an online depot."""
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    built = cli("depot", "build", str(folder / "u3c.zip"), "--base-image", f"{U3C}:8.0 U3c", "--payload-size", "1M")
+    assert built.returncode == 0, built.stderr
+    url, process = serve(folder)
+    yield url, folder
+    process.kill()
+    process.wait()
+
+
+def serve(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vlcmsim.cli", "depot", "serve", str(folder), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/index.xml"
+    for _ in range(200):
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return url, process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError("depot serve did not start")
+
+
+def add_online(client: httpx.Client, url: str) -> str:
+    r = client.post("/api/esx/settings/depots/online", json={"location": url, "description": "a local mirror"})
+    assert r.status_code == 201, r.text
+    depot: str = r.json()
+    return depot
+
+
+def payload_files(data_dir: Path) -> dict[str, int]:
+    """sha-256 -> size of every payload the server holds, each checked against its name."""
+    out = {}
+    for p in (data_dir / "payloads").glob("??/*"):
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == p.name, p
+        out[p.name] = p.stat().st_size
+    return out
+
+
+def bundle_payloads(bundle: Path) -> set[str]:
+    with zipfile.ZipFile(bundle) as zf:
+        content = merged(read_metadata(ZipTree(zf, Limits()), Limits()))
+    return {p.sha256 for v in content.vibs for p in v.payloads}
+
+
+def remediate_with_u3c(client: httpx.Client, cluster: str = "domain-c2") -> dict[str, Any]:
+    url = f"/api/esx/settings/clusters/{cluster}/software/drafts"
+    draft = client.post(url).json()
+    assert client.put(f"{url}/{draft}/software/base-image", json={"version": U3C}).status_code == 204
+    commit = wait_task(client, client.post(f"{url}/{draft}?action=commit&vmw-task=true", json={}).json())
+    assert commit["status"] == "SUCCEEDED", commit
+    software = f"/api/esx/settings/clusters/{cluster}/software"
+    staged = wait_task(client, client.post(f"{software}?action=stage&vmw-task=true", json={}).json())
+    assert staged["status"] == "SUCCEEDED", staged
+    applied = wait_task(
+        client, client.post(f"{software}?action=apply&vmw-task=true", json={"accept_eula": True}).json()
+    )
+    assert applied["status"] == "SUCCEEDED", applied
+    compliance: dict[str, Any] = client.get(f"{software}/compliance").json()
+    return compliance
+
+
+def test_a_served_depot_is_synced_and_remediates_a_cluster(served: tuple[str, Path], fresh_server: Server) -> None:
+    url, _ = served
+    with fresh_server.client() as client:
+        depot = add_online(client, url)
+        assert client.get(f"/api/esx/settings/depots/online/{depot}").json()["enabled"] is True
+        before = payload_files(fresh_server.data_dir)
+
+        synced = wait_task(client, client.post(SYNC, json={}).json())
+        assert synced["status"] == "SUCCEEDED", synced
+        progress = synced["progress"]
+        assert progress["completed"] == progress["total"] > 2 * 1024**2  # two VIBs of 1 MiB payloads, in bytes
+        new = set(payload_files(fresh_server.data_dir)) - set(before)
+        assert len(new) == 2
+        content = client.get(f"/api/esx/settings/depots/online/{depot}/content").json()
+        bundle = content["metadata_bundles"]["VMware, Inc."][0]
+        assert [b["version"] for b in bundle["base_images"]] == [U3C]
+        versions = [b["version"] for b in client.get("/api/esx/settings/depot-content/base-images").json()]
+        assert U3C in versions
+
+        assert remediate_with_u3c(client)["status"] == "COMPLIANT"
+
+        again = wait_task(client, client.post(SYNC, json={}).json())
+        assert again["status"] == "SUCCEEDED"
+        assert again["progress"]["message"]["default_message"] == "Synced: 0 bytes downloaded"
+
+
+def test_payloads_a_sync_did_not_bring_are_fetched_on_demand(
+    served: tuple[str, Path], fresh_server: Server, tmp_path: Path
+) -> None:
+    url, _ = served
+    mirror = tmp_path / "mirror"
+    copied = cli("depot", "mirror", url, str(mirror))
+    assert copied.returncode == 0, copied.stderr
+    assert "5 file(s)" in copied.stdout  # the index, the vendor index, metadata.zip and two VIBs
+    vibs = sorted(mirror.rglob("*.vib"))
+    vibs[0].unlink()  # the mirror lacks one VIB: a sync of it fails there
+    mirror_url, process = serve(mirror)
+    try:
+        with fresh_server.client() as client:
+            depot = add_online(client, mirror_url)
+            synced = wait_task(client, client.post(SYNC, json={}).json())
+            assert synced["status"] == "FAILED"
+            assert depot in synced["error"]["messages"][0]["default_message"]
+            # the metadata came in all the same: the image can be used
+            assert U3C in [b["version"] for b in client.get("/api/esx/settings/depot-content/base-images").json()]
+            again = cli("depot", "mirror", url, str(mirror))  # the indexes and metadata, and the VIB it lacks
+            assert "4 file(s)" in again.stdout, again.stdout
+            assert remediate_with_u3c(client)["status"] == "COMPLIANT"  # the stage fetched the rest on demand
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_server_killed_mid_sync_syncs_again_with_nothing_duplicated(served: tuple[str, Path], tmp_path: Path) -> None:
+    url, _ = served
+    data = tmp_path / "data"
+    server = start_server(data)
+    with server.client() as client:
+        depot = add_online(client, url)
+        slow = client.patch(f"/sim/depots/{depot}", json={"bandwidth_bytes_per_s": 512 * 1024})
+        assert slow.status_code == 200 and slow.json()["bandwidth_bytes_per_s"] == 512 * 1024
+        task = client.post(SYNC, json={}).json()
+        for _ in range(400):
+            info = client.get(f"/api/cis/tasks/{task}").json()
+            if info.get("progress", {}).get("completed", 0) > 0 and info["status"] == "RUNNING":
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError(f"the sync never got going: {info}")
+    server.stop(signal.SIGKILL)
+    server = start_server(data)
+    try:
+        assert not list((data / "payloads").rglob("*.part")), "a half-written payload was left"
+        with server.client() as client:
+            assert client.get(f"/api/cis/tasks/{task}").json()["status"] == "FAILED"  # the crash ended it
+            client.patch(f"/sim/depots/{depot}", json={"bandwidth_bytes_per_s": 0})
+            synced = wait_task(client, client.post(SYNC, json={}).json())
+            assert synced["status"] == "SUCCEEDED", synced
+        held = payload_files(data)
+        assert bundle_payloads(served[1] / "u3c.zip") <= set(held)
+        assert not [p for p in (data / "payloads").rglob("*") if p.is_file() and p.parent.name not in {p.name[:2]}]
+    finally:
+        server.stop()
+
+
+def test_depot_faults_are_reported_by_the_sync(served: tuple[str, Path], fresh_server: Server) -> None:
+    url, _ = served
+    with fresh_server.client() as client:
+        depot = add_online(client, url)
+        for fault, said in (
+            ({"unreachable": True}, "connection refused"),
+            ({"unreachable": False, "corrupt_metadata": True}, "metadata.zip"),
+            ({"corrupt_metadata": False, "corrupt_payloads": True}, "sha-256"),
+        ):
+            assert client.patch(f"/sim/depots/{depot}", json=fault).status_code == 200
+            info = wait_task(client, client.post(SYNC, json={}).json())
+            assert info["status"] == "FAILED", (fault, info)
+            assert said in info["error"]["messages"][0]["default_message"], (fault, info["error"])
+        assert client.patch(f"/sim/depots/{depot}", json={"corrupt_payloads": False}).status_code == 200
+        assert wait_task(client, client.post(SYNC, json={}).json())["status"] == "SUCCEEDED"
+        r = client.patch(f"/sim/depots/{depot}", json={"unreachable": "yes"})
+        assert r.status_code == 400
+        assert client.get("/sim/depots/depot-404").status_code == 404
