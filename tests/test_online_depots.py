@@ -18,10 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
+from walk import Walk
 
 from helpers import wait_task
+from vlcmsim.app import OPERATION_SETS
 from vlcmsim.depot.reader import Limits, ZipTree, merged, read_metadata
 from vlcmsim.testing import Server, free_port, start_server
+from vlcmsim.vapi.operations import OperationTable
 
 U3C = "8.0.3-0.35.24280767"
 SYNC = "/api/esx/settings/depots?action=sync&vmw-task=true"
@@ -204,3 +207,98 @@ def test_depot_faults_are_reported_by_the_sync(served: tuple[str, Path], fresh_s
         r = client.patch(f"/sim/depots/{depot}", json={"unreachable": "yes"})
         assert r.status_code == 400
         assert client.get("/sim/depots/depot-404").status_code == 404
+
+
+def implemented_depot_operations() -> set[tuple[str, str]]:
+    names = ("depots.online", "depots.umds", "depots.sync_schedule")
+    return {
+        (op.spec.service.removeprefix("com.vmware.esx.settings."), op.spec.operation)
+        for op in OperationTable(OPERATION_SETS)
+        if op.spec.service.removeprefix("com.vmware.esx.settings.").startswith(names)
+        or (op.spec.service, op.spec.operation)
+        in {
+            ("com.vmware.esx.settings.depots", "sync$task"),
+            ("com.vmware.esx.settings.depots.offline", "create_from_host$task"),
+        }
+    }
+
+
+@pytest.mark.parametrize("wire", ["rest", "jsonrpc"])
+def test_every_online_depot_operation_over_both_wires(
+    served: tuple[str, Path], fresh_admin: httpx.Client, wire: str
+) -> None:
+    url, _ = served
+    call = Walk(fresh_admin, wire, "com.vmware.esx.settings.")
+    on = "/api/esx/settings/depots/online"
+    depot = call(("depots.online", "create"), "POST", on, {"location": url, "ownerdata": "team-a"}, status=201)
+    assert call(("depots.online", "list"), "GET", on)[depot]["ownerdata"] == "team-a"
+    call(("depots.online", "update"), "PATCH", f"{on}/{depot}", {"description": "the mirror", "enabled": True})
+    assert call(("depots.online", "get"), "GET", f"{on}/{depot}")["description"] == "the mirror"
+    call(("depots", "sync$task"), "POST", "/api/esx/settings/depots?action=sync&vmw-task=true", {"cleanup": False})
+    content = call(("depots.online.content", "get"), "GET", f"{on}/{depot}/content")
+    assert content["metadata_bundles"]["VMware, Inc."][0]["base_images"][0]["version"] == U3C
+    call(("depots.online", "flush$task"), "POST", f"{on}/{depot}?action=flush&vmw-task=true", {})
+    assert call(("depots.online.content", "get"), "GET", f"{on}/{depot}/content")["metadata_bundles"]
+    call(("depots.online", "delete$task"), "DELETE", f"{on}/{depot}?vmw-task=true", {}, status=202)
+    other = call(
+        ("depots.online", "create"),
+        "POST",
+        on,
+        {"location": url.replace("index.xml", "copy/index.xml"), "enabled": False},
+        status=201,
+    )
+    call(("depots.online", "delete"), "DELETE", f"{on}/{other}", {"force": False})
+
+    U = "/api/esx/settings/depots/umds"
+    call(("depots.umds", "get"), "GET", U, status=404)
+    call(("depots.umds", "set"), "PUT", U, {"location": url, "description": "UMDS"})
+    call(("depots.umds", "update"), "PATCH", U, {"enabled": True, "description": "the UMDS"})
+    assert call(("depots.umds", "get"), "GET", U)["description"] == "the UMDS"
+    call(("depots", "sync$task"), "POST", "/api/esx/settings/depots?action=sync&vmw-task=true", {})
+    umds_content = call(("depots.umds.content", "get"), "GET", f"{U}/content")
+    assert umds_content["metadata_bundles"]["VMware, Inc."][0]["base_images"][0]["version"] == U3C
+    call(("depots.umds", "delete"), "DELETE", U)
+    call(("depots.umds", "set"), "PUT", U, {"location": url})
+    call(("depots.umds", "delete$task"), "DELETE", f"{U}?vmw-task=true", status=202)
+
+    S = "/api/esx/settings/depots/sync-schedule"
+    assert call(("depots.sync_schedule", "get"), "GET", S)["schedule"]["type"] == "DAILY"
+    weekly = {"type": "WEEKLY", "day_of_week": "SUNDAY", "hour": 3, "minute": 30}
+    call(("depots.sync_schedule", "set"), "PUT", S, {"enabled": True, "schedule": weekly, "email_addresses": []})
+    assert call(("depots.sync_schedule", "get"), "GET", S)["schedule"]["day_of_week"] == "SUNDAY"
+    bad = {"enabled": True, "schedule": {**weekly, "hour": 25}, "email_addresses": []}
+    call(("depots.sync_schedule", "set"), "PUT", S, bad, status=400)
+
+    extracted = call(
+        ("depots.offline", "create_from_host$task"),
+        "POST",
+        "/api/esx/settings/depots/offline?action=createFromHost&vmw-task=true",
+        {"auth_type": "EXISTING", "host": "host-1"},
+    )
+    assert extracted["software_spec"]["base_image"]["version"]
+    made = extracted["result"]["depot"]
+    assert fresh_admin.get(f"/api/esx/settings/depots/offline/{made}").json()["location"].startswith("vlcmsim://host/")
+
+    assert implemented_depot_operations() - call.done == set()
+
+
+def test_a_scheduled_sync_runs_when_the_simulated_clock_reaches_it(
+    served: tuple[str, Path], fresh_admin: httpx.Client
+) -> None:
+    url, _ = served
+    add_online(fresh_admin, url)
+    hourly = {"enabled": True, "schedule": {"type": "HOURLY", "minute": 0}, "email_addresses": []}
+    assert fresh_admin.put("/api/esx/settings/depots/sync-schedule", json=hourly).status_code == 204
+    time.sleep(1.5)  # the scheduler reads the new schedule: due at the next full hour
+    assert fresh_admin.patch("/sim/clock", json={"advance_seconds": 3600}).status_code == 200
+    for _ in range(100):
+        tasks = fresh_admin.get("/api/cis/tasks", params={"services": "com.vmware.esx.settings.depots"}).json()
+        if tasks:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("no scheduled sync started")
+    (task,) = tasks
+    assert wait_task(fresh_admin, task)["status"] == "SUCCEEDED"
+    versions = [b["version"] for b in fresh_admin.get("/api/esx/settings/depot-content/base-images").json()]
+    assert U3C in versions

@@ -21,6 +21,7 @@ from vlcmsim.depot.fetch import Fetcher
 from vlcmsim.depot.listener import PayloadListener
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
+from vlcmsim.depot.schedule import SimClock, SyncSchedule
 from vlcmsim.depot.serve import RepositoryServer
 from vlcmsim.depot.sync import Syncer
 from vlcmsim.hosts.simulated import SimulatedHosts
@@ -51,6 +52,7 @@ from vlcmsim.services.esx_settings import (
     solutions,
 )
 from vlcmsim.services.esx_settings.depots import MAX_BUNDLE_BYTES
+from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
@@ -132,6 +134,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         fetcher=fetcher,
         syncer=Syncer(depots, payloads, settings.allowed_import_dirs, fetcher.verify, depot_knobs.get),
         depot_knobs=depot_knobs,
+        sync_schedule=SyncSchedule(store, SimClock()),
         secret=store.secret(),
         reports=reports,
         scanner=Scanner(inventory, desired, depots, staging, reports),
@@ -149,6 +152,7 @@ class App:
         self.key: Path | None = None
         self._started: Started | None = None
         self._housekeeping: asyncio.Task[None] | None = None
+        self._scheduler: asyncio.Task[None] | None = None
         self.payload_listener: PayloadListener | None = None
 
     @property
@@ -219,6 +223,7 @@ class App:
                 lambda host: backend.scanner.scan(host.cluster or host.id),
                 backend.move_host,
                 (backend.depot_knobs, lambda d: (found := backend.depots.get(d)) is not None and found.online),
+                backend.sync_schedule.clock,
             ),
             recovered_tasks=recovered,
         )
@@ -244,7 +249,10 @@ class App:
 
     async def startup(self) -> None:
         started = self.started if self._started else self.start()
-        self._housekeeping = asyncio.get_running_loop().create_task(self._housekeep())
+        loop = asyncio.get_running_loop()
+        self._housekeeping = loop.create_task(self._housekeep())
+        backend = started.backend
+        self._scheduler = loop.create_task(backend.sync_schedule.run(lambda: start_scheduled_sync(backend)))
         if self.settings.depot_port >= 0:
             listener = PayloadListener(
                 started.backend.payloads,
@@ -261,6 +269,8 @@ class App:
     async def shutdown(self) -> None:
         if self._housekeeping:
             self._housekeeping.cancel()
+        if self._scheduler:
+            self._scheduler.cancel()
         if self._started is None:
             return
         await self._started.backend.tasks.shutdown()

@@ -11,6 +11,7 @@ from vlcmsim.config import Settings
 from vlcmsim.depot.fetch import Fetcher
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
+from vlcmsim.depot.schedule import SyncSchedule
 from vlcmsim.depot.sync import Syncer
 from vlcmsim.hosts.agent import HostAgent
 from vlcmsim.hosts.staging import StagingAreas
@@ -42,6 +43,7 @@ class Backend:
     fetcher: Fetcher
     syncer: Syncer
     depot_knobs: DepotKnobs
+    sync_schedule: SyncSchedule
     reports: Reports
     scanner: Scanner
     policies: ApplyPolicies

@@ -314,6 +314,20 @@ def depot_invalid(location: str, why: str) -> VapiError:
     return invalid_argument(f"{LIFECYCLE}.DepotInvalid", f"The bundle at {location} is refused: {why}.", location)
 
 
+def bad_schedule(why: str) -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.InvalidSyncSchedule", f"The sync schedule is not valid: {why}.")
+
+
+def host_login_failed(host: str) -> VapiError:
+    text = f"Cannot log in to host {host}: user name and password are required."
+    return invalid_argument(f"{LIFECYCLE}.HostLoginFailed", text, host)
+
+
+def host_unreachable(host: str, state: str) -> VapiError:
+    text = f"Host {host} is {state.lower().replace('_', ' ')}: its image cannot be read."
+    return VapiError("error", [Message(f"{LIFECYCLE}.HostUnreachable", text, (host,))])
+
+
 def umds_not_set() -> VapiError:
     return not_found(f"{LIFECYCLE}.UmdsNotFound", "No UMDS depot is set.")
 

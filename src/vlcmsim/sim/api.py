@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any, Protocol
 
 import orjson
 
+from vlcmsim.depot.schedule import SimClock
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.model import CONNECTION_STATES, Host
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.sim.knobs import KNOBS, MAX_KNOB, SETTABLE, DepotKnobs, SimKnobs
 from vlcmsim.vapi.auth import Authenticator
+from vlcmsim.vapi.codec import format_datetime
 from vlcmsim.vapi.errors import (
     VapiError,
     invalid_argument,
@@ -30,6 +33,7 @@ from vlcmsim.vapi.http import Request, Response, error_response
 
 PREFIX = "/sim/hosts"
 DEPOTS_PREFIX = "/sim/depots/"
+CLOCK = "/sim/clock"
 SESSION_HEADER = b"vmware-api-session-id"
 
 
@@ -55,6 +59,7 @@ class SimApi:
         connection_changed: Callable[[Host], object] = lambda host: None,
         move_host: Callable[[str, str | None], object] | None = None,
         depots: tuple[DepotKnobs, Callable[[str], bool]] | None = None,
+        clock: SimClock | None = None,
     ) -> None:
         self.auth = auth
         self.inventory = inventory
@@ -63,6 +68,7 @@ class SimApi:
         self.connection_changed = connection_changed
         self.move_host = move_host
         self.depots = depots  # the depot faults, and whether an online depot exists
+        self.clock = clock
 
     def state(self, h: Host) -> dict[str, Any]:
         knobs = self.knobs.get(h.id)
@@ -83,6 +89,8 @@ class SimApi:
             if session is None:
                 raise unauthenticated()
             parts = req.path.rstrip("/").split("/")
+            if req.path.rstrip("/") == CLOCK:
+                return self._clock(req, session.user.can_write, session.user.name)
             if req.path.startswith(DEPOTS_PREFIX):
                 return self._depots(req, parts, session.user.can_write, session.user.name)
             if req.path.rstrip("/") == PREFIX and req.method == "GET":
@@ -114,6 +122,29 @@ class SimApi:
         except VapiError as err:
             return error_response(err)
 
+    def _clock(self, req: Request, can_write: bool, user: str) -> Response:
+        """/sim/clock: the simulated time scheduled work follows (GET; PATCH
+        {"advance_seconds": N} moves it forward, {"offset_seconds": 0} back to real time)."""
+        if self.clock is None:
+            raise no_such_resource(req.path)
+        if req.method == "PATCH":
+            if not can_write:
+                raise unauthorized(f"User {user} cannot change the simulation.")
+            doc = _object(req.body)
+            for key, value in doc.items():
+                if key not in ("advance_seconds", "offset_seconds"):
+                    raise _bad_field(key[:64], f"Unknown field '{key[:64]}'.")
+                if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > 10 * 366 * 86400:
+                    raise _bad_field(key, f"{key} must be a number of seconds (at most ten years).")
+            if "offset_seconds" in doc:
+                self.clock.offset = timedelta(seconds=doc["offset_seconds"])
+            self.clock.offset += timedelta(seconds=doc.get("advance_seconds", 0))
+        elif req.method != "GET":
+            raise no_matching_method(req.method, req.path)
+        return Response.json(
+            200, {"now": format_datetime(self.clock.now()), "offset_seconds": self.clock.offset.total_seconds()}
+        )
+
     def _depots(self, req: Request, parts: list[str], can_write: bool, user: str) -> Response:
         """/sim/depots/{depot}: the faults of an online depot."""
         if self.depots is None or len(parts) != 4:
@@ -129,6 +160,10 @@ class SimApi:
             raise unauthorized(f"User {user} cannot change the simulation.")
         changes = _depot_changes(req.body)
         return Response.json(200, {"depot": depot, **asdict(self.depots[0].set(depot, **changes))})
+
+
+def _bad_field(key: str, text: str) -> VapiError:
+    return invalid_argument(f"{VLCMSIM}.sim.BadField", text, key)
 
 
 def _depot_changes(body: bytes) -> dict[str, Any]:

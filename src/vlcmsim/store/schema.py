@@ -91,6 +91,14 @@ sim_hosts = Table(
     Column("rebooting", BigInteger, nullable=False, server_default="0"),
 )
 
+# The depot sync schedule (one row): clean JSON of sync_schedule.Spec.
+sync_schedule = Table(
+    "sync_schedule",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("spec", JSON, nullable=False),
+)
+
 # The simulation's faults per online depot (vlcmsim.sim.knobs.DepotKnobs).
 sim_depots = Table(
     "sim_depots",

@@ -192,6 +192,11 @@ class RestAdapter:
                 value = from_clean(params[key], raw, key)
                 if value is not None:
                     inputs[key] = value
+        for name, td, _ in spec.inputs:  # a body of null, or an object without a required parameter
+            if name not in inputs and td["kind"] != "optional":
+                raise invalid_argument(
+                    "com.vmware.vapi.rest.missingInput", f"Required input '{name}' is missing.", name
+                )
         return inputs
 
     def _encode(self, op: Operation, value: Any) -> Response:

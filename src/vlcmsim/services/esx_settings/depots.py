@@ -1,4 +1,5 @@
-"""Offline depots: import (PULL), list, get, content, delete."""
+"""Offline depots: import (PULL, PUSH), list, get, content, delete, and one
+made from a host's image."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from vlcmsim.depot.fetch import FetchError
 from vlcmsim.depot.payloads import file_sha256
 from vlcmsim.depot.reader import BundleError, import_bundle
 from vlcmsim.depot.repository import Depot
+from vlcmsim.depot.writer import export_bundle
+from vlcmsim.ids import LIFECYCLE
 from vlcmsim.lifecycle import errors
-from vlcmsim.lifecycle.spec import effective_components
-from vlcmsim.lifecycle.values import offline_content
+from vlcmsim.lifecycle.documents import software_spec_json
+from vlcmsim.lifecycle.notifications import notification, notifications
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
+from vlcmsim.lifecycle.values import image_content, offline_content
 from vlcmsim.services.common import start_task
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.codec import now
@@ -180,3 +185,70 @@ async def delete_offline_task(call: Call, depot: str, spec: dict[str, Any] | Non
 async def get_offline_content(call: Call, depot: str) -> dict[str, Any]:
     d = _require_depot(call, depot)
     return offline_content(d.file_name, d.content)
+
+
+@ops.operation(OFFLINE, "create_from_host$task", W)
+async def create_from_host(call: Call, spec: dict[str, Any]) -> str:
+    """An offline depot of the image a host runs: its installed payloads,
+    written as a bundle and imported (a bundle imported before is not again)."""
+    backend = call.backend
+    if spec["auth_type"] == "EXISTING":
+        host = backend.inventory.host(spec["host"])
+        if host is None:
+            raise errors.host_not_found(spec["host"])
+    else:
+        credential = spec["host_credential"]
+        host = backend.inventory.host_named(credential["host_name"])
+        if host is None:
+            raise errors.host_not_found(credential["host_name"])
+        if not credential["user_name"] or not credential["password"]:
+            raise errors.host_login_failed(credential["host_name"])
+    if host.connection_state != "CONNECTED":
+        raise errors.host_unreachable(host.name, host.connection_state)
+    installed = backend.desired.installed(host.id) or SoftwareSpec()
+    found = backend.depots.catalog()
+    needed = {p.sha256 for p in payloads_of(installed, found)}
+    owner, h = call.user_name, host
+
+    async def work(ctx: TaskContext) -> dict[str, Any]:
+        ctx.progress(0, 100, f"Reading the image of host {h.name}")
+        await backend.syncer.ensure(needed)
+        content = image_content(installed, backend.depots.catalog())
+        tmp = backend.payloads.tmp / f"host-{uuid.uuid4().hex}.zip"
+        try:
+            await asyncio.to_thread(export_bundle, content, backend.payloads, tmp)
+            ctx.progress(50, 100, "Importing the bundle")
+            digest = await asyncio.to_thread(file_sha256, tmp)
+            notes: list[dict[str, Any]] = []
+            known = backend.depots.from_bundle(digest)
+            if known is not None:
+                depot_id = known.id
+                notes.append(
+                    notification("INFO", f"{LIFECYCLE}.DepotKnown", f"Depot {known.id} already holds this image.")
+                )
+            else:
+                try:
+                    imported = await asyncio.to_thread(import_bundle, tmp, backend.payloads)
+                except BundleError as exc:
+                    raise errors.depot_invalid(f"host {h.name}", str(exc)) from None
+                depot_id = backend.depots.add(
+                    imported,
+                    description=f"The image of host {h.name}",
+                    location=f"{FROM_HOST}{h.id}/{h.name}.zip",
+                    file_name=f"{h.name}.zip",
+                    owner=owner,
+                    create_time=now(),
+                    bundle_sha256=digest,
+                )
+        finally:
+            tmp.unlink(missing_ok=True)
+        return {
+            "notifications": notifications(info=notes),
+            "software_spec": software_spec_json(installed),
+            "result": {"depot": depot_id},
+        }
+
+    return start_task(call, work, description="Create an offline depot from a host", cancelable=True)
+
+
+FROM_HOST = "vlcmsim://host/"  # the location of a depot extracted from a host's image

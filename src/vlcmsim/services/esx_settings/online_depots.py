@@ -8,7 +8,7 @@ import posixpath
 from typing import Any
 from urllib.parse import urlparse
 
-from vlcmsim.backend import Call
+from vlcmsim.backend import Backend, Call
 from vlcmsim.depot.model import DepotContent
 from vlcmsim.depot.reader import BundleError
 from vlcmsim.depot.repository import Depot
@@ -16,8 +16,9 @@ from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.values import offline_content
 from vlcmsim.services.common import start_task
 from vlcmsim.services.esx_settings.depots import check_deletable, masked
-from vlcmsim.tasks.manager import TaskContext, TaskFailed
+from vlcmsim.tasks.manager import TaskContext, TaskFailed, Work
 from vlcmsim.vapi.codec import now
+from vlcmsim.vapi.errors import Message
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
@@ -223,14 +224,28 @@ async def get_umds_content(call: Call) -> dict[str, Any]:
 
 @ops.operation(DEPOTS, "sync$task", W)
 async def sync(call: Call, spec: dict[str, Any] | None = None) -> str:
-    return start_sync(call, bool((spec or {}).get("cleanup")))
+    work = sync_work(call.backend, bool((spec or {}).get("cleanup")))
+    return start_task(call, work, description="Sync depots", cancelable=True)
 
 
-def start_sync(call: Call, cleanup: bool) -> str:
+def start_scheduled_sync(backend: Backend) -> str:
+    """The sync the schedule starts (by no user)."""
+    return backend.tasks.start(
+        service=DEPOTS,
+        operation="sync",
+        description=Message(f"{DEPOTS}.sync", "Sync depots (scheduled)"),
+        work=sync_work(backend, cleanup=False),
+        target=None,
+        user=None,
+        result_td=None,
+        cancelable=True,
+    )
+
+
+def sync_work(backend: Backend, cleanup: bool) -> Work:
     """Read every enabled online depot's metadata, then fetch the payloads the
     store lacks, in bytes of progress; a depot that fails is reported without
     losing what the others brought."""
-    backend = call.backend
     syncer = backend.syncer
 
     async def work(ctx: TaskContext) -> None:
@@ -275,4 +290,32 @@ def start_sync(call: Call, cleanup: bool) -> str:
         if failed:
             raise TaskFailed(errors.sync_failed(failed))
 
-    return start_task(call, work, description="Sync depots", cancelable=True)
+    return work
+
+
+SCHEDULE = f"{DEPOTS}.sync_schedule"
+
+
+@ops.operation(SCHEDULE, "get")
+async def get_sync_schedule(call: Call) -> dict[str, Any]:
+    return call.backend.sync_schedule.get()
+
+
+@ops.operation(SCHEDULE, "set", W)
+async def set_sync_schedule(call: Call, spec: dict[str, Any] | None = None) -> None:
+    """Set the schedule; no spec at all sets vCenter's default again."""
+    if spec is None:
+        call.backend.sync_schedule.reset()
+        return
+    schedule = spec.get("schedule")
+    if schedule is not None:
+        for name, low, high in (("minute", 0, 59), ("hour", 0, 23), ("day_of_month", 1, 31), ("skip", 1, 10_000)):
+            value = schedule.get(name)
+            if value is not None and not low <= value <= high:
+                raise errors.bad_schedule(f"{name} must be from {low} to {high}, not {value}")
+    if spec.get("enabled") and schedule is None:
+        raise errors.bad_schedule("an enabled schedule needs a schedule")
+    for address in spec.get("email_addresses") or []:
+        if "@" not in address or len(address) > 254:
+            raise errors.bad_schedule(f"{address[:254]!r} is not an email address")
+    call.backend.sync_schedule.set(spec)
