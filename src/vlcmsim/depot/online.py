@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 import posixpath
+import queue
 import ssl
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -47,34 +50,87 @@ def _corrupted(name: str, faults: DepotFaults) -> bool:
 
 class _Counted:
     """A file-like view of a byte stream: counts what passes, paces it to a
-    bandwidth, and flips a byte when asked to (a corrupted transfer)."""
+    bandwidth, and flips a byte when asked to (a corrupted transfer). The
+    stream is read ahead on a thread of its own (a few chunks at most), so
+    receiving overlaps the reader's hashing and writing."""
+
+    AHEAD = 8  # chunks read ahead
 
     def __init__(self, chunks: Iterator[bytes], moved: Callable[[int], None], faults: DepotFaults, corrupt: bool):
-        self.chunks = chunks
         self.moved = moved
         self.faults = faults
         self.corrupt = corrupt
-        self.buffer = b""
         self.started = time.monotonic()
         self.total = 0
+        self.pending: deque[memoryview] = deque()
+        self.queue: queue.Queue[bytes | BaseException | None] = queue.Queue(self.AHEAD)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._pump, args=(chunks,), daemon=True)
+        self.thread.start()
+        self.ended = False
+
+    def _pump(self, chunks: Iterator[bytes]) -> None:
+        try:
+            for chunk in chunks:
+                if self.stop.is_set():
+                    return
+                self.queue.put(chunk)
+            self.queue.put(None)
+        except BaseException as exc:  # handed to the reader, raised there
+            self.queue.put(exc)
+
+    def _next(self) -> bool:
+        if self.ended:
+            return False
+        item = self.queue.get()
+        if item is None:
+            self.ended = True
+            return False
+        if isinstance(item, BaseException):
+            self.ended = True
+            raise item
+        chunk = item
+        if self.corrupt and self.total == 0:  # one byte in the middle of the first chunk flipped
+            at = len(chunk) // 2
+            chunk = chunk[:at] + bytes([chunk[at] ^ 0xFF]) + chunk[at + 1 :]
+        self.total += len(chunk)
+        self.moved(len(chunk))
+        self._pace()
+        self.pending.append(memoryview(chunk))
+        return True
 
     def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self.buffer) < n:
-            chunk = next(self.chunks, b"")
-            if not chunk:
-                break
-            if self.corrupt and self.total == 0:  # one byte in the middle of the first chunk flipped
-                at = len(chunk) // 2
-                chunk = chunk[:at] + bytes([chunk[at] ^ 0xFF]) + chunk[at + 1 :]
-            self.total += len(chunk)
-            self.moved(len(chunk))
-            self._pace()
-            self.buffer += chunk
         if n < 0:
-            out, self.buffer = self.buffer, b""
-        else:
-            out, self.buffer = self.buffer[:n], self.buffer[n:]
-        return out
+            while self._next():
+                pass
+            out = b"".join(self.pending)
+            self.pending.clear()
+            return out
+        while sum(len(p) for p in self.pending) < n and self._next():
+            pass
+        if len(self.pending) == 1 and len(self.pending[0]) <= n:
+            return bytes(self.pending.popleft())
+        parts: list[memoryview] = []
+        want = n
+        while want and self.pending:
+            head = self.pending[0]
+            if len(head) <= want:
+                parts.append(self.pending.popleft())
+                want -= len(head)
+            else:
+                parts.append(head[:want])
+                self.pending[0] = head[want:]
+                want = 0
+        return b"".join(parts)
+
+    def close(self) -> None:
+        """Stop reading ahead (the reader is done or failed)."""
+        self.stop.set()
+        while self.thread.is_alive():
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
 
     def _pace(self) -> None:
         rate = self.faults.bandwidth_bytes_per_s
@@ -116,7 +172,11 @@ class UrlTree:
             with self.client.stream("GET", self._url(name)) as r:
                 if r.status_code != 200:
                     raise BundleError(f"{name}: HTTP {r.status_code} from {self.base}")
-                yield _Counted(r.iter_bytes(CHUNK), self.moved, self.faults, corrupt)  # type: ignore[misc]
+                counted = _Counted(r.iter_bytes(CHUNK), self.moved, self.faults, corrupt)
+                try:
+                    yield counted  # type: ignore[misc]
+                finally:
+                    counted.close()
         except httpx.HTTPError as exc:
             raise BundleError(f"cannot read {name} from {self.base}: {exc or type(exc).__name__}") from None
 
@@ -147,7 +207,11 @@ class DirTree:
             raise BundleError(f"{name} is missing from the depot")
         corrupt = _corrupted(name, self.faults)
         with open(path, "rb") as f:
-            yield _Counted(iter(lambda: f.read(CHUNK), b""), self.moved, self.faults, corrupt)  # type: ignore[misc]
+            counted = _Counted(iter(lambda: f.read(CHUNK), b""), self.moved, self.faults, corrupt)
+            try:
+                yield counted  # type: ignore[misc]
+            finally:
+                counted.close()
 
     def read_small(self, name: str, limit: int) -> bytes:
         with self.open(name) as f:
