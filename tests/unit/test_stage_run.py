@@ -27,13 +27,22 @@ class Context:
 
     def __init__(self) -> None:
         self.progress_calls: list[tuple[int, int, str]] = []
-        self.result: Any = None
+        self._result: Any = None
+        self.live: Any = None
+
+    @property
+    def result(self) -> Any:
+        """What a read of the task would show now."""
+        return self.live() if self.live is not None else self._result
 
     def progress(self, completed: int, total: int, message: str = "Running") -> None:
         self.progress_calls.append((completed, total, message))
 
     def set_result(self, result: Any) -> None:
-        self.result = result
+        self._result, self.live = result, None
+
+    def set_live(self, build: Any) -> None:
+        self.live = build
 
 
 def make_run(app: InProcessServer, agent: FakeHosts, cluster: str = "domain-c1", timeout: float = 30, cls=StageRun):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ hosts that run as processes of their own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,9 +29,15 @@ class HostProgress:
     completed: int = 0
     status: str = "RUNNING"  # RUNNING | RETRY_PENDING
     phase: str | None = None  # what the host does now, for the progress message (apply's phases)
+    # called when the host's turn to download comes (its timeout counts from then)
+    on_turn: Callable[[], object] | None = field(default=None, repr=False)
 
     def add(self, n: int) -> None:
         self.completed += n
+
+    def turn(self) -> None:
+        if self.on_turn is not None:
+            self.on_turn()
 
 
 @dataclass

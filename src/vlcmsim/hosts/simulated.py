@@ -73,9 +73,13 @@ class SimulatedHosts:
                 "Free space in the host's staging area or give it a larger one.",
             )
         cancel = threading.Event()
-        for payload in plan.missing:
-            await self._fetch(plan, payload, progress, folder, cancel)
-            self.staging.remember(plan.host, payload.sha256)
+        # one turn per host: it fetches its payloads back to back, so hosts end in
+        # waves instead of all advancing together (and timing out together)
+        async with self.downloads:
+            progress.turn()
+            for payload in plan.missing:
+                await self._fetch(plan, payload, progress, folder, cancel)
+                self.staging.remember(plan.host, payload.sha256)
 
     async def _fetch(
         self, plan: StagePlan, payload: Payload, progress: HostProgress, folder: Path, cancel: threading.Event
@@ -86,30 +90,29 @@ class SimulatedHosts:
             link = self._link(plan.host)
             before = progress.completed
             try:
-                async with self.downloads:
-                    progress.status = "RUNNING"
-                    done = asyncio.get_running_loop().run_in_executor(
-                        self._threads,
-                        download,
-                        plan.depot_url + payload.sha256,
-                        payload.sha256,
-                        payload.size,
-                        folder,
-                        link,
-                        self.ssl_context,
-                        cancel,
-                        progress.add,
-                    )
-                    try:
-                        await asyncio.shield(done)
-                    except asyncio.CancelledError:
-                        # stopped (canceled, timed out, server stopping): the thread ends at its next
-                        # chunk and removes its partial file; the host's work is over only then
-                        cancel.set()
-                        await asyncio.wait([done])
-                        if not done.cancelled():
-                            done.exception()  # how it ended is expected here: retrieved, not logged
-                        raise
+                progress.status = "RUNNING"
+                done = asyncio.get_running_loop().run_in_executor(
+                    self._threads,
+                    download,
+                    plan.depot_url + payload.sha256,
+                    payload.sha256,
+                    payload.size,
+                    folder,
+                    link,
+                    self.ssl_context,
+                    cancel,
+                    progress.add,
+                )
+                try:
+                    await asyncio.shield(done)
+                except asyncio.CancelledError:
+                    # stopped (canceled, timed out, server stopping): the thread ends at its next
+                    # chunk and removes its partial file; the host's work is over only then
+                    cancel.set()
+                    await asyncio.wait([done])
+                    if not done.cancelled():
+                        done.exception()  # how it ended is expected here: retrieved, not logged
+                    raise
                 return
             except Cancelled:
                 raise asyncio.CancelledError() from None

@@ -1,54 +1,81 @@
-"""The vCenter inventory: datacenters, clusters, hosts, kept in the store."""
+"""The vCenter inventory: datacenters, clusters, hosts, kept in the store.
+
+Reads come from a snapshot in memory. Every write bumps the inventory's version
+in the store, in the same transaction; a reader checks that version (one small
+query) at most once a `ttl` and reloads only when another process changed
+something. A write of this process updates the snapshot in place: a host
+entering maintenance mode does not make 10,000 hosts be read again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 
 from vlcmsim.config import DatacenterConfig, HostConfig
 from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host
 from vlcmsim.store import schema
-from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
 
 
 @dataclass
 class _Snapshot:
+    version: int
     datacenters: list[Datacenter]
     clusters: list[Cluster]
-    hosts: list[Host]
     cluster_by_id: dict[str, Cluster]
-    host_by_id: dict[str, Host]
-    hosts_by_cluster: dict[str | None, list[Host]]
+    host_by_id: dict[str, Host]  # in id order
+    hosts_by_cluster: dict[str | None, dict[str, Host]]  # None: the standalone hosts
+
+
+VERSION = "inventory_version"  # the counter every inventory write bumps
 
 
 class Inventory:
-    """Reads come from a `TTLSnapshot` of the store."""
-
     def __init__(self, store: Store, ttl: float = 1.0) -> None:
         self.store = store
-        self._snap = TTLSnapshot(self._load, ttl)
+        self.ttl = ttl
+        self._snap: _Snapshot | None = None
+        self._checked = 0.0
 
     def _snapshot(self) -> _Snapshot:
-        return self._snap.get()
+        snap = self._snap
+        if snap is None:
+            snap = self._snap = self._load()
+            self._checked = time.monotonic()
+        elif time.monotonic() - self._checked >= self.ttl:
+            self._checked = time.monotonic()
+            with self.store.engine.connect() as conn:
+                if _version(conn) != snap.version:
+                    snap = self._snap = self._load()
+        return snap
 
     def _load(self) -> _Snapshot:
         with self.store.engine.connect() as conn:
+            version = _version(conn)
             dcs = [Datacenter(r.id, r.name) for r in conn.execute(select(schema.datacenters)).all()]
             cls = [_cluster(r) for r in conn.execute(select(schema.clusters)).all()]
             hs = [_host(r) for r in conn.execute(select(schema.hosts)).all()]
         dcs.sort(key=lambda d: _id_key(d.id))
         cls.sort(key=lambda c: _id_key(c.id))
         hs.sort(key=lambda h: _id_key(h.id))
-        by_cluster: dict[str | None, list[Host]] = {}
+        by_cluster: dict[str | None, dict[str, Host]] = {}
         for h in hs:
-            by_cluster.setdefault(h.cluster, []).append(h)
-        return _Snapshot(dcs, cls, hs, {c.id: c for c in cls}, {h.id: h for h in hs}, by_cluster)
+            by_cluster.setdefault(h.cluster, {})[h.id] = h
+        return _Snapshot(version, dcs, cls, {c.id: c for c in cls}, {h.id: h for h in hs}, by_cluster)
 
     def _invalidate(self) -> None:
-        self._snap.invalidate()
+        self._snap = None
+
+    def _bump(self, conn: Connection) -> int:
+        """The next inventory version, written in the caller's transaction."""
+        table = schema.counters
+        done = conn.execute(update(table).where(table.c.name == VERSION).values(value=table.c.value + 1)).rowcount
+        if not done:
+            conn.execute(table.insert().values(name=VERSION, value=1))
+        return _version(conn)
 
     def seed(self, datacenters: list[DatacenterConfig]) -> list[tuple[str, HostConfig]]:
         """Create the configured inventory on first start (in one transaction);
@@ -90,6 +117,7 @@ class Inventory:
             for table, rows in ((schema.datacenters, dc_rows), (schema.clusters, cl_rows), (schema.hosts, host_rows)):
                 if rows:
                     conn.execute(table.insert(), rows)
+            self._bump(conn)
         self._invalidate()
         return created
 
@@ -109,16 +137,18 @@ class Inventory:
 
     def hosts(self, cluster_id: str | None = None) -> list[Host]:
         snap = self._snapshot()
-        return list(snap.hosts if cluster_id is None else snap.hosts_by_cluster.get(cluster_id, ()))
+        if cluster_id is None:
+            return list(snap.host_by_id.values())
+        return list(snap.hosts_by_cluster.get(cluster_id, {}).values())
 
     def standalone_hosts(self) -> list[Host]:
-        return list(self._snapshot().hosts_by_cluster.get(None, ()))
+        return list(self._snapshot().hosts_by_cluster.get(None, {}).values())
 
     def host(self, host_id: str) -> Host | None:
         return self._snapshot().host_by_id.get(host_id)
 
     def host_named(self, name: str) -> Host | None:
-        return next((h for h in self._snapshot().hosts if h.name.lower() == name.lower()), None)
+        return next((h for h in self._snapshot().host_by_id.values() if h.name.lower() == name.lower()), None)
 
     def members(self, owner: str) -> list[Host]:
         """The hosts an image owner's desired document applies to: a cluster's
@@ -131,16 +161,26 @@ class Inventory:
     # -- writes --------------------------------------------------------------
 
     def update_host(self, host_id: str, **values: Any) -> Host | None:
+        snap = self._snapshot()
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.hosts).where(schema.hosts.c.id == host_id).values(**values))
-        self._invalidate()
-        return self.host(host_id)
+            version = self._bump(conn)
+        old = snap.host_by_id.get(host_id)
+        if old is None or "cluster" in values or version != snap.version + 1:
+            self._invalidate()  # moved, or another process wrote meanwhile: read it all again
+            return self.host(host_id)
+        new = replace(old, **values)  # in place: the other hosts are as they were
+        snap.host_by_id[host_id] = new
+        snap.hosts_by_cluster[new.cluster][host_id] = new
+        snap.version = version
+        return new
 
     def add_host(self, name: str, datacenter: str, cluster: str | None, config: HostConfig) -> Host:
         """A host joins the inventory (connected, out of maintenance mode)."""
         host_id = f"host-{self.store.next_id('host')}"
         with self.store.engine.begin() as conn:
             conn.execute(schema.hosts.insert().values(**_host_row(host_id, config, cluster, datacenter, name)))
+            self._bump(conn)
         self._invalidate()
         h = self.host(host_id)
         assert h is not None
@@ -149,11 +189,13 @@ class Inventory:
     def remove_host(self, host_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.hosts).where(schema.hosts.c.id == host_id))
+            self._bump(conn)
         self._invalidate()
 
     def set_image_managed(self, cluster_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.clusters).where(schema.clusters.c.id == cluster_id).values(image_managed=True))
+            self._bump(conn)
         self._invalidate()
 
 
@@ -191,3 +233,8 @@ def _host(r: Row[Any]) -> Host:
         r.in_maintenance_mode,
         r.image_managed,
     )
+
+
+def _version(conn: Connection) -> int:
+    value = conn.execute(select(schema.counters.c.value).where(schema.counters.c.name == VERSION)).scalar()
+    return int(value or 0)

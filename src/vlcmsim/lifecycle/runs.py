@@ -26,7 +26,7 @@ from vlcmsim.vapi.codec import Frozen, encode, format_datetime, now
 
 log = logging.getLogger(__name__)
 
-TICK = 0.25  # seconds between live result updates
+TICK = 0.25  # seconds between progress updates
 
 
 @dataclass
@@ -189,6 +189,7 @@ class StageRun:
             run.progress = self.new_progress(missing)
             plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url, needed))
         moving = {p.sha256 for plan in plans for p in plan.missing}
+        ctx.set_live(lambda: self.view(self.result(final=False)))
         if self.prepare is not None and moving:
             ctx.progress(0, 1, "Fetching payloads from the online depots")
             await self.prepare(moving)
@@ -238,17 +239,21 @@ class StageRun:
         """When every host is done, before the result is final."""
 
     async def _tick(self, ctx: TaskContext) -> None:
+        """The task's progress; its live result is built when read (`set_live`)."""
         while True:
             done, total = self.progress()
             ctx.progress(done, max(total, 1), "Staging")
-            ctx.set_result(self.view(self.result(final=False)))
             await asyncio.sleep(TICK)
 
     async def _stage_host(self, plan: StagePlan) -> None:
         run = self.runs[plan.host]
         assert run.progress is not None
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.wait_for(self._work(plan, run.progress), self.host_timeout)
+            async with asyncio.timeout(self.host_timeout) as deadline:
+                # the host's timeout counts from its turn to download, not from the task's start
+                run.progress.on_turn = lambda: deadline.reschedule(loop.time() + self.host_timeout)
+                await self._work(plan, run.progress)
             run.status = "OK"
             run.info.append(
                 notification("INFO", f"{LIFECYCLE}.Host{self.DONE.capitalize()}", self.done_text(plan, run.progress))

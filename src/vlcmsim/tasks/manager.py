@@ -2,8 +2,10 @@
 
 A task is created PENDING, runs as an asyncio task of this process, and is
 written to the store at every change of status and, while it runs, at most
-every `_FLUSH_EVERY` for its progress and partial result. Reads of a task that
-runs here come from memory; every other read comes from the store.
+every `_FLUSH_EVERY` for its progress and `_RESULT_FLUSH_EVERY` for its partial
+result. A running task's partial result may be live: built when it is read
+(`TaskContext.set_live`), not every time it changes. Reads of a task that runs
+here come from memory; every other read comes from the store.
 The shape of `info()` follows the union rules of cis.task.Info exactly.
 """
 
@@ -30,7 +32,9 @@ from vlcmsim.vapi.model import TD
 
 log = logging.getLogger(__name__)
 
-_FLUSH_EVERY = 0.5  # seconds
+_FLUSH_EVERY = 0.5  # seconds between writes of a running task's progress
+_RESULT_FLUSH_EVERY = 5.0  # ... and of its partial result (encoding a 100-host result is not free)
+LIVE_TTL = 0.25  # a live result, once built, serves the reads of this long
 _ENDED_CACHE = 10_000
 
 
@@ -61,6 +65,19 @@ class TaskRecord:
     end_time: datetime | None = None
     created_time: datetime = field(default_factory=now)
     _info: dict[bool, Frozen] = field(default_factory=dict, repr=False, compare=False)
+    live: Callable[[], Any] | None = field(default=None, repr=False, compare=False)  # the partial result, built on read
+    _live: tuple[float, Any] | None = field(default=None, repr=False, compare=False)
+
+    def current_result(self) -> Any:
+        """The result as it is now: a running task's live one (built when read,
+        at most every LIVE_TTL, each build's encodings shared by its readers)."""
+        if self.live is None or self.status not in ("PENDING", "RUNNING"):
+            return self.result
+        t = time.monotonic()
+        if self._live is None or t - self._live[0] >= LIVE_TTL:
+            value = self.live()
+            self._live = (t, Frozen(value) if type(value) is dict else value)
+        return self._live[1]
 
     def info(self, with_result: bool = True) -> dict[str, Any] | Frozen:
         """The domain value of cis.task.Info for this record (kept, with its
@@ -91,8 +108,9 @@ class TaskRecord:
             "end_time": self.end_time,
             "error": self.error,
         }
-        if with_result and self.result is not None and self.result_td is not None:
-            value["result"] = Opaque(self.result_td, self.result)
+        result = self.current_result() if with_result else None
+        if result is not None and self.result_td is not None:
+            value["result"] = Opaque(self.result_td, result)
         return value
 
 
@@ -109,7 +127,15 @@ class TaskContext:
 
     def set_result(self, result: Any) -> None:
         self.record.result = result
+        self.record.live = None
         self._manager._flush_soon(self.record)
+
+    def set_live(self, build: Callable[[], Any]) -> None:
+        """The partial result is `build()`: called when the task is read (or
+        its record written), not on every change."""
+        self.record.live = build
+        self.record._live = None
+        self._manager._last_result_flush.pop(self.record.id, None)  # the next write keeps it
 
     def stop_reason(self) -> str:
         """Why the work is being stopped, when it is: the server stops, or the task was canceled."""
@@ -148,6 +174,7 @@ class TaskManager:
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_flush: dict[str, float] = {}
+        self._last_result_flush: dict[str, float] = {}
         self._stopping = False
         # ended tasks never change: keep the most recent ones out of the store's way
         self._ended: OrderedDict[str, TaskRecord] = OrderedDict()
@@ -270,6 +297,10 @@ class TaskManager:
             log.exception("task %s failed", record.id)
             record.status, record.error = "FAILED", internal_error(f"Internal error: {exc}")
         finally:
+            if record.live is not None:  # ended without a final result: its last live one stays
+                if record.result is None:
+                    record.result = record.live()
+                record.live = None
             record.end_time = now()
             if record.status == "FAILED" and record.progress:
                 total, completed, _ = record.progress
@@ -279,6 +310,7 @@ class TaskManager:
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
             self._last_flush.pop(record.id, None)
+            self._last_result_flush.pop(record.id, None)
 
     def cancel(self, task_id: str) -> None:
         """Stop a task that runs in this process: it ends FAILED, canceled."""
@@ -336,13 +368,15 @@ class TaskManager:
         t = time.monotonic()
         if t - self._last_flush.get(record.id, 0.0) >= _FLUSH_EVERY:
             self._last_flush[record.id] = t
-            self._write(record)
+            with_result = t - self._last_result_flush.get(record.id, 0.0) >= _RESULT_FLUSH_EVERY
+            if with_result:
+                self._last_result_flush[record.id] = t
+            self._write(record, with_result=with_result)
 
-    def _write(self, record: TaskRecord, insert: bool = False) -> None:
+    def _write(self, record: TaskRecord, insert: bool = False, with_result: bool = True) -> None:
         values: dict[str, Any] = {
             "status": record.status,
             "progress": None,
-            "result": None,
             "error": None,
             "start_time": record.start_time,
             "end_time": record.end_time,
@@ -350,8 +384,11 @@ class TaskManager:
         if record.progress:
             total, completed, message = record.progress
             values["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
-        if record.result is not None and record.result_td is not None:
-            values["result"] = encode(record.result_td, record.result, CLEAN)
+        if with_result or insert:
+            result = record.current_result()
+            values["result"] = None
+            if result is not None and record.result_td is not None:
+                values["result"] = encode(record.result_td, result, CLEAN)
         if record.error is not None:
             values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
         with self.store.engine.begin() as conn:
