@@ -72,7 +72,7 @@ class Depots:
         self.store = store
         self.payloads = payloads
         self.pins = PayloadPins()
-        self._snap = TTLSnapshot(self._load, ttl)
+        self._snap = TTLSnapshot(self._load, ttl, lambda: store.version(VERSION))
 
     def _load(self) -> tuple[list[Depot], Catalog]:
         with self.store.engine.connect() as conn:
@@ -110,6 +110,7 @@ class Depots:
     ) -> str:
         depot_id = f"depot-{self.store.next_id('depot')}"
         with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
             conn.execute(
                 schema.depots.insert().values(
                     id=depot_id,
@@ -131,6 +132,7 @@ class Depots:
     def update(self, depot_id: str, **values: Any) -> None:
         """Change an online depot's description or enabled flag."""
         with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
             conn.execute(update(schema.depots).where(schema.depots.c.id == depot_id).values(**values))
         self._snap.invalidate()
 
@@ -149,6 +151,7 @@ class Depots:
         """Remove the depot and the payloads that no other depot holds."""
         gone = self.get(depot_id)
         with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
             conn.execute(delete(schema.depots).where(schema.depots.c.id == depot_id))
         self._snap.invalidate()
         if gone is None:
@@ -161,6 +164,7 @@ class Depots:
 
 
 EMBEDDED = "vlcmsim://embedded/"  # the location of content that came with vlcmsim itself
+VERSION = "depots_version"  # bumped by every write of the depots
 
 
 def _depot(r: Any) -> Depot:

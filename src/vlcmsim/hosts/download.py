@@ -38,6 +38,34 @@ class Link:
     corrupt: bool = False  # this download arrives with a flipped byte
 
 
+class DepotConnection:
+    """A host's connection to the depot, kept alive across its payloads (a
+    host fetches them back to back); opened again after a failure."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None) -> None:
+        self.ssl_context = ssl_context
+        self.conn: http.client.HTTPConnection | None = None
+        self.netloc = ""
+
+    def get(self, url: str) -> http.client.HTTPResponse:
+        parsed = urlparse(url)
+        if self.conn is None or parsed.netloc != self.netloc:
+            self.close()
+            host, port = parsed.hostname or "127.0.0.1", parsed.port
+            if parsed.scheme == "https":
+                self.conn = http.client.HTTPSConnection(host, port, context=self.ssl_context, timeout=60)
+            else:
+                self.conn = http.client.HTTPConnection(host, port, timeout=60)
+            self.netloc = parsed.netloc
+        self.conn.request("GET", parsed.path)
+        return self.conn.getresponse()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 def download(
     url: str,
     sha256: str,
@@ -47,19 +75,15 @@ def download(
     ssl_context: ssl.SSLContext | None,
     cancel: threading.Event,
     on_bytes: Callable[[int], None],
+    connection: DepotConnection | None = None,
 ) -> None:
-    parsed = urlparse(url)
-    conn: http.client.HTTPConnection
-    if parsed.scheme == "https":
-        conn = http.client.HTTPSConnection(parsed.hostname or "127.0.0.1", parsed.port, context=ssl_context, timeout=60)
-    else:
-        conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=60)
+    depot = connection or DepotConnection(ssl_context)
     tmp = folder / f"{sha256}.{uuid.uuid4().hex[:8]}.part"
+    ok = False
     try:
         try:
-            conn.request("GET", parsed.path)
-            resp = conn.getresponse()
-        except OSError as exc:
+            resp = depot.get(url)
+        except (OSError, http.client.HTTPException) as exc:
             raise DownloadError(f"depot unreachable: {exc}", retriable=True) from None
         if resp.status != 200:
             raise DownloadError(f"depot answered HTTP {resp.status} for payload {sha256}", retriable=resp.status >= 500)
@@ -74,7 +98,7 @@ def download(
                     raise Cancelled()
                 try:
                     n = resp.readinto(buf)
-                except OSError as exc:
+                except (OSError, http.client.HTTPException) as exc:
                     raise DownloadError(f"connection lost: {exc}", retriable=True) from None
                 if not n:
                     break
@@ -97,6 +121,8 @@ def download(
         if h.hexdigest() != sha256:
             raise DownloadError(f"payload {sha256} failed its sha-256 check", retriable=True)
         os.replace(tmp, folder / sha256)
+        ok = True
     finally:
-        conn.close()
+        if not ok or connection is None:  # a failed response may leave the connection unusable
+            depot.close()
         tmp.unlink(missing_ok=True)

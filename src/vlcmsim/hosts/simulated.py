@@ -14,7 +14,7 @@ from pathlib import Path
 from vlcmsim.config import Settings
 from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
-from vlcmsim.hosts.download import Cancelled, DownloadError, Link, download
+from vlcmsim.hosts.download import Cancelled, DepotConnection, DownloadError, Link, download
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.store import Inventory
@@ -75,14 +75,24 @@ class SimulatedHosts:
         cancel = threading.Event()
         # one turn per host: it fetches its payloads back to back, so hosts end in
         # waves instead of all advancing together (and timing out together)
+        connection = DepotConnection(self.ssl_context)
         async with self.downloads:
             progress.turn()
-            for payload in plan.missing:
-                await self._fetch(plan, payload, progress, folder, cancel)
-                self.staging.remember(plan.host, payload.sha256)
+            try:
+                for payload in plan.missing:
+                    await self._fetch(plan, payload, progress, folder, cancel, connection)
+                    self.staging.remember(plan.host, payload.sha256)
+            finally:
+                connection.close()
 
     async def _fetch(
-        self, plan: StagePlan, payload: Payload, progress: HostProgress, folder: Path, cancel: threading.Event
+        self,
+        plan: StagePlan,
+        payload: Payload,
+        progress: HostProgress,
+        folder: Path,
+        cancel: threading.Event,
+        connection: DepotConnection,
     ) -> None:
         tries = self.settings.stage_tries
         for attempt in range(1, tries + 1):
@@ -102,6 +112,7 @@ class SimulatedHosts:
                     self.ssl_context,
                     cancel,
                     progress.add,
+                    connection,
                 )
                 try:
                     await asyncio.shield(done)

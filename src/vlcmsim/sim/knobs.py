@@ -18,6 +18,7 @@ from vlcmsim.store import schema
 from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
 
+VERSION = "sim_hosts_version"  # bumped by every write of the knobs
 MAX_KNOB = 2**62  # bound on every integer knob: fits a BIGINT with room
 
 
@@ -40,7 +41,7 @@ SETTABLE = tuple(k for k in KNOBS if k != "rebooting")  # what PATCH /sim/hosts 
 class SimKnobs:
     def __init__(self, store: Store, ttl: float = 1.0) -> None:
         self.store = store
-        self._snapshot = TTLSnapshot(self._load, ttl)
+        self._snapshot = TTLSnapshot(self._load, ttl, lambda: store.version(VERSION))
 
     def _load(self) -> dict[str, HostKnobs]:
         with self.store.engine.connect() as conn:
@@ -54,12 +55,14 @@ class SimKnobs:
         """The knobs of new hosts, in one transaction."""
         if knobs:
             with self.store.engine.begin() as conn:
+                Store.bump(conn, VERSION)
                 conn.execute(schema.sim_hosts.insert(), [{"host": h, **_values(k)} for h, k in knobs.items()])
         self._snapshot.invalidate()
 
     def set(self, host: str, **changes: Any) -> HostKnobs:
         knobs = replace(self.get(host), **changes)
         with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
             done = conn.execute(
                 update(schema.sim_hosts).where(schema.sim_hosts.c.host == host).values(**_values(knobs))
             ).rowcount
@@ -70,6 +73,7 @@ class SimKnobs:
 
     def forget(self, host: str) -> None:
         with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
             conn.execute(delete(schema.sim_hosts).where(schema.sim_hosts.c.host == host))
         self._snapshot.invalidate()
 

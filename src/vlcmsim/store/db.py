@@ -128,6 +128,19 @@ class Store:
             last = int(conn.execute(select(table.c.value).where(table.c.name == counter)).scalar_one())
         return list(range(last - n + 1, last + 1))
 
+    def version(self, name: str) -> int:
+        """A counter writers bump (`bump`) so that readers know when to reload."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(schema.counters.c.value).where(schema.counters.c.name == name)).scalar()
+        return int(value or 0)
+
+    @staticmethod
+    def bump(conn: Connection, name: str) -> None:
+        """Move the counter `name` on, in the caller's transaction."""
+        table = schema.counters
+        if not conn.execute(update(table).where(table.c.name == name).values(value=table.c.value + 1)).rowcount:
+            conn.execute(table.insert().values(name=name, value=1))
+
     def dispose(self) -> None:
         self.engine.dispose()
 
