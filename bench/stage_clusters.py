@@ -19,6 +19,9 @@ import httpx
 
 from vlcmsim.testing import start_server
 
+EXTRA = ""  # more [server] settings (--setting key=value)
+POLL = 0.5  # seconds between two polls of every task
+
 
 def wait(c: httpx.Client, task: str) -> dict:  # type: ignore[type-arg]
     while (info := c.get(f"/api/cis/tasks/{task}").json())["status"] not in ("SUCCEEDED", "FAILED"):
@@ -40,7 +43,7 @@ def run(clusters: int, payload_bytes: int) -> tuple[int, float, float, float, fl
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         config = work / "bench.toml"
-        config.write_text(f"[server]\ndefault_payload_bytes = {payload_bytes}\n")
+        config.write_text(f"[server]\ndefault_payload_bytes = {payload_bytes}\n{EXTRA}")
         srv = start_server(work / "data", "--config", str(config), "--clusters", str(clusters),
                            "--hosts-per-cluster", "100", tls=False)  # fmt: skip
         try:
@@ -68,20 +71,37 @@ def run(clusters: int, payload_bytes: int) -> tuple[int, float, float, float, fl
                 latencies.append((time.perf_counter() - t) / len(tasks))
                 if all(i["status"] in ("SUCCEEDED", "FAILED") for i in infos):
                     break
-                time.sleep(0.5)
+                time.sleep(POLL)
             wall = time.perf_counter() - started
             assert all(i["status"] == "SUCCEEDED" for i in infos), [i["status"] for i in infos]
             hosts = sum(len(i["result"]["host_status"]) for i in infos)
+            cpu = cpu_seconds(srv.process.pid)
         finally:
             srv.stop()
+        print(f"  server CPU {cpu:.1f} s over {wall:.1f} s wall ({cpu / wall:.2f} cores)")
         return hosts, wall, floor(work / "data"), sum(latencies) / len(latencies), max(latencies)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clusters", default="10,30")
     parser.add_argument("--payload-bytes", type=int, default=65536)
+    parser.add_argument("--poll", type=float, default=0.5, help="seconds between polls of every task (0.5)")
+    parser.add_argument(
+        "--setting", action="append", default=[], help="a [server] setting, e.g. max_concurrent_downloads=64"
+    )
     args = parser.parse_args()
+    global EXTRA, POLL
+    EXTRA = "".join(f"{s}\n" for s in args.setting)
+    POLL = args.poll
     first = None
     for clusters in (int(x) for x in args.clusters.split(",")):
         hosts, wall, bare, mean, worst = run(clusters, args.payload_bytes)
