@@ -14,7 +14,16 @@ from pathlib import Path
 from vlcmsim.config import Settings
 from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
-from vlcmsim.hosts.download import Cancelled, DepotConnection, DownloadError, Link, download
+from vlcmsim.hosts.download import (
+    SMALL,
+    AsyncDepotConnection,
+    Cancelled,
+    DepotConnection,
+    DownloadError,
+    Link,
+    download,
+    download_small,
+)
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.store import Inventory
@@ -76,14 +85,16 @@ class SimulatedHosts:
         # one turn per host: it fetches its payloads back to back, so hosts end in
         # waves instead of all advancing together (and timing out together)
         connection = DepotConnection(self.ssl_context)
+        small = AsyncDepotConnection(self.ssl_context)
         async with self.downloads:
             progress.turn()
             try:
                 for payload in plan.missing:
-                    await self._fetch(plan, payload, progress, folder, cancel, connection)
+                    await self._fetch(plan, payload, progress, folder, cancel, connection, small)
                     self.staging.remember(plan.host, payload.sha256)
             finally:
                 connection.close()
+                small.close()
 
     async def _fetch(
         self,
@@ -93,6 +104,7 @@ class SimulatedHosts:
         folder: Path,
         cancel: threading.Event,
         connection: DepotConnection,
+        small: AsyncDepotConnection,
     ) -> None:
         tries = self.settings.stage_tries
         for attempt in range(1, tries + 1):
@@ -101,6 +113,10 @@ class SimulatedHosts:
             before = progress.completed
             try:
                 progress.status = "RUNNING"
+                if payload.size <= SMALL:
+                    url = plan.depot_url + payload.sha256
+                    await download_small(url, payload.sha256, payload.size, folder, link, progress.add, small)
+                    return
                 done = asyncio.get_running_loop().run_in_executor(
                     self._threads,
                     download,
