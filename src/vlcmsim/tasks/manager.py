@@ -173,8 +173,9 @@ class TaskManager:
         self.retention = timedelta(seconds=retention_seconds)
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
-        self._last_flush: dict[str, float] = {}
         self._last_result_flush: dict[str, float] = {}
+        self._dirty: set[str] = set()  # running tasks whose progress the store has not seen yet
+        self._flusher: asyncio.TimerHandle | None = None
         self._stopping = False
         # ended tasks never change: keep the most recent ones out of the store's way
         self._ended: OrderedDict[str, TaskRecord] = OrderedDict()
@@ -232,6 +233,9 @@ class TaskManager:
     async def shutdown(self) -> None:
         """A clean stop ends running tasks FAILED, saying the server stopped."""
         self._stopping = True
+        if self._flusher is not None:
+            self._flusher.cancel()
+            self._flusher = None
         runners = list(self._runners.values())
         for r in runners:
             r.cancel()
@@ -309,8 +313,8 @@ class TaskManager:
             self._remember(record)
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
-            self._last_flush.pop(record.id, None)
             self._last_result_flush.pop(record.id, None)
+            self._dirty.discard(record.id)
 
     def cancel(self, task_id: str) -> None:
         """Stop a task that runs in this process: it ends FAILED, canceled."""
@@ -365,32 +369,41 @@ class TaskManager:
         self._write(record, insert=True)
 
     def _flush_soon(self, record: TaskRecord) -> None:
+        """Write the running task's progress within `_FLUSH_EVERY`: every task
+        that changed meanwhile in one transaction (100 tasks staging at once
+        cost one commit, not a hundred)."""
+        self._dirty.add(record.id)
+        if self._flusher is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop (a tool preparing a store): at once
+                self._flush_dirty()
+                return
+            self._flusher = loop.call_later(_FLUSH_EVERY, self._flush_dirty)
+
+    def _flush_dirty(self) -> None:
+        self._flusher = None
         t = time.monotonic()
-        if t - self._last_flush.get(record.id, 0.0) >= _FLUSH_EVERY:
-            self._last_flush[record.id] = t
-            with_result = t - self._last_result_flush.get(record.id, 0.0) >= _RESULT_FLUSH_EVERY
-            if with_result:
-                self._last_result_flush[record.id] = t
-            self._write(record, with_result=with_result)
+        records = [r for i in self._dirty if (r := self.live.get(i)) is not None]
+        self._dirty.clear()
+        if not records:
+            return
+        try:
+            self._write_running(records, t)
+        except Exception:  # the store cannot take it now: the next change writes again
+            log.warning("could not write the progress of %d running task(s)", len(records), exc_info=True)
+
+    def _write_running(self, records: list[TaskRecord], t: float) -> None:
+        with self.store.engine.begin() as conn:
+            for record in records:
+                with_result = t - self._last_result_flush.get(record.id, 0.0) >= _RESULT_FLUSH_EVERY
+                if with_result:
+                    self._last_result_flush[record.id] = t
+                values = self._values(record, with_result)
+                conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
 
     def _write(self, record: TaskRecord, insert: bool = False, with_result: bool = True) -> None:
-        values: dict[str, Any] = {
-            "status": record.status,
-            "progress": None,
-            "error": None,
-            "start_time": record.start_time,
-            "end_time": record.end_time,
-        }
-        if record.progress:
-            total, completed, message = record.progress
-            values["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
-        if with_result or insert:
-            result = record.current_result()
-            values["result"] = None
-            if result is not None and record.result_td is not None:
-                values["result"] = encode(record.result_td, result, CLEAN)
-        if record.error is not None:
-            values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
+        values = self._values(record, with_result or insert)
         with self.store.engine.begin() as conn:
             if insert:
                 conn.execute(
@@ -409,6 +422,28 @@ class TaskManager:
                 )
             else:
                 conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+
+    @staticmethod
+    def _values(record: TaskRecord, with_result: bool) -> dict[str, Any]:
+        """The columns of a task row that change as it runs."""
+        values: dict[str, Any] = {
+            "status": record.status,
+            "progress": None,
+            "error": None,
+            "start_time": record.start_time,
+            "end_time": record.end_time,
+        }
+        if record.progress:
+            total, completed, message = record.progress
+            values["progress"] = {"total": total, "completed": completed, "message": message.as_value()}
+        if with_result:
+            result = record.current_result()
+            values["result"] = None
+            if result is not None and record.result_td is not None:
+                values["result"] = encode(record.result_td, result, CLEAN)
+        if record.error is not None:
+            values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
+        return values
 
 
 def server_stopped() -> VapiError:
