@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -393,7 +393,7 @@ class TaskManager:
         except Exception:  # the store cannot take it now: the next change writes again
             log.warning("could not write the progress of %d running task(s)", len(records), exc_info=True)
 
-    def _write_running(self, records: list[TaskRecord], t: float) -> None:
+    def _write_running(self, records: Sequence[TaskRecord], t: float) -> None:
         with self.store.engine.begin() as conn:
             for record in records:
                 with_result = t - self._last_result_flush.get(record.id, 0.0) >= _RESULT_FLUSH_EVERY
