@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from vlcmsim.inventory.model import is_host
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
-from vlcmsim.vapi.codec import CLEAN, encode, from_clean, now
+from vlcmsim.vapi.codec import CLEAN, Frozen, encode, from_clean, now
 from vlcmsim.vapi.model import TD
 
 COMPLIANCE: TD = {"kind": "struct", "id": "com.vmware.esx.settings.cluster_compliance"}
@@ -32,19 +32,29 @@ def _td(owner: str, kind: str) -> TD:
 
 
 class Reports:
+    """A report read once is kept decoded (and its encodings with it) for as
+    long as the store holds the same one: reading a 1,000-host compliance again
+    costs one small query, not a decode and an encode of it all."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._kept: dict[tuple[str, str], tuple[Any, Frozen]] = {}  # (owner, kind) -> (its time, value)
 
     def get(self, cluster: str, kind: str) -> dict[str, Any] | None:
+        table = schema.cluster_reports
+        where = (table.c.cluster == cluster, table.c.kind == kind)
         with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.cluster_reports.c.value).where(
-                    schema.cluster_reports.c.cluster == cluster, schema.cluster_reports.c.kind == kind
-                )
-            ).first()
+            written = conn.execute(select(table.c.time).where(*where)).scalar()
+            if written is None:
+                return None
+            kept = self._kept.get((cluster, kind))
+            if kept is not None and kept[0] == written:
+                return kept[1]
+            row = conn.execute(select(table.c.value, table.c.time).where(*where)).first()
         if row is None:
             return None
-        value: dict[str, Any] = from_clean(_td(cluster, kind), row[0])
+        value = Frozen(from_clean(_td(cluster, kind), row[0]))
+        self._kept[(cluster, kind)] = (row[1], value)
         return value
 
     def forget(self, owner: str) -> None:
@@ -59,3 +69,8 @@ class Reports:
         with self.store.engine.begin() as conn:
             conn.execute(delete(table).where(table.c.cluster == cluster, table.c.kind == kind))
             conn.execute(table.insert().values(cluster=cluster, kind=kind, value=stored, time=now()))
+            written = conn.execute(
+                select(table.c.time).where(table.c.cluster == cluster, table.c.kind == kind)
+            ).scalar()
+        # kept as written (the time as the store holds it): the next read need not decode it
+        self._kept[(cluster, kind)] = (written, Frozen(value))

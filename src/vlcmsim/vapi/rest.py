@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from vlcmsim.vapi.auth import Authenticator
-from vlcmsim.vapi.codec import CLEAN, encoder, from_clean
+from vlcmsim.vapi.codec import CLEAN, Frozen, encoder, from_clean
 from vlcmsim.vapi.errors import VapiError, invalid_argument, no_matching_method, no_such_resource, unauthenticated
 from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.model import TD, model
@@ -205,7 +205,12 @@ class RestAdapter:
             return Response(202, orjson.dumps(value))
         if spec.output["kind"] == "void":
             return Response.empty(204)
-        return Response(spec.success_status, orjson.dumps(encoder(spec.output, CLEAN)(value)))
+        encode_output = encoder(spec.output, CLEAN)
+        if type(value) is Frozen:  # a value that never changes: its bytes are written once
+            body = value.memo(("rest", spec.service, spec.operation), lambda v: orjson.dumps(encode_output(v)))
+        else:
+            body = orjson.dumps(encode_output(value))
+        return Response(spec.success_status, body)
 
 
 NO_BODY: Any = object()

@@ -1,0 +1,210 @@
+"""Scale goals of the performance issue, measured and printed next to each goal.
+
+Goal 1 — stage at scale: clusters of 100 hosts (6 payloads of 64 KiB each per
+host), every cluster staged at once, one task each: wall time, time per host
+against 100 hosts, GET /api/cis/tasks/{t} latency while it runs (p99), the
+server's peak RSS; the floor of the same work (each staged byte read,
+sha-256'd and written once per host, one thread) measured in the same run.
+
+Goal 2 — inventory at scale: fresh start and restart of a data dir holding N
+hosts; read latency (p99) of the cluster list, the host list, a cluster's
+compliance; compliance of a 1,000-host cluster.
+
+    python bench/scale.py [--hosts 10000] [--goal 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from vlcmsim.testing import Server, start_server
+
+CLUSTER_SIZE = 100
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else values[0]
+
+
+def rss_peak_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait(c: httpx.Client, task: str) -> dict[str, Any]:
+    while (info := c.get(f"/api/cis/tasks/{task}").json())["status"] not in ("SUCCEEDED", "FAILED"):
+        time.sleep(0.05)
+    return info  # type: ignore[no-any-return]
+
+
+def floor(data: Path) -> float:
+    t = time.perf_counter()
+    for folder in (data / "hosts").glob("*/staging"):
+        for staged in folder.iterdir():
+            payload = staged.read_bytes()
+            hashlib.sha256(payload).hexdigest()
+            (folder.parent / "floor.tmp").write_bytes(payload)
+    return time.perf_counter() - t
+
+
+def serve(work: Path, clusters: int, hosts_per_cluster: int) -> Server:
+    config = work / "bench.toml"
+    config.write_text("[server]\ndefault_payload_bytes = 65536\n")
+    return start_server(
+        work / "data",
+        "--config", str(config), "--clusters", str(clusters), "--hosts-per-cluster", str(hosts_per_cluster),
+        tls=False,
+    )  # fmt: skip
+
+
+def give_every_cluster_the_image(c: httpx.Client) -> list[str]:
+    ids = [x["cluster"] for x in c.get("/api/vcenter/cluster").json() if x["name"].startswith("Cluster-")]
+    spec = c.get(f"/vum/repository/software-specs/{ids[0]}/1.json").text
+    for cluster in ids[1:]:
+        drafts = f"/api/esx/settings/clusters/{cluster}/software/drafts"
+        draft = c.post(
+            f"{drafts}?action=import-software-spec", json={"source_type": "JSON_STRING", "software_spec": spec}
+        )
+        assert wait(c, c.post(f"{drafts}/{draft.json()}?action=commit&vmw-task=true", json={}).json())["status"] == (
+            "SUCCEEDED"
+        )
+    return ids
+
+
+def stage_run(hosts: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        srv = serve(work, max(hosts // CLUSTER_SIZE, 1), CLUSTER_SIZE)
+        try:
+            c = srv.client()
+            ids = give_every_cluster_the_image(c)
+            started = time.perf_counter()
+            tasks = [
+                c.post(f"/api/esx/settings/clusters/{x}/software?action=stage&vmw-task=true", json={}).json()
+                for x in ids
+            ]
+            latencies: list[float] = []
+            while True:
+                infos = []
+                for task in tasks:
+                    t = time.perf_counter()
+                    infos.append(c.get(f"/api/cis/tasks/{task}").json())
+                    latencies.append(time.perf_counter() - t)
+                if all(i["status"] in ("SUCCEEDED", "FAILED") for i in infos):
+                    break
+                time.sleep(0.5)
+            wall = time.perf_counter() - started
+            ok = sum(i["status"] == "SUCCEEDED" for i in infos)
+            staged = sum(len(i["result"]["successful_hosts"]) for i in infos)
+            rss = rss_peak_mib(srv.process.pid)
+        finally:
+            srv.stop()
+        return {
+            "hosts": staged,
+            "tasks_ok": ok,
+            "tasks": len(tasks),
+            "wall": wall,
+            "p99_ms": p99(latencies) * 1000,
+            "rss_mib": rss,
+            "floor": floor(work / "data"),
+        }
+
+
+def goal_1(hosts: int) -> None:
+    small = stage_run(CLUSTER_SIZE)
+    big = stage_run(hosts)
+    per_small = small["wall"] / small["hosts"] * 1000
+    per_big = big["wall"] / big["hosts"] * 1000
+    print(f"goal 1: stage {int(big['hosts'])} hosts in {int(big['tasks'])} tasks ({int(big['tasks_ok'])} SUCCEEDED)")
+    print(f"  wall                 {big['wall']:8.1f} s      goal <= 60 s; floor {big['floor']:.1f} s "
+          f"(ratio {big['wall'] / big['floor']:.1f})")  # fmt: skip
+    print(f"  time per host        {per_big:8.2f} ms     {per_big / per_small:.2f}x the {int(small['hosts'])}-host run "
+          f"({per_small:.2f} ms); goal <= 1.3x")  # fmt: skip
+    print(f"  task GET p99         {big['p99_ms']:8.1f} ms     goal <= 50 ms")
+    print(f"  server peak RSS      {big['rss_mib']:8.0f} MiB    goal <= 500 MiB")
+
+
+def timed(c: httpx.Client, path: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = c.get(path)
+        out.append(time.perf_counter() - t)
+        assert r.status_code == 200, r.text
+    return out
+
+
+def goal_2(hosts: int) -> None:
+    big_cluster = 1000
+    clusters = max(hosts // big_cluster, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t = time.perf_counter()
+        srv = serve(work, clusters, big_cluster)
+        with srv.client() as c:  # the first request is answered once the store is seeded
+            c.get("/api/vcenter/cluster")
+        fresh = time.perf_counter() - t
+        srv.stop()
+        t = time.perf_counter()
+        srv = serve(work, clusters, big_cluster)
+        try:
+            with srv.client() as c:
+                c.get("/api/vcenter/cluster")
+                restart = time.perf_counter() - t
+                cluster = c.get("/api/vcenter/cluster").json()[0]["cluster"]
+                compliance = f"/api/esx/settings/clusters/{cluster}/software/compliance"
+                scan = c.post(f"/api/esx/settings/clusters/{cluster}/software?action=scan&vmw-task=true").json()
+                scan_info = wait(c, scan)
+                scan_s = (
+                    datetime_of(scan_info["end_time"]) - datetime_of(scan_info["start_time"])
+                    if scan_info["status"] == "SUCCEEDED"
+                    else float("nan")
+                )
+                reads = {
+                    "cluster list": timed(c, "/api/vcenter/cluster", 50),
+                    "host list": timed(c, "/api/vcenter/host", 20),
+                    f"compliance of {big_cluster} hosts": timed(c, compliance, 20),
+                }
+        finally:
+            srv.stop()
+    total = clusters * big_cluster
+    print(f"goal 2: inventory of {total} hosts ({clusters} clusters of {big_cluster})")
+    print(f"  fresh start          {fresh:8.2f} s      goal <= 10 s")
+    print(f"  restart              {restart:8.2f} s      goal <= 2 s")
+    for name, values in reads.items():
+        print(f"  {name:<20} p99 {p99(values) * 1000:6.1f} ms  goal <= 50 ms")
+    print(f"  scan of {big_cluster} hosts     {scan_s * 1000:8.0f} ms     goal <= 100 ms (compliance computed)")
+
+
+def datetime_of(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hosts", type=int, default=10_000)
+    parser.add_argument("--goal", default="1,2")
+    args = parser.parse_args()
+    print(f"bench/scale.py on {os.cpu_count()} cores")
+    goals = args.goal.split(",")
+    if "1" in goals:
+        goal_1(args.hosts)
+    if "2" in goals:
+        goal_2(args.hosts)
+
+
+if __name__ == "__main__":
+    main()
