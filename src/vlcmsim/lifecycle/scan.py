@@ -6,7 +6,10 @@ is read with no scan of the latest commit yet."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+
+import orjson
 
 from vlcmsim.depot.repository import Depots
 from vlcmsim.hosts.staging import StagingAreas
@@ -16,6 +19,7 @@ from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, st
 from vlcmsim.lifecycle.desired import Commit, DesiredStates
 from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.vapi.codec import Frozen
 
 
 class Scanner:
@@ -45,7 +49,7 @@ class Scanner:
             return None
         hosts = self.inventory.members(cluster)
         installed = self.desired.installed_many([h.id for h in hosts])
-        per_host = {h.id: self.host(h, commit, installed[h.id]) for h in hosts}
+        per_host = self._per_host(hosts, commit, installed)
         if is_host(cluster):
             if not hosts:  # it joined a cluster meanwhile: its own document applies to nothing
                 return None
@@ -55,6 +59,31 @@ class Scanner:
         if commit.id and commit.id == self._latest_id(cluster):  # a draft's scan is kept nowhere
             self.reports.put(cluster, "compliance", result)
         return result
+
+    def _per_host(
+        self, hosts: list[Host], commit: Commit, installed: dict[str, SoftwareSpec]
+    ) -> dict[str, dict[str, Any]]:
+        """Each host's compliance. Connected hosts that run the same image comply
+        the same way: computed once per image, shared (frozen, so that each part
+        is encoded once too), only whether it is staged is the host's own."""
+        catalog = self.depots.catalog()
+        by_image: dict[bytes, dict[str, Any]] = {}
+        out: dict[str, dict[str, Any]] = {}
+        for h in hosts:
+            image = installed[h.id]
+            if h.connection_state != "CONNECTED":
+                out[h.id] = self.host(h, commit, image)  # its notification names it
+                continue
+            key = orjson.dumps(image.to_json(), option=orjson.OPT_SORT_KEYS)
+            shared = by_image.get(key)
+            if shared is None:
+                shared = by_image[key] = _frozen_parts(host_compliance(h, image, commit.spec, commit.id, catalog))
+            value = dict(shared)
+            if value["status"] == "NON_COMPLIANT":
+                staged = staged_check(partial(self.staging.staged, h.id), image, commit.spec, catalog)
+                value["stage_status"] = "STAGED" if staged() else "NOT_STAGED"
+            out[h.id] = value
+        return out
 
     def compliance(self, cluster: str, commit: Commit) -> dict[str, Any]:
         """The last scan of the cluster's latest commit (scanning when there is none)."""
@@ -68,3 +97,15 @@ class Scanner:
     def _latest_id(self, cluster: str) -> int | None:
         latest = self.desired.latest_commit(cluster)
         return latest.id if latest else None
+
+
+def _frozen_parts(value: dict[str, Any]) -> dict[str, Any]:
+    """A host compliance whose parts are Frozen: shared by the hosts of one
+    image, each part's encoding is made once for all of them."""
+    out = dict(value)
+    for part in ("base_image", "add_on"):
+        out[part] = Frozen(value[part])
+    for part in ("components", "solutions", "hardware_support"):
+        if part in value:
+            out[part] = {name: Frozen(entry) for name, entry in value[part].items()}
+    return out
