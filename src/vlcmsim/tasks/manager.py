@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 _FLUSH_EVERY = 0.5  # seconds between writes of a running task's progress
 _RESULT_FLUSH_EVERY = 5.0  # ... and of its partial result (encoding a 100-host result is not free)
+_RESULTS_PER_FLUSH = 10  # partial results written at most per write of running tasks
 LIVE_TTL = 0.25  # a live result, once built, serves the reads of this long
 _ENDED_CACHE = 10_000
 
@@ -394,9 +395,16 @@ class TaskManager:
             log.warning("could not write the progress of %d running task(s)", len(records), exc_info=True)
 
     def _write_running(self, records: Sequence[TaskRecord], t: float) -> None:
+        # partial results due, the longest waiting first, a few per write: a
+        # hundred tasks started together do not all encode their results at once
+        due = sorted(
+            (r for r in records if t - self._last_result_flush.get(r.id, 0.0) >= _RESULT_FLUSH_EVERY),
+            key=lambda r: self._last_result_flush.get(r.id, 0.0),
+        )[:_RESULTS_PER_FLUSH]
+        with_results = {r.id for r in due}
         with self.store.engine.begin() as conn:
             for record in records:
-                with_result = t - self._last_result_flush.get(record.id, 0.0) >= _RESULT_FLUSH_EVERY
+                with_result = record.id in with_results
                 if with_result:
                     self._last_result_flush[record.id] = t
                 values = self._values(record, with_result)
