@@ -5,6 +5,11 @@ run: a trivial app answering the same bytes on the same HTTP server and
 interface (RSGI on granian, ASGI on uvicorn).
 
     python bench/api_throughput.py [--seconds 5] [--connections 64] [--server granian|uvicorn]
+                                   [--against https://vcsim:8989 --against-user U --against-password P]
+
+With --against, the same reads are measured on that server too (govmomi's
+vcsim, a real vCenter...), logged in with its own user, and the ratio
+vlcmsim/it is printed per endpoint.
 
 Needs wrk (Debian package `wrk`). Talks to 127.0.0.1 only; every run is
 bounded by --seconds.
@@ -150,6 +155,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--server", default="granian", choices=("granian", "uvicorn"))
+    parser.add_argument("--against", help="another server's https URL to measure the same reads on")
+    parser.add_argument("--against-user", default=ADMIN[0])
+    parser.add_argument("--against-password", default=ADMIN[1])
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -163,12 +171,14 @@ def main() -> None:
         verify = ssl.create_default_context(cafile=str(srv.cert))
         sid = httpx.post(f"{base}/api/session", auth=ADMIN, verify=verify, trust_env=False).json()
         headers = {"vmware-api-session-id": sid}
-        for path in (f"/api/cis/tasks/{task_id}", "/api/vcenter/cluster"):
-            body = httpx.get(base + path, headers=headers, verify=verify, trust_env=False).content
-            rps, p99 = wrk(base + path, args.seconds, args.connections, headers)
+        for path in (f"/api/cis/tasks/{task_id}", *READS):
+            url = base + path.format(cluster="domain-c1")
+            body = httpx.get(url, headers=headers, verify=verify, trust_env=False).content
+            rps, p99 = wrk(url, args.seconds, args.connections, headers)
             results.append((path, rps, p99, body))
     finally:
         srv.stop()
+    others = against(args) if args.against else {}
     bport = free_port()
     bproc = baseline_server(args.server, bport, data / "server.crt", data / "server.key", results[-1][3], work)
     try:
@@ -182,8 +192,36 @@ def main() -> None:
     print(f"{'endpoint':<40} {'req/s':>10} {'p99 ms':>8} {'vs baseline':>12}")
     for path, rps, p99, _ in results:
         label = "GET /api/cis/tasks/{task}" if "tasks" in path else "GET " + path
-        print(f"{label:<40} {rps:>10.0f} {p99:>8.2f} {rps / b_rps:>11.2f}x")
-    print(f"{'baseline: trivial app, same server':<40} {b_rps:>10.0f} {b_p99:>8.2f} {1:>11.2f}x")
+        line = f"{label:<60} {rps:>10.0f} {p99:>8.2f} {rps / b_rps:>11.2f}x"
+        if path in others:
+            o_rps, o_p99 = others[path]
+            line += f"   {args.against}: {o_rps:.0f} req/s, p99 {o_p99:.2f} ms -> {rps / o_rps:.2f}x"
+        print(line)
+    print(f"{'baseline: trivial app, same server':<60} {b_rps:>10.0f} {b_p99:>8.2f} {1:>11.2f}x")
+
+
+READS = (
+    "/api/vcenter/cluster",
+    "/api/esx/settings/clusters/{cluster}/software/drafts",
+    "/api/esx/settings/depot-content/base-images",
+    "/api/esx/settings/clusters/{cluster}/enablement/software",
+    "/api/esx/settings/depots/offline",
+)
+
+
+def against(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
+    """The same reads on another server (its first cluster for the per-cluster ones)."""
+    base = args.against.rstrip("/")
+    auth = (args.against_user, args.against_password)
+    session = httpx.post(f"{base}/api/session", auth=auth, verify=False, trust_env=False)
+    session.raise_for_status()
+    headers = {"vmware-api-session-id": session.json()}
+    clusters = httpx.get(f"{base}/api/vcenter/cluster", headers=headers, verify=False, trust_env=False).json()
+    out = {}
+    for path in READS:
+        url = base + path.format(cluster=clusters[0]["cluster"] if clusters else "domain-c1")
+        out[path] = wrk(url, args.seconds, args.connections, headers)
+    return out
 
 
 if __name__ == "__main__":

@@ -3,14 +3,15 @@ installed on each host. All in the store."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
 from vlcmsim.vapi.codec import aware, now
 
@@ -44,21 +45,51 @@ def commit_number(text: str) -> int | None:
     return int(text)
 
 
+COMMITS_VERSION = "commits_version"  # bumped by every write of commits
+DRAFTS_VERSION = "drafts_version"  # ... and of drafts
+
+
 class DesiredStates:
+    """Every owner's latest commit and its drafts are read from snapshots kept
+    while their version in the store stays (a read of the desired image costs
+    no query); what they hand out are copies, free for the caller to change."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._latest = TTLSnapshot(self._load_latest, 1.0, lambda: store.version(COMMITS_VERSION))
+        self._drafts = TTLSnapshot(self._load_drafts, 1.0, lambda: store.version(DRAFTS_VERSION))
+
+    def _load_latest(self) -> dict[str, Commit]:
+        c = schema.commits
+        newest = select(c.c.cluster, func.max(c.c.id).label("id")).group_by(c.c.cluster).subquery()
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(c).join(newest, (c.c.cluster == newest.c.cluster) & (c.c.id == newest.c.id))
+            ).all()
+        return {r.cluster: _commit(r) for r in rows}
+
+    def _load_drafts(self) -> dict[str, list[Draft]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.drafts)).all()
+        out: dict[str, list[Draft]] = {}
+        for d in sorted((_draft(r) for r in rows), key=lambda d: int(d.id)):
+            out.setdefault(d.cluster, []).append(d)
+        return out
+
+    def _wrote(self, conn: Connection, *versions: str) -> None:
+        """Bump the versions in the writing transaction; this process reads again."""
+        for version in versions:
+            Store.bump(conn, version)
+        if COMMITS_VERSION in versions:
+            self._latest.invalidate()
+        if DRAFTS_VERSION in versions:
+            self._drafts.invalidate()
 
     # -- commits ---------------------------------------------------------------
 
     def latest_commit(self, cluster: str) -> Commit | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.commits)
-                .where(schema.commits.c.cluster == cluster)
-                .order_by(schema.commits.c.id.desc())
-                .limit(1)
-            ).first()
-        return _commit(row) if row else None
+        found = self._latest.get().get(cluster)
+        return replace(found, spec=found.spec.copy()) if found else None
 
     def commit(self, cluster: str, commit_id: int) -> Commit | None:
         with self.store.engine.connect() as conn:
@@ -87,6 +118,7 @@ class DesiredStates:
             )
             if draft is not None:
                 conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft))
+            self._wrote(conn, COMMITS_VERSION, DRAFTS_VERSION)
         return commit_id
 
     def mark_applied(self, cluster: str, commit_id: int) -> None:
@@ -96,13 +128,12 @@ class DesiredStates:
                 .where(schema.commits.c.cluster == cluster, schema.commits.c.id == commit_id)
                 .values(apply_status="APPLIED")
             )
+            self._wrote(conn, COMMITS_VERSION)
 
     # -- drafts ----------------------------------------------------------------
 
     def drafts(self, cluster: str) -> list[Draft]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(schema.drafts).where(schema.drafts.c.cluster == cluster)).all()
-        return sorted((_draft(r) for r in rows), key=lambda d: int(d.id))
+        return [replace(d, spec=d.spec.copy()) for d in self._drafts.get().get(cluster, ())]
 
     def draft(self, cluster: str, draft_id: str) -> Draft | None:
         return next((d for d in self.drafts(cluster) if d.id == draft_id), None)
@@ -115,25 +146,30 @@ class DesiredStates:
                     id=draft_id, cluster=cluster, owner=owner, creation_time=now(), spec=spec.to_json()
                 )
             )
+            self._wrote(conn, DRAFTS_VERSION)
         return draft_id
 
     def save_draft(self, draft: Draft) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft.id).values(spec=draft.spec.to_json()))
+            self._wrote(conn, DRAFTS_VERSION)
 
     def set_draft_status(self, draft_id: str, status: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft_id).values(status=status))
+            self._wrote(conn, DRAFTS_VERSION)
 
     def delete_draft(self, draft_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft_id))
+            self._wrote(conn, DRAFTS_VERSION)
 
     def forget(self, owner: str) -> None:
         """Every commit and draft of an image owner (a host that left, or joined a cluster)."""
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.commits).where(schema.commits.c.cluster == owner))
             conn.execute(delete(schema.drafts).where(schema.drafts.c.cluster == owner))
+            self._wrote(conn, COMMITS_VERSION, DRAFTS_VERSION)
 
     # -- installed images -------------------------------------------------------
 
