@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent, Vib
 from vlcmsim.depot.versions import version_key
@@ -14,6 +15,9 @@ class Catalog:
     add_ons: dict[tuple[str, str], AddOn] = field(default_factory=dict)
     components: dict[tuple[str, str], Component] = field(default_factory=dict)
     vibs: dict[str, Vib] = field(default_factory=dict)
+    # answers computed from this catalog, kept with it: it never changes (a change of
+    # the depots makes a new catalog), so they never go stale
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def merge(cls, contents: list[DepotContent]) -> Catalog:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vlcmsim.backend import Call
+from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import AddOn, Component
 from vlcmsim.depot.versions import compare, version_key
 from vlcmsim.lifecycle import errors
@@ -19,11 +20,21 @@ from vlcmsim.lifecycle.values import (
     component_version_summary,
 )
 from vlcmsim.services.filters import allows, as_sets
+from vlcmsim.vapi.codec import Frozen
 from vlcmsim.vapi.operations import OperationSet
 
 ops = OperationSet()
 
 CONTENT = "com.vmware.esx.settings.depot_content"
+
+
+def _kept(catalog: Catalog, key: str, filter: dict[str, Any] | None, build: Callable[[], list[dict[str, Any]]]) -> Any:
+    """An unfiltered list is made once per catalog (its items frozen: encoded once too)."""
+    if filter:
+        return build()
+    if key not in catalog.memo:
+        catalog.memo[key] = [Frozen(item) for item in build()]
+    return catalog.memo[key]
 
 
 def _min_ok(version: str, minimum: str | None) -> bool:
@@ -33,8 +44,14 @@ def _min_ok(version: str, minimum: str | None) -> bool:
 @ops.operation(f"{CONTENT}.base_images", "list")
 async def list_base_images(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     minimum = (filter or {}).get("min_version")
-    images = sorted(call.backend.depots.catalog().base_images.values(), key=lambda b: version_key(b.version))
-    return [base_image_summary(b) for b in images if _min_ok(b.version, minimum)]
+    catalog = call.backend.depots.catalog()
+
+    def build() -> list[dict[str, Any]]:
+        images = sorted(catalog.base_images.values(), key=lambda b: version_key(b.version))
+        return [base_image_summary(b) for b in images if _min_ok(b.version, minimum)]
+
+    result: list[dict[str, Any]] = _kept(catalog, "base_images", filter, build)
+    return result
 
 
 @ops.operation(f"{CONTENT}.base_images.versions", "get")
@@ -71,9 +88,14 @@ def _release_matches(f: dict[str, Any], vendor: str, name: str, version: str) ->
 @ops.operation(f"{CONTENT}.add_ons", "list")
 async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
-    add_ons = call.backend.depots.catalog().add_ons
-    chosen = [a for a in add_ons.values() if _release_matches(f, a.vendor, a.name, a.version)]
-    return _by_name(sorted(chosen, key=lambda a: version_key(a.version)), add_on_version_summary)
+    catalog = call.backend.depots.catalog()
+
+    def build() -> list[dict[str, Any]]:
+        chosen = [a for a in catalog.add_ons.values() if _release_matches(f, a.vendor, a.name, a.version)]
+        return _by_name(sorted(chosen, key=lambda a: version_key(a.version)), add_on_version_summary)
+
+    result: list[dict[str, Any]] = _kept(catalog, "add_ons", filter, build)
+    return result
 
 
 @ops.operation(f"{CONTENT}.add_ons.versions", "get")
@@ -89,13 +111,18 @@ async def get_add_on_version(call: Call, name: str, version: str) -> dict[str, A
 async def list_depot_components(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     catalog = call.backend.depots.catalog()
-    chosen = [
-        c
-        for c in catalog.components.values()
-        if _release_matches(f, c.vendor, c.name, c.version)
-        and allows(f.get("bundle_types"), catalog.bundle_type(c.name, c.version))
-    ]
-    return _by_name(sorted(chosen, key=lambda c: (c.name, version_key(c.version))), component_version_summary)
+
+    def build() -> list[dict[str, Any]]:
+        chosen = [
+            c
+            for c in catalog.components.values()
+            if _release_matches(f, c.vendor, c.name, c.version)
+            and allows(f.get("bundle_types"), catalog.bundle_type(c.name, c.version))
+        ]
+        return _by_name(sorted(chosen, key=lambda c: (c.name, version_key(c.version))), component_version_summary)
+
+    result: list[dict[str, Any]] = _kept(catalog, "components", filter, build)
+    return result
 
 
 @ops.operation(f"{CONTENT}.components.versions", "get")
