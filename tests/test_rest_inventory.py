@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+
+from vlcmsim.testing import start_server
 
 
 def test_default_inventory_clusters(admin: httpx.Client) -> None:
@@ -128,3 +132,17 @@ def test_unknown_task_is_not_found(admin: httpx.Client) -> None:
 def test_task_list_with_an_empty_filter(admin: httpx.Client) -> None:
     r = admin.post("/api/cis/tasks?action=list", json={"filter_spec": {"services": ["com.vmware.nothing"]}})
     assert r.status_code == 200 and r.json() == {}
+
+
+def test_a_list_past_vcenters_bound_asks_to_narrow_the_filter(tmp_path: Path) -> None:
+    """vCenter lists at most 2,500 hosts and 1,000 clusters at once; more answer
+    UnableToAllocateResource (a narrower filter gets them)."""
+    srv = start_server(tmp_path / "data", "--clusters", "26", "--hosts-per-cluster", "100", tls=False)
+    try:
+        with srv.client() as client:
+            r = client.get("/api/vcenter/host")
+            assert r.status_code == 500 and r.json()["error_type"] == "UNABLE_TO_ALLOCATE_RESOURCE"
+            assert "narrow the filter" in r.json()["messages"][0]["default_message"]
+            assert len(client.get("/api/vcenter/host", params={"clusters": "domain-c1"}).json()) == 100
+    finally:
+        srv.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.vapi.errors import (
+    Message,
     VapiError,
     already_exists,
     invalid_argument,
@@ -88,4 +89,17 @@ def host_in_service(host: str, cluster: str) -> VapiError:
         f"{HOST}.InService",
         f"Host {host} serves cluster {cluster}: put it in maintenance mode or disconnect it before removing it.",
         host,
+    )
+
+
+def too_many_matches(found: int, bound: int, what: str) -> VapiError:
+    return VapiError(
+        "unable_to_allocate_resource",
+        [
+            Message(
+                "com.vmware.vcenter.TooManyMatches",
+                f"{found} {what} match the filter, more than the {bound} one list may hold: narrow the filter.",
+                (str(found), str(bound)),
+            )
+        ],
     )

@@ -25,6 +25,9 @@ DATACENTER = "com.vmware.vcenter.datacenter"
 CLUSTER = "com.vmware.vcenter.cluster"
 HOST = "com.vmware.vcenter.host"
 FOLDER = "com.vmware.vcenter.folder"
+# vCenter's bounds on one list: more matches answer UnableToAllocateResource (narrow the filter)
+MAX_HOSTS_LISTED = 2500
+MAX_CLUSTERS_LISTED = 1000
 ROOT_FOLDER = "group-d1"  # the root folder of datacenters
 # the folders of each datacenter: (prefix of its id, name, type)
 DATACENTER_FOLDERS = (
@@ -97,7 +100,7 @@ async def list_folders(call: Call, filter: dict[str, Any] | None = None) -> list
 @ops.operation(CLUSTER, "list")
 async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
-    return [
+    found = [
         {"cluster": c.id, "name": c.name, "ha_enabled": c.ha_enabled, "drs_enabled": c.drs_enabled}
         for c in call.backend.inventory.clusters()
         if allows(f.get("clusters"), c.id)
@@ -105,6 +108,9 @@ async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> lis
         and allows(f.get("datacenters"), c.datacenter)
         and allows(f.get("folders"), _host_folder(c.datacenter))
     ]
+    if len(found) > MAX_CLUSTERS_LISTED:
+        raise errors.too_many_matches(len(found), MAX_CLUSTERS_LISTED, "clusters")
+    return found
 
 
 @ops.operation(CLUSTER, "get")
@@ -131,7 +137,7 @@ def host_summary(h: Host) -> Frozen:
 async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     standalone = f.get("standalone")
-    return [
+    found: list[dict[str, Any]] = [
         host_summary(h)
         for h in call.backend.inventory.hosts()
         if allows(f.get("hosts"), h.id)
@@ -143,6 +149,9 @@ async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[d
         and (standalone is None or standalone == (h.cluster is None))
         and not f.get("host_uuids")
     ]
+    if len(found) > MAX_HOSTS_LISTED:
+        raise errors.too_many_matches(len(found), MAX_HOSTS_LISTED, "hosts")
+    return found
 
 
 def _require_host(call: Call, host: str) -> Host:
