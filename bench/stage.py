@@ -43,18 +43,30 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def floor(sources: list[Path], hosts: int, out: Path) -> float:
+def _copy_host(h: int, sources: list[Path], out: Path) -> None:
+    for src in sources:
+        digest = hashlib.sha256()
+        with open(src, "rb") as fi, open(out / f"{h}-{src.name}", "wb") as fo:
+            while chunk := fi.read(CHUNK):
+                digest.update(chunk)
+                fo.write(chunk)
+
+
+def floor(sources: list[Path], hosts: int, out: Path, threads: int = 1) -> float:
     """Every payload of the store (the image's, and a few KiB of the embedded
-    content's) read once per host, hashed and written to a fresh file; the
-    files are kept to the end, as staged payloads are."""
+    content's) read once per host, hashed and written to a fresh file, in one
+    thread or in `threads` (hashing and writing release the GIL: one per core
+    stages in parallel as the server does); the files are kept to the end, as
+    staged payloads are."""
+    from concurrent.futures import ThreadPoolExecutor
+
     t = time.perf_counter()
-    for h in range(hosts):
-        for src in sources:
-            digest = hashlib.sha256()
-            with open(src, "rb") as fi, open(out / f"{h}-{src.name}", "wb") as fo:
-                while chunk := fi.read(CHUNK):
-                    digest.update(chunk)
-                    fo.write(chunk)
+    if threads == 1:
+        for h in range(hosts):
+            _copy_host(h, sources, out)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda h: _copy_host(h, sources, out), range(hosts)))
     elapsed = time.perf_counter() - t
     for p in out.iterdir():
         p.unlink()
@@ -120,7 +132,9 @@ def run(hosts: int, size: int, work: Path) -> dict[str, float]:
         # the floor twice, before and after, and the faster one kept: the page
         # cache makes writes to fresh files vary a lot from run to run
         f = min(floor_before, floor(sources, hosts, scratch))
-        return {"wall": wall, "moved": moved, "floor": f, "rss": rss, "rss_before": rss_before}
+        cores = os.cpu_count() or 1
+        parallel = min(floor(sources, hosts, scratch, cores), floor(sources, hosts, scratch, cores))
+        return {"wall": wall, "moved": moved, "floor": f, "parallel": parallel, "rss": rss, "rss_before": rss_before}
     finally:
         srv.stop()
         shutil.rmtree(data, ignore_errors=True)
@@ -144,7 +158,12 @@ def main() -> None:
         )
         print(f"  moved {mib:.0f} MiB in {r['wall']:.2f} s = {mib / r['wall']:.0f} MiB/s")
         print(f"  floor (read + sha-256 + write once per host): {r['floor']:.2f} s = {mib / r['floor']:.0f} MiB/s")
-        print(f"  ratio {r['wall'] / r['floor']:.2f} (aim <= 1.3)")
+        print(
+            f"  floor, one thread per core:                   {r['parallel']:.2f} s = {mib / r['parallel']:.0f} MiB/s"
+        )
+        best = min(r["floor"], r["parallel"])
+        ratios = f"{r['wall'] / r['floor']:.2f} to one thread, {r['wall'] / best:.2f} to the best floor"
+        print(f"  ratio {ratios} (goal <= 1.1)")
         print(f"  server peak RSS {r['rss']:.0f} MiB (before the stage: {r['rss_before']:.0f} MiB)")
         if args.scale:
             print(f"growth, {args.scale_size / CHUNK:.0f} MiB per host:")
