@@ -232,13 +232,11 @@ class SimulatedHosts:
     def finish_interrupted_reboots(self) -> int:
         """At start: hosts whose reboot a stop interrupted came up meanwhile (the
         remediation that rebooted them would have taken them out of maintenance mode)."""
-        done = 0
-        for h in self.inventory.hosts():
-            if self.knobs.get(h.id).rebooting:
-                self.inventory.update_host(h.id, connection_state="CONNECTED", in_maintenance_mode=False)
-                self.knobs.set(h.id, rebooting=0)
-                done += 1
-        return done
+        rebooting = self.knobs.rebooting()
+        for host in rebooting:
+            self.inventory.update_host(host, connection_state="CONNECTED", in_maintenance_mode=False)
+            self.knobs.set(host, rebooting=0)
+        return len(rebooting)
 
     async def exit_maintenance_mode(self, plan: StagePlan) -> None:
         await self._take(self.settings.exit_maintenance_mode_seconds)

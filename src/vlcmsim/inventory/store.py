@@ -214,6 +214,8 @@ def _host_row(host_id: str, h: HostConfig, cluster: str | None, dc: str, name: s
 
 def _id_key(moref: str) -> tuple[str, int]:
     stem, _, num = moref.rpartition("-")
+    if num.isdigit():  # host-12: the common case, fast
+        return (stem, int(num))
     digits = "".join(ch for ch in num if ch.isdigit())
     return (stem, int(digits) if digits else 0)
 

@@ -71,6 +71,12 @@ class SimKnobs:
         self._snapshot.invalidate()
         return knobs
 
+    def rebooting(self) -> list[str]:
+        """The hosts marked as rebooting (read from the store: at start, before any snapshot)."""
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.sim_hosts.c.host).where(schema.sim_hosts.c.rebooting > 0)).all()
+        return [r.host for r in rows]
+
     def forget(self, host: str) -> None:
         with self.store.engine.begin() as conn:
             Store.bump(conn, VERSION)
