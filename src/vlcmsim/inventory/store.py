@@ -58,9 +58,9 @@ class Inventory:
             dcs = [Datacenter(r.id, r.name) for r in conn.execute(select(schema.datacenters)).all()]
             cls = [_cluster(r) for r in conn.execute(select(schema.clusters)).all()]
             hs = [_host(r) for r in conn.execute(select(schema.hosts)).all()]
-        dcs.sort(key=lambda d: _id_key(d.id))
-        cls.sort(key=lambda c: _id_key(c.id))
-        hs.sort(key=lambda h: _id_key(h.id))
+        dcs.sort(key=lambda d: moref_order(d.id))
+        cls.sort(key=lambda c: moref_order(c.id))
+        hs.sort(key=lambda h: moref_order(h.id))
         by_cluster: dict[str | None, dict[str, Host]] = {}
         for h in hs:
             by_cluster.setdefault(h.cluster, {})[h.id] = h
@@ -212,7 +212,8 @@ def _host_row(host_id: str, h: HostConfig, cluster: str | None, dc: str, name: s
     }
 
 
-def _id_key(moref: str) -> tuple[str, int]:
+def moref_order(moref: str) -> tuple[str, int]:
+    """The order vCenter lists managed objects in: by type, then by number (host-2 before host-10)."""
     stem, _, num = moref.rpartition("-")
     if num.isdigit():  # host-12: the common case, fast
         return (stem, int(num))

@@ -10,6 +10,7 @@ from typing import Any
 from vlcmsim.backend import Call
 from vlcmsim.config import HostConfig
 from vlcmsim.inventory.model import Host
+from vlcmsim.inventory.store import moref_order
 from vlcmsim.lifecycle.seed import added_host_image
 from vlcmsim.services import errors
 from vlcmsim.services.common import CLUSTER_TYPE, HOST_TYPE
@@ -137,9 +138,19 @@ def host_summary(h: Host) -> Frozen:
 async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     standalone = f.get("standalone")
+    inventory = call.backend.inventory
+    # the hosts the filter can match at all, found by id or by cluster rather than among all of them
+    if f.get("hosts") is not None:
+        candidates = [h for i in f["hosts"] if (h := inventory.host(i)) is not None]
+    elif f.get("clusters") is not None:
+        candidates = [h for c in f["clusters"] for h in inventory.hosts(c)]
+    else:
+        candidates = inventory.hosts()
+    if f.get("hosts") is not None or f.get("clusters") is not None:
+        candidates.sort(key=lambda h: moref_order(h.id))
     found: list[dict[str, Any]] = [
         host_summary(h)
-        for h in call.backend.inventory.hosts()
+        for h in candidates
         if allows(f.get("hosts"), h.id)
         and allows(f.get("names"), h.name)
         and allows(f.get("datacenters"), h.datacenter)
