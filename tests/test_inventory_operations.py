@@ -4,6 +4,8 @@ of clusters and standalone hosts in one task, each entity reported on its own
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from com.vmware.esx.settings_client import Inventory
 
@@ -77,3 +79,23 @@ def test_entities_that_cannot_take_part_are_reported_failed_over_rest(fresh_admi
     )
     info = wait_task(fresh_admin, r.json())
     assert info["status"] == "SUCCEEDED" and info["result"]["folder_results"]["group-h1"]["status"] == "COMPLETED"
+
+
+def test_a_running_inventory_stage_shows_every_entity_in_progress(fresh_admin: httpx.Client) -> None:
+    """While the clusters' stages run, the task's result is the per-entity one
+    (not the result of one cluster's stage)."""
+    for host in ("host-1", "host-5"):
+        fresh_admin.patch(f"/sim/hosts/{host}", json={"bandwidth_bytes_per_s": 512 * 1024})
+    r = fresh_admin.post(
+        "/api/esx/settings/inventory?action=stage&vmw-task=true",
+        json={"entities": {"type": "CLUSTER", "clusters": ["domain-c1", "domain-c2"]}},
+    )
+    task = r.json()
+    for _ in range(200):
+        info = fresh_admin.get(f"/api/cis/tasks/{task}").json()
+        if info["status"] == "RUNNING" and info.get("result"):
+            break
+        time.sleep(0.02)
+    assert set(info["result"]["cluster_results"]) == {"domain-c1", "domain-c2"}, info
+    assert "host_status" not in info["result"]
+    assert wait_task(fresh_admin, task)["status"] == "SUCCEEDED"

@@ -153,6 +153,7 @@ class PartContext(TaskContext):
         self.completed = 0
         self.total = 0
         self.result: Any = None
+        self.live: Callable[[], Any] | None = None
 
     def progress(self, completed: int, total: int, message: str = "Running") -> None:
         self.completed, self.total = min(completed, total), total
@@ -161,6 +162,10 @@ class PartContext(TaskContext):
     def set_result(self, result: Any) -> None:
         self.result = result
         self._changed()
+
+    def set_live(self, build: Callable[[], Any]) -> None:
+        """A part's live result stays with the part (the task shows its own)."""
+        self.live = build
 
 
 Work = Callable[[TaskContext], Awaitable[Any]]
