@@ -16,15 +16,14 @@ compliance; compliance of a 1,000-host cluster.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
+from stage_clusters import floor, wait  # bench/ is this script's folder
 
 from vlcmsim.testing import Server, start_server
 
@@ -40,22 +39,6 @@ def rss_peak_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def wait(c: httpx.Client, task: str) -> dict[str, Any]:
-    while (info := c.get(f"/api/cis/tasks/{task}").json())["status"] not in ("SUCCEEDED", "FAILED"):
-        time.sleep(0.05)
-    return info  # type: ignore[no-any-return]
-
-
-def floor(data: Path) -> float:
-    t = time.perf_counter()
-    for folder in (data / "hosts").glob("*/staging"):
-        for staged in folder.iterdir():
-            payload = staged.read_bytes()
-            hashlib.sha256(payload).hexdigest()
-            (folder.parent / "floor.tmp").write_bytes(payload)
-    return time.perf_counter() - t
 
 
 def serve(work: Path, clusters: int, hosts_per_cluster: int) -> Server:

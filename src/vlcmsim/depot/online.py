@@ -140,7 +140,33 @@ class _Counted:
                 time.sleep(ahead)
 
 
-class UrlTree:
+class _StreamedTree:
+    """What both online trees share: a file is a stream of chunks, counted,
+    paced and corrupted as the depot's faults say; a small file is read whole."""
+
+    faults: DepotFaults
+    moved: Callable[[int], None]
+
+    @contextmanager
+    def _counted(self, name: str, chunks: Iterator[bytes]) -> Iterator[IO[bytes]]:
+        counted = _Counted(chunks, self.moved, self.faults, _corrupted(name, self.faults))
+        try:
+            yield counted  # type: ignore[misc]
+        finally:
+            counted.close()
+
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        raise NotImplementedError
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        with self.open(name) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise BundleError(f"{name} is larger than {limit} bytes")
+        return data
+
+
+class UrlTree(_StreamedTree):
     """An online depot over http(s): its files relative to `base` (the folder of its index)."""
 
     def __init__(
@@ -167,28 +193,17 @@ class UrlTree:
     def open(self, name: str) -> Iterator[IO[bytes]]:
         if self.faults.unreachable:
             raise BundleError(f"cannot reach {self.base}: connection refused (simulated)")
-        corrupt = _corrupted(name, self.faults)
         try:
             with self.client.stream("GET", self._url(name)) as r:
                 if r.status_code != 200:
                     raise BundleError(f"{name}: HTTP {r.status_code} from {self.base}")
-                counted = _Counted(r.iter_bytes(CHUNK), self.moved, self.faults, corrupt)
-                try:
-                    yield counted  # type: ignore[misc]
-                finally:
-                    counted.close()
+                with self._counted(name, r.iter_bytes(CHUNK)) as counted:
+                    yield counted
         except httpx.HTTPError as exc:
             raise BundleError(f"cannot read {name} from {self.base}: {exc or type(exc).__name__}") from None
 
-    def read_small(self, name: str, limit: int) -> bytes:
-        with self.open(name) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise BundleError(f"{name} is larger than {limit} bytes")
-        return data
 
-
-class DirTree:
+class DirTree(_StreamedTree):
     """An online depot in a folder of this machine (a file:// location, or a mirror)."""
 
     def __init__(self, root: Path, faults: DepotFaults = DepotFaults(), moved: Callable[[int], None] = lambda n: None):
@@ -205,20 +220,8 @@ class DirTree:
         path = Path(os.path.realpath(self.root / name))
         if not path.is_relative_to(os.path.realpath(self.root)) or not path.is_file():
             raise BundleError(f"{name} is missing from the depot")
-        corrupt = _corrupted(name, self.faults)
-        with open(path, "rb") as f:
-            counted = _Counted(iter(lambda: f.read(CHUNK), b""), self.moved, self.faults, corrupt)
-            try:
-                yield counted  # type: ignore[misc]
-            finally:
-                counted.close()
-
-    def read_small(self, name: str, limit: int) -> bytes:
-        with self.open(name) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise BundleError(f"{name} is larger than {limit} bytes")
-        return data
+        with open(path, "rb") as f, self._counted(name, iter(lambda: f.read(CHUNK), b"")) as counted:
+            yield counted
 
 
 class _Indexed:

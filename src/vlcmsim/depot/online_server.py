@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 import defusedxml.ElementTree as DET
 
+from vlcmsim.depot.payloads import file_sha256
 from vlcmsim.depot.reader import BundleError, check_entry_name
 
 Scope = dict[str, Any]
@@ -219,7 +220,7 @@ def mirror(location: str, out: Path) -> tuple[int, int]:
         def copy(name: str, sha256: str | None = None) -> None:
             nonlocal files, moved
             dest = out / name
-            if sha256 and dest.is_file() and _sha256(dest) == sha256:
+            if sha256 and dest.is_file() and file_sha256(dest) == sha256:
                 return
             dest.parent.mkdir(parents=True, exist_ok=True)
             tmp = dest.with_name(dest.name + ".part")
@@ -246,11 +247,3 @@ def mirror(location: str, out: Path) -> tuple[int, int]:
     finally:
         close_tree(tree)
     return files, moved
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while data := f.read(CHUNK):
-            h.update(data)
-    return h.hexdigest()

@@ -13,6 +13,7 @@ from vlcmsim.vapi.errors import (
     Message,
     VapiError,
     already_exists,
+    error,
     invalid_argument,
     not_allowed,
     not_found,
@@ -207,10 +208,7 @@ def no_report(cluster: str, kind: str) -> VapiError:
 
 
 def eula_not_accepted() -> VapiError:
-    return VapiError(
-        "error",
-        [Message(f"{LIFECYCLE}.EulaNotAccepted", "The EULA has not been accepted: set accept_eula to true.")],
-    )
+    return error(f"{LIFECYCLE}.EulaNotAccepted", "The EULA has not been accepted: set accept_eula to true.")
 
 
 def already_in_desired_state(cluster: str, commit: int) -> VapiError:
@@ -229,30 +227,14 @@ def already_in_desired_state(cluster: str, commit: int) -> VapiError:
 def run_failed(verb: str, hosts: list[tuple[str, str]]) -> VapiError:
     """`verb` (Stage, Apply) failed on `hosts` (id, name)."""
     names = ", ".join(f"{name} ({host})" for host, name in hosts)
-    return VapiError(
-        "error",
-        [
-            Message(
-                f"{LIFECYCLE}.{verb}Failed",
-                f"{verb} failed on {len(hosts)} host(s): {names}.",
-                tuple(h for h, _ in hosts),
-            )
-        ],
-    )
+    text = f"{verb} failed on {len(hosts)} host(s): {names}."
+    return error(f"{LIFECYCLE}.{verb}Failed", text, *(h for h, _ in hosts))
 
 
 def entities_failed(what: str, owners: list[str]) -> VapiError:
     """An operation over the inventory (`what`) failed on some of its clusters and hosts."""
-    return VapiError(
-        "error",
-        [
-            Message(
-                f"{LIFECYCLE}.EntitiesFailed",
-                f"{what} failed on {len(owners)} cluster(s) or host(s): {', '.join(owners)}.",
-                tuple(owners),
-            )
-        ],
-    )
+    text = f"{what} failed on {len(owners)} cluster(s) or host(s): {', '.join(owners)}."
+    return error(f"{LIFECYCLE}.EntitiesFailed", text, *owners)
 
 
 def host_failed(host_name: str, verb: str, exc: Exception) -> dict[str, Any]:
@@ -325,7 +307,7 @@ def host_login_failed(host: str) -> VapiError:
 
 def host_unreachable(host: str, state: str) -> VapiError:
     text = f"Host {host} is {state.lower().replace('_', ' ')}: its image cannot be read."
-    return VapiError("error", [Message(f"{LIFECYCLE}.HostUnreachable", text, (host,))])
+    return error(f"{LIFECYCLE}.HostUnreachable", text, host)
 
 
 def umds_not_set() -> VapiError:

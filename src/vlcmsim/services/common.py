@@ -7,7 +7,7 @@ from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
 from vlcmsim.tasks.manager import Work
 from vlcmsim.vapi.errors import Message
 
-__all__ = ["CLUSTER_TYPE", "HOST_TYPE", "start_task"]
+__all__ = ["CLUSTER_TYPE", "HOST_TYPE", "start_done_task", "start_task"]
 
 
 def start_task(
@@ -35,3 +35,13 @@ def start_task(
         result_td=result_td,
         cancelable=cancelable,
     )
+
+
+def start_done_task(call: Call, description: str) -> str:
+    """The task of a `$task` operation whose work the handler has already done
+    (a delete checked and made before answering): it succeeds at once."""
+
+    async def work(_: object) -> None:
+        return None
+
+    return start_task(call, work, description=description)

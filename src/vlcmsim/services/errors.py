@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.vapi.errors import (
-    Message,
     VapiError,
     already_exists,
     invalid_argument,
@@ -12,6 +11,7 @@ from vlcmsim.vapi.errors import (
     not_allowed,
     not_found,
     resource_in_use,
+    unable_to_allocate,
     unsupported,
 )
 
@@ -93,13 +93,5 @@ def host_in_service(host: str, cluster: str) -> VapiError:
 
 
 def too_many_matches(found: int, bound: int, what: str) -> VapiError:
-    return VapiError(
-        "unable_to_allocate_resource",
-        [
-            Message(
-                "com.vmware.vcenter.TooManyMatches",
-                f"{found} {what} match the filter, more than the {bound} one list may hold: narrow the filter.",
-                (str(found), str(bound)),
-            )
-        ],
-    )
+    text = f"{found} {what} match the filter, more than the {bound} one list may hold: narrow the filter."
+    return unable_to_allocate("com.vmware.vcenter.TooManyMatches", text, str(found), str(bound))

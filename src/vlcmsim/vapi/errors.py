@@ -105,6 +105,15 @@ def _error(name: str, msg_id: str, text: str, *args: str) -> VapiError:
     return VapiError(name, [Message(msg_id, text, tuple(args))])
 
 
+def error(msg_id: str, text: str, *args: str) -> VapiError:
+    """The std Error (what an operation answers when no narrower error fits)."""
+    return _error("error", msg_id, text, *args)
+
+
+def unable_to_allocate(msg_id: str, text: str, *args: str) -> VapiError:
+    return _error("unable_to_allocate_resource", msg_id, text, *args)
+
+
 def not_found(msg_id: str, text: str, *args: str) -> VapiError:
     return _error("not_found", msg_id, text, *args)
 

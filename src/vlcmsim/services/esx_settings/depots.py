@@ -23,7 +23,7 @@ from vlcmsim.lifecycle.documents import software_spec_json
 from vlcmsim.lifecycle.notifications import notification, notifications
 from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
 from vlcmsim.lifecycle.values import image_content, offline_content
-from vlcmsim.services.common import start_task
+from vlcmsim.services.common import start_done_task, start_task
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.codec import now
 from vlcmsim.vapi.operations import OperationSet, Privilege
@@ -175,10 +175,7 @@ def check_deletable(call: Call, d: Depot, force: bool) -> None:
 async def delete_offline_task(call: Call, depot: str, spec: dict[str, Any] | None = None) -> str:
     await delete_offline(call, depot, spec)  # checks and deletes before the task: nothing long to do
 
-    async def work(ctx: TaskContext) -> None:
-        return None
-
-    return start_task(call, work, description="Delete offline depot")
+    return start_done_task(call, "Delete offline depot")
 
 
 @ops.operation(f"{OFFLINE}.content", "get")

@@ -14,7 +14,7 @@ from vlcmsim.depot.reader import BundleError
 from vlcmsim.depot.repository import Depot
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.values import offline_content
-from vlcmsim.services.common import start_task
+from vlcmsim.services.common import start_done_task, start_task
 from vlcmsim.services.esx_settings.depots import check_deletable, masked
 from vlcmsim.tasks.manager import TaskContext, TaskFailed, Work
 from vlcmsim.vapi.codec import now
@@ -58,6 +58,22 @@ def _content(d: Depot) -> dict[str, Any]:
     return offline_content(name, d.content)
 
 
+def _add(call: Call, spec: dict[str, Any], source_type: str) -> str:
+    """An online depot or the UMDS depot, empty until the next sync reads it."""
+    location = spec["location"]
+    return call.backend.depots.add(
+        DepotContent(),
+        description=spec.get("description") or "",
+        location=location,
+        file_name=posixpath.basename(urlparse(location).path) or "index.xml",
+        owner=call.user_name,
+        create_time=now(),
+        source_type=source_type,
+        enabled=spec.get("enabled", True) is not False,
+        ownerdata=spec.get("ownerdata"),
+    )
+
+
 # -- online depots ------------------------------------------------------------------
 
 
@@ -70,17 +86,7 @@ async def create_online(call: Call, spec: dict[str, Any]) -> str:
     known = next((d for d in depots.list() if d.online and d.location == location), None)
     if known is not None:
         raise errors.depot_exists(known.id, location)
-    return depots.add(
-        DepotContent(),
-        description=spec.get("description") or "",
-        location=location,
-        file_name=posixpath.basename(urlparse(location).path) or "index.xml",
-        owner=call.user_name,
-        create_time=now(),
-        source_type="ONLINE",
-        enabled=spec.get("enabled", True) is not False,
-        ownerdata=spec.get("ownerdata"),
-    )
+    return _add(call, spec, "ONLINE")
 
 
 @ops.operation(ONLINE, "list")
@@ -112,10 +118,7 @@ async def delete_online(call: Call, depot: str, spec: dict[str, Any] | None = No
 async def delete_online_task(call: Call, depot: str, spec: dict[str, Any] | None = None) -> str:
     await delete_online(call, depot, spec)  # checks and deletes before the task: nothing long to do
 
-    async def work(ctx: TaskContext) -> None:
-        return None
-
-    return start_task(call, work, description="Delete online depot")
+    return start_done_task(call, "Delete online depot")
 
 
 @ops.operation(ONLINE, "flush$task", W)
@@ -177,16 +180,7 @@ async def set_umds(call: Call, spec: dict[str, Any]) -> None:
         check_deletable(call, old, force=False)
         backend.depots.delete(old.id)
 
-    backend.depots.add(
-        DepotContent(),
-        description=spec.get("description") or "",
-        location=location,
-        file_name=posixpath.basename(urlparse(location).path) or "index.xml",
-        owner=call.user_name,
-        create_time=now(),
-        source_type="UMDS",
-        enabled=spec.get("enabled", True) is not False,
-    )
+    _add(call, spec, "UMDS")
 
 
 @ops.operation(UMDS, "update", W)
@@ -208,10 +202,7 @@ async def delete_umds(call: Call) -> None:
 async def delete_umds_task(call: Call) -> str:
     await delete_umds(call)
 
-    async def work(ctx: TaskContext) -> None:
-        return None
-
-    return start_task(call, work, description="Delete UMDS depot")
+    return start_done_task(call, "Delete UMDS depot")
 
 
 @ops.operation(f"{UMDS}.content", "get")
