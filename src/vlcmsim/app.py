@@ -25,6 +25,9 @@ from vlcmsim.depot.repository import Depots
 from vlcmsim.depot.schedule import SimClock, SyncSchedule
 from vlcmsim.depot.serve import RepositoryServer
 from vlcmsim.depot.sync import Syncer
+from vlcmsim.hosts.agent_api import PREFIX as AGENT_PREFIX
+from vlcmsim.hosts.agent_api import AgentApi
+from vlcmsim.hosts.remote import AgentStaging, RemoteHosts, agent_token
 from vlcmsim.hosts.simulated import SimulatedHosts
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import VLCMSIM
@@ -107,31 +110,45 @@ class Started:
     legacy: LegacyAdapter
     repository: RepositoryServer
     sim: SimApi
+    agents: AgentApi | None  # the host agents' API, when the hosts are agents
     recovered_tasks: int
 
 
 def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backend:
     """The domain services over an open store (no seeding, no recovery)."""
-    inventory = Inventory(store)
-    knobs = SimKnobs(store)
-    payloads = PayloadStore(settings.data_dir / "payloads")
-    staging = StagingAreas(settings.data_dir / "hosts")
-    depots = Depots(store, payloads)
-    desired = DesiredStates(store)
+    # sharing the store with other workers, every read checks the version of what it caches (one
+    # small query): a change made through one worker is seen by the next request to any other
+    ttl = 0.0 if settings.shared_store else 1.0
+    inventory = Inventory(store, ttl)
+    knobs = SimKnobs(store, ttl)
+    payloads = PayloadStore(settings.payloads)
+    external = settings.hosts_mode == "external"
+    staging = (
+        AgentStaging(store, settings.data_dir / "hosts") if external else StagingAreas(settings.data_dir / "hosts")
+    )
+    depots = Depots(store, payloads, ttl)
+    desired = DesiredStates(store, ttl)
     reports = Reports(store)
     fetcher = Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds, cert)
     depot_knobs = DepotKnobs(store)
+    tasks = TaskManager(store, settings.task_retention_seconds, settings.shared_store, settings.worker_dead_seconds)
+    hosts: SimulatedHosts
+    if isinstance(staging, AgentStaging):
+        hosts = RemoteHosts(settings, inventory, knobs, staging)
+        hosts.worker_id = tasks.worker_id
+    else:
+        hosts = SimulatedHosts(settings, inventory, knobs, staging, cert)
     return Backend(
         settings=settings,
-        sessions=Sessions(store, settings),
+        sessions=Sessions(store, settings, shared=settings.shared_store),
         inventory=inventory,
         knobs=knobs,
         payloads=payloads,
         depots=depots,
         desired=desired,
         staging=staging,
-        hosts=SimulatedHosts(settings, inventory, knobs, staging, cert),
-        tasks=TaskManager(store, settings.task_retention_seconds),
+        hosts=hosts,
+        tasks=tasks,
         fetcher=fetcher,
         syncer=Syncer(depots, payloads, settings.allowed_import_dirs, fetcher.verify, depot_knobs.get),
         depot_knobs=depot_knobs,
@@ -154,6 +171,8 @@ class App:
         self._started: Started | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self._scheduler: asyncio.Task[None] | None = None
+        self._keep_alive: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self.payload_listener: PayloadListener | None = None
 
     @property
@@ -194,6 +213,14 @@ class App:
             settings.default_payload_bytes,
         )
         recovered = backend.tasks.recover(_interrupted)
+        agents = None
+        if isinstance(backend.hosts, RemoteHosts):
+            token = agent_token(store)
+            self.agent_token_file.write_text(token + "\n")
+            self.agent_token_file.chmod(0o600)
+            agents = AgentApi(store, backend.inventory, settings, token)
+            if not settings.shared_store:  # alone on the store: nobody waits for work queued before
+                backend.hosts.drop_orphaned_work()
         known = {p.sha256 for vib in backend.depots.catalog().vibs.values() for p in vib.payloads}
         orphans = backend.payloads.remove_orphans(known)
         if orphans:
@@ -226,6 +253,7 @@ class App:
                 (backend.depot_knobs, lambda d: (found := backend.depots.get(d)) is not None and found.online),
                 backend.sync_schedule.clock,
             ),
+            agents=agents,
             recovered_tasks=recovered,
         )
         return self._started
@@ -243,6 +271,11 @@ class App:
         return f"{self.settings.scheme}://{host}:{self.settings.port}/vum/repository/payloads/"
 
     @property
+    def agent_token_file(self) -> Path:
+        """Where the token host agents present is written (`vlcmsim hosts run --token-file`)."""
+        return self.settings.data_dir / "agent-token"
+
+    @property
     def depot_url(self) -> str:
         return self.backend.depot_url
 
@@ -253,6 +286,11 @@ class App:
         loop = asyncio.get_running_loop()
         self._housekeeping = loop.create_task(self._housekeep())
         backend = started.backend
+        external = isinstance(backend.hosts, RemoteHosts)
+        if self.settings.shared_store or external:
+            self._keep_alive = loop.create_task(backend.tasks.keep_alive(self.settings.worker_heartbeat_seconds))
+        if isinstance(backend.hosts, RemoteHosts):
+            self._watcher = loop.create_task(backend.hosts.watch())
         self._scheduler = loop.create_task(backend.sync_schedule.run(lambda: start_scheduled_sync(backend)))
         if self.settings.depot_port >= 0:
             listener = PayloadListener(
@@ -277,6 +315,9 @@ class App:
             self._housekeeping.cancel()
         if self._scheduler:
             self._scheduler.cancel()
+        for loop_task in (self._keep_alive, self._watcher):
+            if loop_task:
+                loop_task.cancel()
         if self._started is None:
             return
         await self._started.backend.tasks.shutdown()
@@ -336,6 +377,8 @@ class App:
                 return await started.repository.handle(req)
             if path.startswith("/sim/"):
                 return await started.sim.handle(req)
+            if path.startswith(AGENT_PREFIX) and started.agents is not None:
+                return await started.agents.handle(req)
             raise no_such_resource(path)
         except VapiError as err:
             return error_response(err)

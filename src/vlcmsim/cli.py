@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.depot_port = args.depot_port
     if args.data_dir is not None:
         settings.data_dir = Path(args.data_dir).expanduser()
+    if getattr(args, "payload_dir", None):
+        settings.payload_dir = Path(args.payload_dir).expanduser()
     if args.no_tls:
         settings.tls = False
     if args.database_url:
@@ -36,6 +39,10 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.sim_time_scale = args.time_scale
     if args.import_dir:
         settings.import_dirs += [Path(d).expanduser() for d in args.import_dir]
+    if getattr(args, "workers", None) is not None:
+        settings.workers = args.workers
+    if getattr(args, "hosts", None) is not None:
+        settings.hosts_mode = args.hosts
     if args.clusters is not None or args.hosts_per_cluster is not None:
         settings.inventory = default_inventory(args.clusters, args.hosts_per_cluster)
     return settings
@@ -43,9 +50,13 @@ def build_settings(args: argparse.Namespace) -> Settings:
 
 def serve(settings: Settings) -> None:
     started = time.monotonic()
+    from vlcmsim import workers
     from vlcmsim.app import App
     from vlcmsim.store.db import StoreRefused
 
+    refused = workers.refusal(settings)
+    if refused:
+        sys.exit(f"vlcmsim: {refused}")
     app = App(settings)
     try:
         started_app = app.start()
@@ -60,8 +71,14 @@ def serve(settings: Settings) -> None:
     print(f"  data dir {settings.data_dir}")
     if started_app.recovered_tasks:
         print(f"  {started_app.recovered_tasks} task(s) that were running at the last stop are now FAILED")
+    if settings.hosts_mode == "external":
+        print(f"  hosts: agents (vlcmsim hosts run --server {settings.url} --token-file {app.agent_token_file})")
     sys.stdout.flush()
-    if settings.server == "granian":
+    if settings.workers > 1:
+        asyncio.run(app.shutdown())  # the parent only prepared the store: the workers serve
+        print(f"  {settings.workers} workers", flush=True)
+        _serve_workers(settings, cert, key)
+    elif settings.server == "granian":
         _serve_granian(app, settings, cert, key)
     else:
         import uvicorn
@@ -84,6 +101,36 @@ def serve(settings: Settings) -> None:
             # graceful stop open for ever
             timeout_graceful_shutdown=2,
         )
+
+
+def _serve_workers(settings: Settings, cert: Path | None, key: Path | None) -> None:
+    import logging
+
+    from granian import Granian
+    from granian.constants import Interfaces, SSLProtocols
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
+    from vlcmsim.workers import export_settings
+
+    export_settings(settings)
+    logging.getLogger("_granian").setLevel(logging.ERROR)
+    Granian(
+        "vlcmsim.workers:worker_app",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.RSGI,
+        workers=settings.workers,
+        websockets=False,
+        backlog=1024,
+        log_level=LogLevels(settings.log_level),
+        ssl_cert=cert,
+        ssl_key=key,
+        ssl_protocol_min=SSLProtocols.tls12,
+        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000)),
+        respawn_failed_workers=True,
+    ).serve()
 
 
 def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | None) -> None:
@@ -136,6 +183,10 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--port", type=int, help="port (default 8443)")
     s.add_argument("--depot-port", type=int, help="plain-HTTP port hosts download payloads from (0 = any, -1 = none)")
     s.add_argument("--data-dir", help=f"state folder (default {default_data_dir()})")
+    s.add_argument(
+        "--payload-dir",
+        help="payload bytes of the depots (default <data dir>/payloads; workers on several machines share one)",
+    )
     s.add_argument("--no-tls", action="store_true", help="serve plain http")
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
     s.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)")
@@ -148,16 +199,78 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument(
         "--import-dir", action="append", help="a folder file:// imports may read (repeatable; <data dir>/import always)"
     )
+    s.add_argument(
+        "--workers", type=int, help="API worker processes (more than 1 needs --database-url postgresql+psycopg://...)"
+    )
+    s.add_argument(
+        "--hosts",
+        choices=("internal", "external"),
+        help="internal: this process simulates the hosts (default); external: host agents do (vlcmsim hosts run)",
+    )
     s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
     s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
     from vlcmsim.depot import cli as depot_cli
 
     depot_cli.add_parsers(sub)
+    h = sub.add_parser("hosts", help="simulated hosts in a process of their own")
+    hsub = h.add_subparsers(dest="hosts_command", required=True)
+    run = hsub.add_parser("run", help="run hosts as an agent of a server started with --hosts external")
+    run.add_argument("--server", required=True, help="the server's URL, e.g. https://127.0.0.1:8443")
+    run.add_argument("--token-file", required=True, help="the agent token (the server writes <data dir>/agent-token)")
+    which = run.add_mutually_exclusive_group()
+    which.add_argument("--hosts", help="these hosts (comma-separated ids, e.g. host-1,host-2)")
+    which.add_argument("--cluster", help="the hosts of this cluster (e.g. domain-c1); neither: every host")
+    run.add_argument(
+        "--data-dir", default="vlcmsim-agent", help="staging areas and installed images (default ./vlcmsim-agent)"
+    )
+    run.add_argument("--ca-file", help="the server's certificate (default: the system's trust store)")
+    run.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
+    run.add_argument("--max-downloads", type=int, default=32, help="payload downloads at once (default 32)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(build_settings(args))
     elif args.command == "depot":
         sys.exit(depot_cli.run(args))
+    elif args.command == "hosts":
+        run_agent(args)
+
+
+def run_agent(args: argparse.Namespace) -> None:
+    import logging
+    import signal
+    import ssl
+
+    from vlcmsim.hosts.agent_process import AgentConfig, HostAgentProcess, read_token
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
+    verify: ssl.SSLContext | bool = True
+    if args.insecure:
+        verify = False
+    elif args.ca_file:
+        verify = ssl.create_default_context(cafile=args.ca_file)
+    config = AgentConfig(
+        server=args.server.rstrip("/"),
+        token=read_token(Path(args.token_file)),
+        data_dir=Path(args.data_dir).expanduser(),
+        hosts=[h.strip() for h in args.hosts.split(",") if h.strip()] if args.hosts else None,
+        cluster=args.cluster,
+        verify=verify,
+        max_downloads=args.max_downloads,
+    )
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, task.cancel)
+        try:
+            await HostAgentProcess(config).run()
+        except asyncio.CancelledError:
+            pass
+
+    print(f"vlcmsim host agent: server {config.server}, data dir {config.data_dir}", flush=True)
+    asyncio.run(main())
 
 
 if __name__ == "__main__":

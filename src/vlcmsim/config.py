@@ -97,9 +97,15 @@ class Settings:
     port: int = 8443
     depot_port: int = 0  # plain-HTTP payload listener for hosts: 0 = any free port, -1 = none (9084 on a vCenter)
     data_dir: Path = field(default_factory=default_data_dir)
+    payload_dir: Path | None = None  # the depots' payload bytes (default <data dir>/payloads); shared by workers
     tls: bool = True
     database_url: str | None = None
     server: str = "granian"  # or "uvicorn"
+    workers: int = 1  # API worker processes (granian's), more than one only over a shared store (PostgreSQL)
+    hosts_mode: str = "internal"  # "external": the hosts are agents (`vlcmsim hosts run`), not this process's
+    worker_heartbeat_seconds: float = 1.0  # how often a worker (and a host agent) says it is alive
+    # silent this long: a worker's tasks end FAILED, an agent's hosts are NOT_RESPONDING
+    worker_dead_seconds: float = 5.0
     session_idle_seconds: int = 30 * 60
     failed_logins_allowed: int = 5  # wrong passwords in a row (per user, per address) before tries must wait
     login_lockout_max_seconds: float = 60.0  # the longest such wait
@@ -137,6 +143,15 @@ class Settings:
         return [self.data_dir / "import", *self.import_dirs]
 
     @property
+    def payloads(self) -> Path:
+        return self.payload_dir or self.data_dir / "payloads"
+
+    @property
+    def shared_store(self) -> bool:
+        """Other processes may write the store (PostgreSQL): caches check it on every read."""
+        return bool(self.database_url) and not self.database_url.startswith("sqlite")  # type: ignore[union-attr]
+
+    @property
     def scheme(self) -> str:
         return "https" if self.tls else "http"
 
@@ -157,6 +172,10 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "tls",
         "database_url",
         "server",
+        "workers",
+        "hosts_mode",
+        "worker_heartbeat_seconds",
+        "worker_dead_seconds",
         "session_idle_seconds",
         "failed_logins_allowed",
         "login_lockout_max_seconds",
@@ -186,6 +205,8 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         settings.import_dirs = [Path(p).expanduser() for p in server["import_dirs"]]
     if "data_dir" in server:
         settings.data_dir = Path(server["data_dir"]).expanduser()
+    if "payload_dir" in server:
+        settings.payload_dir = Path(server["payload_dir"]).expanduser()
     if "users" in raw:
         settings.users = [
             UserConfig(name, u.get("password", DEFAULT_PASSWORD), u.get("role", "admin"))

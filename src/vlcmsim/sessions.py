@@ -1,10 +1,10 @@
 """Users and sessions (com.vmware.cis.session's state), kept in the store.
 
-Lookups read a snapshot of every session at most `SNAPSHOT_TTL` seconds old,
-so a logout or an idle expiry in another process is seen here within that
-time; the last access time is written at most every `TOUCH_EVERY` (a
-quarter of the idle time when that is shorter), so a session in use stays
-alive across a restart."""
+Over a store shared with other processes, every lookup reads the session's row
+(a logout anywhere ends it everywhere at once). Alone on the store, lookups
+read a snapshot of every session at most `SNAPSHOT_TTL` seconds old. The last
+access time is written at most every `TOUCH_EVERY` (a quarter of the idle time
+when that is shorter), so a session in use stays alive across a restart."""
 
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ class LoginFailures:
 class Sessions:
     """The `Authenticator` of the wire adapters."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, shared: bool = False) -> None:
         self.store = store
+        self.shared = shared  # other processes log in and out: every lookup asks the store
         self.idle = timedelta(seconds=settings.session_idle_seconds)
         self.touch_every = min(TOUCH_EVERY, self.idle / 4)
         self.users = {u.name.lower(): u for u in settings.users}
@@ -93,8 +94,14 @@ class Sessions:
 
     def lookup(self, session_id: str) -> Session | None:
         t = now()
-        sessions = self._snapshot.get()
-        session = sessions.get(session_id)
+        if self.shared:
+            session = self._load_one(session_id)
+            if session is None:
+                return None
+            sessions = {}
+        else:
+            sessions = self._snapshot.get()
+            session = sessions.get(session_id)
         if session is None:  # perhaps created by another process since the snapshot
             session = self._load_one(session_id)
             if session is None:

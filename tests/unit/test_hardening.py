@@ -25,10 +25,10 @@ async def test_a_failed_task_insert_leaves_no_trace_and_says_the_store_is_full(
     tasks = app.backend.tasks
     real = tasks._write
 
-    def disk_full(record: Any, insert: bool = False) -> None:
+    def disk_full(record: Any, insert: bool = False, **kwargs: Any) -> None:
         if insert:
             raise OperationalError("INSERT INTO tasks", {}, sqlite3.OperationalError("database or disk is full"))
-        real(record, insert)
+        real(record, insert, **kwargs)
 
     monkeypatch.setattr(tasks, "_write", disk_full)
     r = await client.post(STAGE, json={})

@@ -54,10 +54,10 @@ class DesiredStates:
     while their version in the store stays (a read of the desired image costs
     no query); what they hand out are copies, free for the caller to change."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
         self.store = store
-        self._latest = TTLSnapshot(self._load_latest, 1.0, lambda: store.version(COMMITS_VERSION))
-        self._drafts = TTLSnapshot(self._load_drafts, 1.0, lambda: store.version(DRAFTS_VERSION))
+        self._latest = TTLSnapshot(self._load_latest, ttl, lambda: store.version(COMMITS_VERSION))
+        self._drafts = TTLSnapshot(self._load_drafts, ttl, lambda: store.version(DRAFTS_VERSION))
 
     def _load_latest(self) -> dict[str, Commit]:
         c = schema.commits

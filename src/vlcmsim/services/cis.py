@@ -81,8 +81,9 @@ async def cancel_task(call: Call, task: str) -> None:
     record = tasks.get(task)
     if record is None:
         raise task_not_found(task)
-    if record.status not in ("PENDING", "RUNNING") or task not in tasks.live:
+    if record.status not in ("PENDING", "RUNNING"):
         raise task_not_running(task)
     if not record.cancelable:
         raise task_not_cancelable(task)
-    tasks.cancel(task)
+    if not tasks.cancel(task):  # ended meanwhile, or left by a stopped server
+        raise task_not_running(task)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from vlcmsim.backend import Call
 from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
-from vlcmsim.tasks.manager import Work
+from vlcmsim.lifecycle import errors
+from vlcmsim.tasks.manager import TargetBusy, Work
 from vlcmsim.vapi.errors import Message
 
 __all__ = ["CLUSTER_TYPE", "HOST_TYPE", "start_done_task", "start_task"]
@@ -16,25 +19,39 @@ def start_task(
     target: tuple[str, str] | None = None,
     description: str | None = None,
     cancelable: bool = False,
+    exclusive: bool = False,
+    locks: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Start `work` as the task of the operation being called: its service,
-    operation name and result type come from the model; returns the task id."""
+    operation name and result type come from the model; returns the task id.
+    An `exclusive` task holds its target (and any `locks`) while it runs: it
+    does not start while another holds one of them, in any process
+    (NotAllowedInCurrentState)."""
     spec = call.operation
     if spec is None or not spec.is_task:
         raise RuntimeError("start_task is for the handlers of $task operations")
     operation = spec.base_operation
     result_td = spec.task_result if spec.task_result and spec.task_result["kind"] != "void" else None
     text = description or operation.replace("_", " ").capitalize()
-    return call.backend.tasks.start(
-        service=spec.service,
-        operation=operation,
-        description=Message(f"{spec.service}.{operation}", text),
-        work=work,
-        target=target,
-        user=call.task_user,
-        result_td=result_td,
-        cancelable=cancelable,
-    )
+    held = [*locks, *([target] if exclusive and target else [])]
+    try:
+        return call.backend.tasks.start(
+            service=spec.service,
+            operation=operation,
+            description=Message(f"{spec.service}.{operation}", text),
+            work=work,
+            target=target,
+            user=call.task_user,
+            result_td=result_td,
+            cancelable=cancelable,
+            locks=held,
+        )
+    except TargetBusy as busy:
+        holder = busy.holder
+        kind = "host" if held and held[0][0] == HOST_TYPE else "cluster"
+        raise errors.operation_in_progress(
+            holder.operation if holder else "another operation", holder.id if holder else "", kind
+        ) from None
 
 
 def start_done_task(call: Call, description: str) -> str:

@@ -159,13 +159,15 @@ def _knobs_to_sim_hosts(conn: Connection) -> None:
 def _add_columns(conn: Connection) -> None:
     """Columns later schemas added: drafts their validation status, depots their
     bundle's checksum (2); hosts their own image management, depots their
-    enabled flag and owner data (3)."""
+    enabled flag and owner data (3); tasks the worker running them and a cancel request (4)."""
     added = {
         ("drafts", "status"): "VARCHAR(16) NOT NULL DEFAULT 'VALID'",
         ("depots", "bundle_sha256"): "VARCHAR(64)",
         ("hosts", "image_managed"): "BOOLEAN NOT NULL DEFAULT FALSE",
         ("depots", "enabled"): "BOOLEAN NOT NULL DEFAULT TRUE",
         ("depots", "ownerdata"): "VARCHAR(1024)",
+        ("tasks", "worker"): "VARCHAR(32)",
+        ("tasks", "cancel_requested"): "BOOLEAN NOT NULL DEFAULT FALSE",
     }
     for (table, column), kind in added.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:

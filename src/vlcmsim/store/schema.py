@@ -19,7 +19,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 3  # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image
+SCHEMA_VERSION = 4
+# 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image;
+# 4: several processes (workers, task locks, host agents and their work)
 
 meta = Table(
     "vlcmsim_meta",
@@ -128,6 +130,62 @@ tasks = Table(
     Column("start_time", DateTime(timezone=True), nullable=True),
     Column("end_time", DateTime(timezone=True), nullable=True),
     Column("created_time", DateTime(timezone=True), nullable=False),
+    Column("worker", String(32), nullable=True),  # the API worker that runs it
+    Column("cancel_requested", Boolean, nullable=False, server_default=false()),
+)
+
+# one row per cluster or host a lifecycle task holds: the primary key lets one task in
+task_locks = Table(
+    "task_locks",
+    metadata,
+    Column("target_type", String(64), primary_key=True),
+    Column("target_id", String(64), primary_key=True),
+    Column("task", String(128), nullable=False),
+)
+
+# the API workers sharing the store, each alive while its heartbeat is recent
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("heartbeat", DateTime(timezone=True), nullable=False),
+)
+
+# host agents (`vlcmsim hosts run`): alive while their heartbeat (their polls) is recent
+host_agents = Table(
+    "host_agents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("heartbeat", DateTime(timezone=True), nullable=False),
+)
+
+# which agent runs each host, and what the host last said it holds
+agent_hosts = Table(
+    "agent_hosts",
+    metadata,
+    Column("host", String(64), primary_key=True),
+    Column("agent", String(64), nullable=False, index=True),
+    Column("staged", JSON, nullable=False),  # {"payloads": [sha-256 of sound staged payloads], "used_bytes"}
+    Column("marked_down", Boolean, nullable=False, server_default=false()),  # NOT_RESPONDING for its agent's silence
+)
+
+# work for a host agent (stage, install), queued by the worker running the task
+host_work = Table(
+    "host_work",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # stage | install
+    Column("plan", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # QUEUED CLAIMED DONE FAILED CANCELED
+    Column("agent", String(64), nullable=True),
+    Column("completed", BigInteger, nullable=False, server_default="0"),
+    Column("retrying", Boolean, nullable=False, server_default=false()),
+    Column("started", Boolean, nullable=False, server_default=false()),  # the host's turn to download came
+    Column("worker", String(32), nullable=False),  # the API worker waiting for it
+    Column("error", JSON, nullable=True),  # {"msg_id", "message", "resolution", "retriable"}
+    Column("created", DateTime(timezone=True), nullable=False),
 )
 
 depots = Table(

@@ -7,12 +7,22 @@ result. A running task's partial result may be live: built when it is read
 (`TaskContext.set_live`), not every time it changes. Reads of a task that runs
 here come from memory; every other read comes from the store.
 The shape of `info()` follows the union rules of cis.task.Info exactly.
+
+Several processes (API workers over one PostgreSQL) share the tasks: a task
+runs in the worker that started it (its `worker` column) and is read, listed
+and canceled from any (a cancel of another worker's task is a request in the
+store its worker acts on). A lifecycle task holds its cluster or host by a row
+of `task_locks` inserted with it: of two workers starting a stage of one
+cluster, the second insert fails. A worker whose heartbeat stops is dead: the
+first other worker to see it (`sweep`, rows claimed with FOR UPDATE SKIP
+LOCKED) ends its tasks FAILED and frees what they held; a task never runs twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 import uuid
 from collections import OrderedDict
@@ -21,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from vlcmsim.ids import PROGRESS_ID, VLCMSIM
 from vlcmsim.store import schema
@@ -37,6 +48,17 @@ _RESULT_FLUSH_EVERY = 5.0  # ... and of its partial result (encoding a 100-host 
 _RESULTS_PER_FLUSH = 10  # partial results written at most per write of running tasks
 LIVE_TTL = 0.25  # a live result, once built, serves the reads of this long
 _ENDED_CACHE = 10_000
+
+
+RUNNING_STATES = ("PENDING", "RUNNING", "BLOCKED")
+
+
+class TargetBusy(Exception):
+    """Another task holds the cluster or host a task was to lock."""
+
+    def __init__(self, holder: TaskRecord | None) -> None:
+        super().__init__(holder.id if holder else "a task")
+        self.holder = holder
 
 
 class TaskFailed(Exception):
@@ -174,13 +196,22 @@ Interrupted = Callable[[str, str, Any], Any]
 
 
 class TaskManager:
-    def __init__(self, store: Store, retention_seconds: int) -> None:
+    def __init__(
+        self, store: Store, retention_seconds: int, shared: bool = False, dead_after_seconds: float = 5.0
+    ) -> None:
         self.store = store
         self.retention = timedelta(seconds=retention_seconds)
+        self.worker_id = secrets.token_hex(8)
+        self.shared = shared  # other workers share the store: they read our partial results sooner
+        self.dead_after = timedelta(seconds=dead_after_seconds)
+        self.result_flush_every = 1.0 if shared else _RESULT_FLUSH_EVERY
+        # called with the ids of tasks a sweep ended (their hosts' queued work is dropped)
+        self.on_orphaned: list[Callable[[Connection, list[str]], None]] = []
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_result_flush: dict[str, float] = {}
         self._dirty: set[str] = set()  # running tasks whose progress the store has not seen yet
+        self._canceled_early: set[str] = set()  # canceled while PENDING: they end before they run
         self._flusher: asyncio.TimerHandle | None = None
         self._stopping = False
         # ended tasks never change: keep the most recent ones out of the store's way
@@ -189,29 +220,48 @@ class TaskManager:
     # -- lifecycle -----------------------------------------------------------
 
     def recover(self, interrupted: Interrupted | None = None) -> int:
-        """At start: tasks that were running when the server stopped are FAILED
+        """At start: tasks that were running when their server stopped are FAILED
         (`interrupted` ends what their stored partial result says is still
-        running), ended tasks older than the retention are dropped. Returns how many failed."""
+        running) — alone on the store, all of them; sharing it, those of dead
+        workers only. Ended tasks older than the retention are dropped. Returns how many failed."""
+        self.interrupted = interrupted
+        if self.shared:
+            self.heartbeat()
+        failed = self.sweep(everyone=not self.shared)
+        self.purge()
+        return failed
+
+    interrupted: Interrupted | None = None
+
+    def heartbeat(self) -> None:
+        """This worker is alive (shared store)."""
+        t = now()
+        table = schema.workers
+        with self.store.engine.begin() as conn:
+            if not conn.execute(update(table).where(table.c.id == self.worker_id).values(heartbeat=t)).rowcount:
+                conn.execute(table.insert().values(id=self.worker_id, started=t, heartbeat=t))
+
+    def sweep(self, everyone: bool = False) -> int:
+        """End FAILED the running tasks of workers that stopped (all of them when
+        `everyone`): each row claimed by one sweeper, skipped by the others."""
         t = now()
         err = server_stopped()
+        tasks = schema.tasks
         with self.store.engine.begin() as conn:
-            stale = conn.execute(
-                select(
-                    schema.tasks.c.id,
-                    schema.tasks.c.service,
-                    schema.tasks.c.operation,
-                    schema.tasks.c.start_time,
-                    schema.tasks.c.progress,
-                    schema.tasks.c.result,
-                ).where(schema.tasks.c.status.in_(("PENDING", "RUNNING", "BLOCKED")))
-            ).all()
+            query = select(
+                tasks.c.id, tasks.c.service, tasks.c.operation, tasks.c.start_time, tasks.c.progress, tasks.c.result
+            ).where(tasks.c.status.in_(RUNNING_STATES))
+            if not everyone:
+                alive = select(schema.workers.c.id).where(schema.workers.c.heartbeat >= t - self.dead_after)
+                query = query.where((tasks.c.worker.is_(None)) | (tasks.c.worker.not_in(alive)))
+            stale = conn.execute(query.with_for_update(skip_locked=True)).all()
             for row in stale:
                 result = row.result
-                if result is not None and interrupted is not None:
-                    result = interrupted(row.service, row.operation, result)
+                if result is not None and self.interrupted is not None:
+                    result = self.interrupted(row.service, row.operation, result)
                 conn.execute(
-                    update(schema.tasks)
-                    .where(schema.tasks.c.id == row.id)
+                    update(tasks)
+                    .where(tasks.c.id == row.id)
                     .values(
                         status="FAILED",
                         start_time=row.start_time or t,
@@ -226,8 +276,45 @@ class TaskManager:
                         result=result,
                     )
                 )
-        self.purge()
-        return len(stale)
+            ended = [row.id for row in stale]
+            if ended:
+                conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task.in_(ended)))
+                for hook in self.on_orphaned:
+                    hook(conn, ended)
+            running = select(tasks.c.id).where(tasks.c.status.in_(RUNNING_STATES))
+            conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task.not_in(running)))
+            if not everyone:  # workers long gone leave no rows behind
+                conn.execute(delete(schema.workers).where(schema.workers.c.heartbeat < t - 10 * self.dead_after))
+        if ended:
+            log.warning("%d task(s) of stopped workers ended FAILED", len(ended))
+        return len(ended)
+
+    def cancel_requests(self) -> None:
+        """Cancel this worker's tasks that another worker was asked to cancel."""
+        tasks = schema.tasks
+        with self.store.engine.connect() as conn:
+            ids = conn.execute(
+                select(tasks.c.id).where(
+                    tasks.c.worker == self.worker_id, tasks.c.cancel_requested, tasks.c.status.in_(RUNNING_STATES)
+                )
+            ).scalars()
+            for task_id in ids:
+                self.cancel(task_id)
+
+    async def keep_alive(self, every: float) -> None:
+        """A shared store's worker: heartbeat, act on cancel requests, end the
+        tasks of dead workers; every `every` seconds until stopped."""
+        while True:
+            try:
+                await asyncio.to_thread(self._keep_alive_once)
+            except Exception:  # the store may be away a moment: the next round retries
+                log.warning("worker heartbeat failed", exc_info=True)
+            await asyncio.sleep(every)
+
+    def _keep_alive_once(self) -> None:
+        self.heartbeat()
+        self.cancel_requests()
+        self.sweep()
 
     def purge(self) -> None:
         cutoff = now() - self.retention
@@ -261,7 +348,10 @@ class TaskManager:
         user: str | None = None,
         result_td: TD | None = None,
         cancelable: bool = False,
+        locks: Sequence[tuple[str, str]] = (),
     ) -> str:
+        """Start `work` as a task; with `locks`, only if no other task holds
+        any of those clusters or hosts (else TargetBusy), atomically."""
         record = TaskRecord(
             id=f"{uuid.uuid4()}:{service}",
             service=service,
@@ -272,18 +362,20 @@ class TaskManager:
             cancelable=cancelable,
             result_td=result_td,
         )
-        self._write(record, insert=True)  # a failed write leaves no trace: nothing is registered yet
+        self._write(record, insert=True, locks=locks)  # a failed write leaves no trace: nothing is registered yet
         self.live[record.id] = record
         self._runners[record.id] = asyncio.get_running_loop().create_task(self._run(record, work))
         return record.id
 
     async def _run(self, record: TaskRecord, work: Work) -> None:
-        await asyncio.sleep(0)  # let the caller see the task PENDING first
-        record.status = "RUNNING"
-        record.start_time = now()
-        record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
-        self._write(record)
         try:
+            await asyncio.sleep(0)  # let the caller see the task PENDING first
+            if record.id in self._canceled_early:  # a coroutine canceled before its first step never runs
+                raise asyncio.CancelledError()
+            record.status = "RUNNING"
+            record.start_time = now()
+            record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
+            self._write(record)
             result = await work(TaskContext(self, record))
             record.result = result if result is not None else record.result
             record.status = "SUCCEEDED"
@@ -315,18 +407,34 @@ class TaskManager:
             if record.status == "FAILED" and record.progress:
                 total, completed, _ = record.progress
                 record.progress = (total, completed, Message(PROGRESS_ID, "Failed"))
-            self._write(record)
+            self._write(record, unlock=True)
             self._remember(record)
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
             self._last_result_flush.pop(record.id, None)
             self._dirty.discard(record.id)
+            self._canceled_early.discard(record.id)
 
-    def cancel(self, task_id: str) -> None:
-        """Stop a task that runs in this process: it ends FAILED, canceled."""
+    def cancel(self, task_id: str) -> bool:
+        """Stop a running task: it ends FAILED, canceled — at once when it runs
+        in this process, at its worker's next heartbeat when it runs in another.
+        False when it is not running."""
         runner = self._runners.get(task_id)
         if runner:
-            runner.cancel()
+            record = self.live.get(task_id)
+            if record is not None and record.status == "PENDING":
+                self._canceled_early.add(task_id)
+            else:
+                runner.cancel()
+            return True
+        tasks = schema.tasks
+        with self.store.engine.begin() as conn:
+            done = conn.execute(
+                update(tasks)
+                .where(tasks.c.id == task_id, tasks.c.status.in_(RUNNING_STATES), tasks.c.worker.is_not(None))
+                .values(cancel_requested=True)
+            ).rowcount
+        return bool(done)
 
     # -- reading -------------------------------------------------------------
 
@@ -349,9 +457,7 @@ class TaskManager:
             if r.target == target and r.status in ("PENDING", "RUNNING"):
                 return r
         with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(schema.tasks).where(schema.tasks.c.status.in_(("PENDING", "RUNNING", "BLOCKED")))
-            ).all()
+            rows = conn.execute(select(schema.tasks).where(schema.tasks.c.status.in_(RUNNING_STATES))).all()
         for row in rows:
             if row.target and tuple(row.target) == target:
                 return _record(row)
@@ -403,7 +509,7 @@ class TaskManager:
         # partial results due, the longest waiting first, a few per write: a
         # hundred tasks started together do not all encode their results at once
         due = sorted(
-            (r for r in records if t - self._last_result_flush.get(r.id, 0.0) >= _RESULT_FLUSH_EVERY),
+            (r for r in records if t - self._last_result_flush.get(r.id, 0.0) >= self.result_flush_every),
             key=lambda r: self._last_result_flush.get(r.id, 0.0),
         )[:_RESULTS_PER_FLUSH]
         with_results = {r.id for r in due}
@@ -415,26 +521,61 @@ class TaskManager:
                 values = self._values(record, with_result)
                 conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
 
-    def _write(self, record: TaskRecord, insert: bool = False, with_result: bool = True) -> None:
+    def _write(
+        self,
+        record: TaskRecord,
+        insert: bool = False,
+        with_result: bool = True,
+        locks: Sequence[tuple[str, str]] = (),
+        unlock: bool = False,
+    ) -> None:
         values = self._values(record, with_result or insert)
+        if locks:
+            try:
+                with self.store.engine.begin() as conn:
+                    self._insert(conn, record, values)
+                    conn.execute(
+                        schema.task_locks.insert(),
+                        [{"target_type": kind, "target_id": id_, "task": record.id} for kind, id_ in locks],
+                    )
+            except IntegrityError:
+                raise TargetBusy(self._holder(locks)) from None
+            return
         with self.store.engine.begin() as conn:
             if insert:
-                conn.execute(
-                    schema.tasks.insert().values(
-                        id=record.id,
-                        service=record.service,
-                        operation=record.operation,
-                        description=record.description.as_value(),
-                        target=list(record.target) if record.target else None,
-                        user=record.user,
-                        cancelable=record.cancelable,
-                        result_type=record.result_td,
-                        created_time=record.created_time,
-                        **values,
-                    )
-                )
+                self._insert(conn, record, values)
             else:
                 conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+            if unlock:
+                conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task == record.id))
+
+    def _holder(self, locks: Sequence[tuple[str, str]]) -> TaskRecord | None:
+        table = schema.task_locks
+        for kind, id_ in locks:
+            with self.store.engine.connect() as conn:
+                task_id = conn.execute(
+                    select(table.c.task).where(table.c.target_type == kind, table.c.target_id == id_)
+                ).scalar()
+            if task_id is not None:
+                return self.get(task_id)
+        return None
+
+    def _insert(self, conn: Connection, record: TaskRecord, values: dict[str, Any]) -> None:
+        conn.execute(
+            schema.tasks.insert().values(
+                id=record.id,
+                service=record.service,
+                operation=record.operation,
+                description=record.description.as_value(),
+                target=list(record.target) if record.target else None,
+                user=record.user,
+                cancelable=record.cancelable,
+                result_type=record.result_td,
+                created_time=record.created_time,
+                worker=self.worker_id,
+                **values,
+            )
+        )
 
     @staticmethod
     def _values(record: TaskRecord, with_result: bool) -> dict[str, Any]:

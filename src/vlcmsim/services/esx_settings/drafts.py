@@ -164,7 +164,7 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
         scanner.scan(cluster)  # compliance against the new commit
         return commit
 
-    return start_task(call, work, owner.target, "Commit draft")
+    return start_task(call, work, owner.target, "Commit draft", exclusive=True)
 
 
 # -- editing the draft's software ------------------------------------------------

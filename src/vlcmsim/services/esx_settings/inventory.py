@@ -137,7 +137,7 @@ def _entity_task(call: Call, entities: dict[str, Any], part: Part, description: 
             raise TaskFailed(errors.entities_failed(description, failed), result)
         return result
 
-    return start_task(call, work, None, description, cancelable=True)
+    return start_task(call, work, None, description, cancelable=True, locks=[o.target for o in sel.owners])
 
 
 def _refused(why: VapiError) -> dict[str, Any]:

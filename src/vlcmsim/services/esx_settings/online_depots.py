@@ -12,6 +12,7 @@ from vlcmsim.backend import Backend, Call
 from vlcmsim.depot.model import DepotContent
 from vlcmsim.depot.reader import BundleError
 from vlcmsim.depot.repository import Depot
+from vlcmsim.ids import VLCMSIM
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.values import offline_content
 from vlcmsim.services.common import start_done_task, start_task
@@ -220,7 +221,8 @@ async def sync(call: Call, spec: dict[str, Any] | None = None) -> str:
 
 
 def start_scheduled_sync(backend: Backend) -> str:
-    """The sync the schedule starts (by no user)."""
+    """The sync the schedule starts (by no user); one at a time across the
+    workers that share the store, each of which runs the schedule."""
     return backend.tasks.start(
         service=DEPOTS,
         operation="sync",
@@ -230,6 +232,7 @@ def start_scheduled_sync(backend: Backend) -> str:
         user=None,
         result_td=None,
         cancelable=True,
+        locks=[(f"{VLCMSIM}.ScheduledSync", "depots")],
     )
 
 

@@ -82,7 +82,7 @@ async def stage(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     owner = require_image_managed(call, cluster)
     require_idle(call, cluster)
     run = make_run(call, StageRun, owner, hosts)
-    return start_task(call, run, owner.target, "Stage software", cancelable=True)
+    return start_task(call, run, owner.target, "Stage software", cancelable=True, exclusive=True)
 
 
 @for_owners(ops, SOFTWARE, "apply$task", Privilege.WRITE)
@@ -101,4 +101,4 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
         raise errors.already_in_desired_state(cluster, latest.id)
     require_idle(call, cluster)
     run = make_run(call, ApplyRun, owner, hosts)
-    return start_task(call, run, owner.target, f"Remediate {owner.kind}", cancelable=True)
+    return start_task(call, run, owner.target, f"Remediate {owner.kind}", cancelable=True, exclusive=True)

@@ -54,11 +54,16 @@ async def check(call: Call, cluster: str, spec: dict[str, Any]) -> str:
         return check_result(cluster, members, [h for h in members if h.id in chosen], commit, world(backend, cluster))
 
     kind = "host" if is_host(cluster) else "cluster"
-    return _report_task(call, cluster, "check", compute, f"Check the {kind} before remediation")
+    return _report_task(call, cluster, "check", compute, f"Check the {kind} before remediation", exclusive=True)
 
 
 def _report_task(
-    call: Call, cluster: str, kind: str, compute: Callable[[Commit, list[Host]], dict[str, Any]], description: str
+    call: Call,
+    cluster: str,
+    kind: str,
+    compute: Callable[[Commit, list[Host]], dict[str, Any]],
+    description: str,
+    exclusive: bool = False,
 ) -> str:
     """A task that checks the cluster's hosts against its latest commit and keeps the result as a report."""
     backend = call.backend
@@ -73,7 +78,7 @@ def _report_task(
         backend.reports.put(cluster, kind, result)
         return result
 
-    return start_task(call, work, owner.target, description)
+    return start_task(call, work, owner.target, description, exclusive=exclusive)
 
 
 @for_owners(ops, f"{REPORTS}.apply_impact", "get")

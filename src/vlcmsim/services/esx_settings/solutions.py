@@ -60,7 +60,7 @@ def _changed(call: Call, cluster: str, change: dict[str, dict[str, Any] | None],
         backend.scanner.scan(cluster)
         return commit
 
-    return start_task(call, work, require_image_managed(call, cluster).target, description)
+    return start_task(call, work, require_image_managed(call, cluster).target, description, exclusive=True)
 
 
 @for_owners(ops, SOLUTIONS, "set$task", Privilege.WRITE)

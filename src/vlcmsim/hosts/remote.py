@@ -1,0 +1,325 @@
+"""Hosts that run as agents of their own (`vlcmsim hosts run`, see
+`vlcmsim.hosts.agent_process` and docs/scale-out.md): the server side.
+
+The store carries everything between an API worker and an agent, so that any
+worker can serve any agent: the worker running a stage queues one row of
+`host_work` per host; the agent of that host claims it (FOR UPDATE SKIP LOCKED),
+downloads from the depot URL the plan names, and reports its progress and end
+on the row; the worker watches its rows and moves the task's live progress.
+An agent is alive while it keeps calling (its heartbeat): the hosts of a silent
+agent are NOT_RESPONDING, and their work in progress fails as a real host's
+does when it stops answering."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from vlcmsim.config import Settings
+from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
+from vlcmsim.hosts.simulated import SimulatedHosts
+from vlcmsim.hosts.stager import install_failed
+from vlcmsim.hosts.staging import StagingAreas
+from vlcmsim.ids import LIFECYCLE
+from vlcmsim.inventory.store import Inventory
+from vlcmsim.sim.knobs import SimKnobs
+from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
+from vlcmsim.store.db import Store
+from vlcmsim.vapi.codec import aware, now
+
+log = logging.getLogger(__name__)
+
+VERSION = "agent_hosts_version"  # bumped when an agent registers hosts or reports what they hold
+WATCH_EVERY = 0.2  # seconds between two looks at the work this worker waits for
+OPEN = ("QUEUED", "CLAIMED")
+
+
+def agent_token(store: Store) -> str:
+    """The token agents present (Authorization: Bearer), made at its first use
+    and kept in the store: every worker accepts it; it is not a user's password."""
+    with store.engine.begin() as conn:
+        row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "agent_token")).first()
+        if row is not None:
+            return str(row[0])
+        token = secrets.token_urlsafe(32)
+        conn.execute(schema.meta.insert().values(key="agent_token", value=token))
+        return token
+
+
+def check_token(expected: str, authorization: str | None) -> bool:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        return False
+    return hmac.compare_digest(authorization[7:].strip().encode(), expected.encode())
+
+
+def plan_value(plan: StagePlan) -> dict[str, Any]:
+    return asdict(plan)
+
+
+class AgentStaging(StagingAreas):
+    """What the agents last reported their hosts hold (scans and checks read
+    it as they would read a staging area in this process)."""
+
+    def __init__(self, store: Store, root: Path) -> None:
+        super().__init__(root)
+        self.store = store
+        self._snap = TTLSnapshot(self._load, 0.0, lambda: store.version(VERSION))
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.agent_hosts.c.host, schema.agent_hosts.c.staged)).all()
+        return {r.host: r.staged for r in rows}
+
+    def staged(self, host: str) -> set[str]:
+        return set((self._snap.get().get(host) or {}).get("payloads", ()))
+
+    def used_bytes(self, host: str) -> int:
+        return int((self._snap.get().get(host) or {}).get("used_bytes", 0))
+
+    def verify(self, host: str, sha256: str) -> bool:
+        return sha256 in self.staged(host)
+
+    def remove(self, host: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(schema.agent_hosts.delete().where(schema.agent_hosts.c.host == host))
+            Store.bump(conn, VERSION)
+
+
+@dataclass
+class _Waiter:
+    host: str
+    host_name: str
+    progress: HostProgress | None
+    done: asyncio.Future[None]
+    turned: bool = False
+    seen_completed: int = field(default=0)
+
+
+class RemoteHosts(SimulatedHosts):
+    """The HostAgent of hosts run by agents. Maintenance mode and reboots are
+    vCenter's view of the host (its inventory state, its VMs) and stay here;
+    downloads and installs are the host's own and happen in its agent."""
+
+    def __init__(self, settings: Settings, inventory: Inventory, knobs: SimKnobs, staging: AgentStaging) -> None:
+        super().__init__(settings, inventory, knobs, staging, None)
+        self.store = staging.store
+        self.dead_after = timedelta(seconds=settings.worker_dead_seconds)
+        self.worker_id = ""  # the API worker's id (its task manager's), set by the composition root
+        self._waiting: dict[str, _Waiter] = {}
+
+    # -- liveness ------------------------------------------------------------------
+
+    def _agents_of(self, conn: Connection, hosts: list[str] | None = None) -> dict[str, bool]:
+        """host -> whether its agent is alive, for the hosts an agent has registered."""
+        ah, ag = schema.agent_hosts, schema.host_agents
+        query = select(ah.c.host, ag.c.heartbeat).join(ag, ag.c.id == ah.c.agent)
+        if hosts is not None:
+            query = query.where(ah.c.host.in_(hosts))
+        cutoff = now() - self.dead_after
+        return {r.host: aware(r.heartbeat) >= cutoff for r in conn.execute(query)}
+
+    def _check_connected(self, host: str) -> None:
+        super()._check_connected(host)
+        with self.store.engine.connect() as conn:
+            alive = self._agents_of(conn, [host]).get(host)
+        if not alive:
+            _, name = self._state(host)
+            raise not_responding(name, "no host agent runs it" if alive is None else "its agent stopped answering")
+
+    # -- work for the agents -----------------------------------------------------------
+
+    async def stage(self, plan: StagePlan, progress: HostProgress) -> None:
+        self._check_connected(plan.host)
+        knobs = self.knobs.get(plan.host)
+        corrupt = 0
+        for _ in range(len(plan.missing) * self.settings.stage_tries):  # the faults the agent will play
+            if not self.knobs.take_corrupt_download(plan.host):
+                break
+            corrupt += 1
+        faults = {
+            "staging_capacity_bytes": knobs.staging_capacity_bytes,
+            "bandwidth_bytes_per_s": knobs.bandwidth_bytes_per_s,
+            "corrupt_downloads": corrupt,
+        }
+        await self._run(plan, "stage", progress, faults)
+
+    async def install(self, plan: StagePlan) -> None:
+        self._check_connected(plan.host)
+        if self.knobs.take(plan.host, "fail_installs"):
+            raise install_failed(plan.host_name)
+        await self._run(plan, "install", None, {})
+
+    async def _run(self, plan: StagePlan, kind: str, progress: HostProgress | None, faults: dict[str, Any]) -> None:
+        work_id = uuid.uuid4().hex
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                schema.host_work.insert().values(
+                    id=work_id,
+                    host=plan.host,
+                    kind=kind,
+                    plan={**plan_value(plan), "faults": faults},
+                    status="QUEUED",
+                    worker=self.worker_id,
+                    created=now(),
+                )
+            )
+        waiter = self._waiting[work_id] = _Waiter(
+            plan.host, plan.host_name, progress, asyncio.get_running_loop().create_future()
+        )
+        try:
+            await waiter.done
+        except BaseException:
+            self._cancel(work_id)  # canceled, timed out, or the host stopped answering
+            raise
+        finally:
+            self._waiting.pop(work_id, None)
+
+    def _cancel(self, work_id: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(schema.host_work)
+                .where(schema.host_work.c.id == work_id, schema.host_work.c.status.in_(OPEN))
+                .values(status="CANCELED")
+            )
+
+    async def watch(self) -> None:
+        """Move the waiting work on from what the agents reported; mark the hosts
+        of silent agents NOT_RESPONDING (and back); until canceled."""
+        last_liveness = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if self._waiting:
+                    waiting = dict(self._waiting)
+                    self._settle(waiting, *(await asyncio.to_thread(self._reports, waiting)))
+                if loop.time() - last_liveness >= self.settings.worker_heartbeat_seconds:
+                    last_liveness = loop.time()
+                    await asyncio.to_thread(self.mark_liveness)
+                    await asyncio.to_thread(self.drop_orphaned_work, self._alive_workers())
+            except Exception:  # the store may be away a moment
+                log.warning("could not look at the host agents' work", exc_info=True)
+            await asyncio.sleep(WATCH_EVERY)
+
+    def _alive_workers(self) -> set[str]:
+        with self.store.engine.connect() as conn:
+            cutoff = now() - self.dead_after
+            return set(conn.execute(select(schema.workers.c.id).where(schema.workers.c.heartbeat >= cutoff)).scalars())
+
+    def _reports(self, waiting: dict[str, _Waiter]) -> tuple[list[Any], dict[str, bool]]:
+        """What the agents wrote of the waiting work, and whether they are alive (in a thread)."""
+        hw = schema.host_work
+        rows: list[Any] = []
+        with self.store.engine.connect() as conn:
+            ids = list(waiting)
+            for i in range(0, len(ids), 500):
+                rows += conn.execute(
+                    select(hw.c.id, hw.c.status, hw.c.completed, hw.c.retrying, hw.c.started, hw.c.error).where(
+                        hw.c.id.in_(ids[i : i + 500])
+                    )
+                ).all()
+            alive = self._agents_of(conn, sorted({w.host for w in waiting.values()}))
+        return rows, alive
+
+    def _settle(self, waiting: dict[str, _Waiter], rows: list[Any], alive: dict[str, bool]) -> None:
+        """On the loop: progress moves, the host's turn starts its timeout, ended work settles."""
+        outcomes: list[tuple[_Waiter, StageFailure | None]] = []
+        for row in rows:
+            w = waiting[row.id]
+            if w.progress is not None:
+                w.progress.completed = int(row.completed)
+                w.progress.status = "RETRY_PENDING" if row.retrying else "RUNNING"
+            if row.started and not w.turned and w.progress is not None:
+                w.turned = True
+                w.progress.turn()
+            if row.status == "DONE":
+                outcomes.append((w, None))
+            elif row.status == "FAILED":
+                e = row.error or {}
+                outcomes.append(
+                    (
+                        w,
+                        StageFailure(
+                            e.get("msg_id", f"{LIFECYCLE}.HostFailed"),
+                            e.get("message", f"Host {w.host_name} failed."),
+                            e.get("resolution"),
+                            bool(e.get("retriable")),
+                        ),
+                    )
+                )
+            elif not alive.get(w.host):
+                outcomes.append((w, not_responding(w.host_name, "its agent stopped answering")))
+            else:
+                host = self.inventory.host(w.host)
+                if host is not None and host.connection_state != "CONNECTED":
+                    words = host.connection_state.lower().replace("_", " ")
+                    outcomes.append(
+                        (
+                            w,
+                            StageFailure(
+                                f"{LIFECYCLE}.HostNotConnected",
+                                f"Host {w.host_name} is {words}: its software cannot be staged.",
+                                "Reconnect the host and stage again.",
+                                retriable=True,
+                            ),
+                        )
+                    )
+        for w, failure in outcomes:
+            if w.done.done():
+                continue
+            if failure is None:
+                w.done.set_result(None)
+            else:
+                w.done.set_exception(failure)
+
+    def mark_liveness(self) -> None:
+        """Hosts whose agent went silent are NOT_RESPONDING; they answer again
+        (CONNECTED) when it is back — unless something else put them there."""
+        ah = schema.agent_hosts
+        with self.store.engine.connect() as conn:
+            alive = self._agents_of(conn)
+            marked = set(conn.execute(select(ah.c.host).where(ah.c.marked_down)).scalars())
+        for host, up in alive.items():
+            h = self.inventory.host(host)
+            if h is None:
+                continue
+            if not up and h.connection_state == "CONNECTED":
+                self.inventory.update_host(host, connection_state="NOT_RESPONDING")
+                self._mark(host, True)
+            elif up and host in marked and not self.knobs.get(host).rebooting:
+                if h.connection_state == "NOT_RESPONDING":
+                    self.inventory.update_host(host, connection_state="CONNECTED")
+                self._mark(host, False)
+
+    def _mark(self, host: str, down: bool) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update(schema.agent_hosts).where(schema.agent_hosts.c.host == host).values(marked_down=down))
+
+    def drop_orphaned_work(self, alive_workers: set[str] | None = None) -> int:
+        """Work queued by workers that stopped (nobody waits for it) is canceled."""
+        hw = schema.host_work
+        with self.store.engine.begin() as conn:
+            query = update(hw).where(hw.c.status.in_(OPEN))
+            if alive_workers is not None:
+                query = query.where(hw.c.worker.not_in(alive_workers))
+            else:
+                query = query.where(hw.c.worker != self.worker_id)
+            return int(conn.execute(query.values(status="CANCELED")).rowcount)
+
+
+def not_responding(host_name: str, why: str) -> StageFailure:
+    return StageFailure(
+        f"{LIFECYCLE}.HostNotResponding",
+        f"Host {host_name} is not responding: {why}.",
+        "Start the host's agent (vlcmsim hosts run), then try again.",
+        retriable=True,
+    )
