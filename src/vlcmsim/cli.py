@@ -215,7 +215,11 @@ def main(argv: list[str] | None = None) -> None:
     h = sub.add_parser("hosts", help="simulated hosts in a process of their own")
     hsub = h.add_subparsers(dest="hosts_command", required=True)
     run = hsub.add_parser("run", help="run hosts as an agent of a server started with --hosts external")
-    run.add_argument("--server", required=True, help="the server's URL, e.g. https://127.0.0.1:8443")
+    run.add_argument(
+        "--server",
+        required=True,
+        help="the server's URL, e.g. https://127.0.0.1:8443 (comma-separated: several workers, tried in turn)",
+    )
     run.add_argument("--token-file", required=True, help="the agent token (the server writes <data dir>/agent-token)")
     which = run.add_mutually_exclusive_group()
     which.add_argument("--hosts", help="these hosts (comma-separated ids, e.g. host-1,host-2)")
@@ -223,7 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument(
         "--data-dir", default="vlcmsim-agent", help="staging areas and installed images (default ./vlcmsim-agent)"
     )
-    run.add_argument("--ca-file", help="the server's certificate (default: the system's trust store)")
+    run.add_argument(
+        "--ca-file", action="append", help="a server's certificate (repeatable; default: the system's trust store)"
+    )
     run.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     run.add_argument("--max-downloads", type=int, default=32, help="payload downloads at once (default 32)")
     args = parser.parse_args(argv)
@@ -248,9 +254,11 @@ def run_agent(args: argparse.Namespace) -> None:
     if args.insecure:
         verify = False
     elif args.ca_file:
-        verify = ssl.create_default_context(cafile=args.ca_file)
+        verify = ssl.create_default_context()
+        for ca in args.ca_file:
+            verify.load_verify_locations(cafile=ca)
     config = AgentConfig(
-        server=args.server.rstrip("/"),
+        servers=[s.strip().rstrip("/") for s in args.server.split(",") if s.strip()],
         token=read_token(Path(args.token_file)),
         data_dir=Path(args.data_dir).expanduser(),
         hosts=[h.strip() for h in args.hosts.split(",") if h.strip()] if args.hosts else None,
@@ -262,14 +270,22 @@ def run_agent(args: argparse.Namespace) -> None:
     async def main() -> None:
         task = asyncio.current_task()
         assert task is not None
+        loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            asyncio.get_running_loop().add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, task.cancel)
+
+        def show_work() -> None:  # kill -USR1: what each of the agent's coroutines waits on
+            for t in asyncio.all_tasks():
+                t.print_stack(file=sys.stdout)
+            sys.stdout.flush()
+
+        loop.add_signal_handler(signal.SIGUSR1, show_work)
         try:
             await HostAgentProcess(config).run()
         except asyncio.CancelledError:
             pass
 
-    print(f"vlcmsim host agent: server {config.server}, data dir {config.data_dir}", flush=True)
+    print(f"vlcmsim host agent: server {', '.join(config.servers)}, data dir {config.data_dir}", flush=True)
     asyncio.run(main())
 
 

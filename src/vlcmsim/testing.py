@@ -188,3 +188,76 @@ def store_task(data_dir: Path, **fields: Any) -> str:
     app.start().backend.tasks.save(record)
     asyncio.run(app.shutdown())
     return record.id
+
+
+@dataclass
+class Agent:
+    """A `vlcmsim hosts run` process."""
+
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    args: list[str]
+    log_path: Path
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def start_agent(servers: list[Server], data_dir: Path, *selection: str) -> Agent:
+    """Host agents of `servers` (tried in turn), keeping their hosts under `data_dir`;
+    `selection`: ("--cluster", "domain-c1") or ("--hosts", "host-1,host-2").
+    Returns once the agent has registered its hosts."""
+    args = [
+        sys.executable,
+        "-m",
+        "vlcmsim.cli",
+        "hosts",
+        "run",
+        "--server",
+        ",".join(s.url for s in servers),
+        "--token-file",
+        str(servers[0].data_dir / "agent-token"),
+        "--data-dir",
+        str(data_dir),
+        *(a for s in servers for a in ("--ca-file", str(s.cert))),
+        *selection,
+    ]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}.log"
+    log = open(log_path, "ab")
+    seen = log_path.stat().st_size
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    atexit.register(_reap, process)
+    deadline = time.monotonic() + 30
+    while b" runs " not in log_path.read_bytes()[seen:]:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the agent did not register: {log_path.read_text()}")
+        time.sleep(0.05)
+    return Agent(data_dir, process, args, log_path)
+
+
+def restart(server: Server) -> Server:
+    """The same server (same port, data dir and flags) started again after it stopped."""
+    log = open(server.log_path, "ab")
+    process = subprocess.Popen(
+        server.args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    atexit.register(_reap, process)
+    port = int(server.url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {server.log_path.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return Server(server.url, server.data_dir, process, server.args, server.log_path)
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"server did not start again: {server.log_path.read_text()}")

@@ -38,7 +38,7 @@ POLL_WAIT = 2.0  # seconds a work poll waits on the server (a heartbeat besides)
 
 @dataclass
 class AgentConfig:
-    server: str  # https://vcenter:8443
+    servers: list[str]  # https://vcenter:8443, ...: any API worker; the next is tried when one is away
     token: str
     data_dir: Path
     hosts: list[str] | None = None  # these hosts, or
@@ -62,6 +62,7 @@ class HostAgentProcess:
     config: AgentConfig
     agent_id: str = ""
     hosts: dict[str, str] = field(default_factory=dict)  # id -> name
+    _server: int = 0  # which of the servers it talks to
     _running: dict[str, _Running] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -81,9 +82,7 @@ class HostAgentProcess:
         if discarded:
             log.info("removed %d partial download(s) a stop left", discarded)
         headers = {"authorization": f"Bearer {self.config.token}"}
-        async with httpx.AsyncClient(
-            base_url=self.config.server, verify=self.config.verify, headers=headers, timeout=30, trust_env=False
-        ) as client:
+        async with httpx.AsyncClient(verify=self.config.verify, headers=headers, timeout=30, trust_env=False) as client:
             self.client = client
             registered = await self._register()
             ssl_context = self.config.verify if isinstance(self.config.verify, ssl.SSLContext) else None
@@ -101,13 +100,16 @@ class HostAgentProcess:
                 reporter.cancel()
 
     async def _call(self, what: str, body: dict[str, Any]) -> dict[str, Any]:
-        """A call to the server, tried again while the server is away."""
+        """A call to the server, tried again (at the next server given) while it is away."""
         delay = 0.2
         while True:
+            used = self._server
+            server = self.config.servers[used % len(self.config.servers)]
             try:
-                r = await self.client.post(f"/agent/{what}", json={"agent": self.agent_id, **body})
+                r = await self.client.post(f"{server}/agent/{what}", json={"agent": self.agent_id, **body})
             except httpx.TransportError as exc:
-                log.warning("server unreachable (%s): trying again in %.1fs", exc, delay)
+                self._server = used + 1 if self._server == used else self._server  # once per failure seen
+                log.warning("server %s unreachable (%s): trying again in %.1fs", server, exc, delay)
             else:
                 if r.status_code == 200:
                     result: dict[str, Any] = r.json()
@@ -143,7 +145,10 @@ class HostAgentProcess:
         while True:
             await asyncio.sleep(REPORT_EVERY)
             if self._running:
-                await self.report()
+                try:
+                    await self.report()
+                except Exception:  # a bug must not silence the host: the next round reports again
+                    log.exception("could not report progress")
 
     async def report(self) -> None:
         running = dict(self._running)
@@ -158,15 +163,16 @@ class HostAgentProcess:
             }
             for work_id, r in running.items()
         ]
-        ended_hosts = {r.host for r in running.values() if r.status != "RUNNING"}
+        ended = {w["id"] for w in work if w["status"] != "RUNNING"}  # as sent: one may end meanwhile
+        ended_hosts = {running[i].host for i in ended}
         answer = await self._call("report", {"work": work, "staged": {h: self._held(h) for h in ended_hosts}})
-        for work_id in answer.get("cancel", []):  # the server stopped waiting (canceled, timed out)
+        canceled = set(answer.get("cancel", []))
+        for work_id in canceled:  # the server stopped waiting (canceled, timed out)
             r = running.get(work_id)
             if r is not None and r.task is not None:
                 r.task.cancel()
-        for work_id, r in running.items():
-            if r.status != "RUNNING" or work_id in answer.get("cancel", []):
-                self._running.pop(work_id, None)
+        for work_id in ended | canceled:
+            self._running.pop(work_id, None)
 
     async def _do(self, item: dict[str, Any], running: _Running) -> None:
         raw = item["plan"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,14 @@ def ensure_certificate(data_dir: Path) -> tuple[Path, Path]:
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vlcmsim.local")])
+    # a name of its own: a client trusting several servers' certificates (a host agent
+    # of two workers) finds each by its issuer name, which must not be shared
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "vlcmsim.local"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"vlcmsim {secrets.token_hex(4)}"),
+        ]
+    )
     start = datetime.now(UTC) - timedelta(days=1)
     cert = (
         x509.CertificateBuilder()

@@ -1,0 +1,242 @@
+"""vlcmsim as a small distributed system on one machine: a throwaway
+PostgreSQL, two `vlcmsim serve --hosts external` processes over it (their own
+data dirs, one payload folder), and two host agents splitting Cluster-A's hosts,
+each told both servers' URLs. The tests run in order over the same estate."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from helpers import commit_draft, sim, stage, staged_files, wait_running, wait_task
+from postgres import postgres_server
+from vlcmsim.testing import ADMIN, Agent, Server, restart, start_agent, start_server
+
+LSI_MR3 = "7.720.04.00-1OEM.800.1.0.20613240"
+BNXTNET = "227.0.130.0-1OEM.800.1.0.20613240"
+A_HOSTS, B_HOSTS = ["host-1", "host-2"], ["host-3", "host-4"]
+SLOW = 100 * 1024  # bytes per second: a stage of a few payloads takes seconds
+
+
+@dataclass
+class Estate:
+    one: Server
+    two: Server
+    agent_a: Agent
+    agent_b: Agent
+
+    def agent_of(self, host: str) -> Agent:
+        return self.agent_a if host in A_HOSTS else self.agent_b
+
+
+def fresh_database(url: str, name: str) -> str:
+    """A database of its own on the throwaway PostgreSQL server."""
+    base = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    root = tmp_path_factory.mktemp("estate")
+    config = root / "vlcmsim.toml"
+    # a dead worker or agent is noticed within two seconds here (five by default)
+    config.write_text("[server]\nworker_heartbeat_seconds = 0.5\nworker_dead_seconds = 2.0\n")
+    with postgres_server() as server_url:
+        url = fresh_database(server_url, "estate")
+        common = ["--database-url", url, "--hosts", "external", "--payload-dir", str(root / "payloads")]
+        one = start_server(root / "one", *common, "--config", str(config))
+        wait_up(one)
+        two = start_server(root / "two", *common, "--config", str(config))
+        wait_up(two)
+        a = start_agent([one, two], root / "agent-a", "--hosts", ",".join(A_HOSTS))
+        b = start_agent([two, one], root / "agent-b", "--hosts", ",".join(B_HOSTS))
+        estate = Estate(one, two, a, b)
+        with estate.one.client() as c:
+            wait_connected(c, A_HOSTS + B_HOSTS)
+        yield estate
+        for p in (estate.agent_a, estate.agent_b):
+            if p.process.poll() is None:
+                p.stop()
+        for s in (estate.one, estate.two):
+            if s.process.poll() is None:
+                s.stop()
+
+
+def wait_up(server: Server) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with server.client() as c:
+                if c.get("/api/vcenter/cluster").status_code == 200:
+                    return
+        except (httpx.HTTPError, AssertionError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{server.url} did not answer")
+
+
+def connection_states(c: httpx.Client) -> dict[str, str]:
+    return {h["host"]: h["connection_state"] for h in c.get("/api/vcenter/host?clusters=domain-c1").json()}
+
+
+def wait_connected(c: httpx.Client, hosts: list[str], state: str = "CONNECTED", timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = connection_states(c)
+        if all(states[h] == state for h in hosts):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"hosts {hosts} not {state}: {connection_states(c)}")
+
+
+def agent_files(agent: Agent, host: str) -> dict[str, tuple[int, int]]:
+    return staged_files(agent.data_dir, host)
+
+
+def slow(c: httpx.Client, hosts: list[str], bandwidth: int) -> None:
+    for h in hosts:
+        sim(c, h, bandwidth_bytes_per_s=bandwidth)
+
+
+def statuses(info: dict[str, Any]) -> dict[str, str]:
+    return {h: v["status"] for h, v in info["result"]["host_status"].items()}
+
+
+def test_a_stage_posted_to_one_server_is_polled_on_the_other_and_lands_in_both_agents(estate: Estate) -> None:
+    with estate.one.client() as one, estate.two.client() as two:
+        task = stage(one).json()
+        info = wait_task(two, task)
+        assert info["status"] == "SUCCEEDED", info
+        assert sorted(info["result"]["successful_hosts"]) == A_HOSTS + B_HOSTS
+        listed = two.get("/api/cis/tasks", params={"tasks": task}).json()
+        assert list(listed) == [task]
+        for host in A_HOSTS + B_HOSTS:
+            assert len(agent_files(estate.agent_of(host), host)) == 6  # in the agent's own data dir
+            other = estate.agent_b if host in A_HOSTS else estate.agent_a
+            assert agent_files(other, host) == {}
+        compliance = two.get("/api/esx/settings/clusters/domain-c1/software/compliance").json()
+        assert compliance["stage_status"] == "STAGED"
+
+
+def test_a_session_deleted_on_one_server_is_refused_on_the_other(estate: Estate) -> None:
+    with estate.one.client() as one:
+        sid = one.headers["vmware-api-session-id"]
+        with estate.two.client(None) as two:
+            two.headers["vmware-api-session-id"] = sid
+            assert two.get("/api/session").status_code == 200
+            assert two.delete("/api/session").status_code == 204
+        r = one.get("/api/session")
+        assert r.status_code == 401, r.text
+
+
+def test_two_stages_of_one_cluster_at_once_one_per_server_give_one_task(estate: Estate) -> None:
+    with estate.one.client() as one, estate.two.client() as two:
+        assert commit_draft(one, "domain-c1", {"bnxtnet": BNXTNET}) == "2"
+        slow(one, A_HOSTS + B_HOSTS, SLOW)
+        answers: list[httpx.Response] = []
+        start = threading.Barrier(2)
+
+        def post(c: httpx.Client) -> None:
+            start.wait()
+            answers.append(stage(c))
+
+        threads = [threading.Thread(target=post, args=(c,)) for c in (one, two)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        codes = sorted(r.status_code for r in answers)
+        assert 200 <= codes[0] < 300 and codes[1] == 400, [r.text for r in answers]
+        refused = next(r for r in answers if r.status_code == 400).json()
+        assert refused["error_type"] == "NOT_ALLOWED_IN_CURRENT_STATE"
+        task = next(r for r in answers if r.status_code != 400).json()
+        running = two.get(
+            "/api/cis/tasks", params={"status": "RUNNING", "services": "com.vmware.esx.settings.clusters.software"}
+        ).json()
+        assert list(running) in ([task], [])  # it may have ended already only if it failed at once
+        wait_running(two, task)
+        # canceled through the other server: the worker running it stops it
+        assert two.post(f"/api/cis/tasks/{task}?action=cancel").status_code == 204
+        info = wait_task(one, task)
+        assert info["status"] == "FAILED" and info["error"]["error_type"] == "CANCELED", info
+        slow(one, A_HOSTS + B_HOSTS, 0)
+
+
+def test_kill_9_of_the_server_running_a_task_ends_it_and_stages_go_on(estate: Estate) -> None:
+    with estate.two.client() as two:
+        slow(two, A_HOSTS + B_HOSTS, SLOW)
+        with estate.one.client() as one:
+            task = stage(one).json()
+            wait_running(one, task)
+        estate.one.process.kill()
+        estate.one.process.wait()
+        info = wait_task(two, task, timeout=30)
+        assert info["status"] == "FAILED", info
+        assert "server stopped" in info["error"]["messages"][0]["default_message"]
+        slow(two, A_HOSTS + B_HOSTS, 0)
+        again = stage(two)
+        assert again.is_success, again.text  # the cluster is free again
+        info = wait_task(two, again.json())
+        assert info["status"] == "SUCCEEDED", info["result"]["host_status"]
+    estate.one = restart(estate.one)
+    wait_up(estate.one)
+
+
+def test_kill_9_of_a_host_agent_mid_stage_fails_its_hosts_only_and_a_restart_resumes(estate: Estate) -> None:
+    with estate.two.client() as two:
+        assert commit_draft(two, "domain-c1", {"Broadcom-lsi-mr3": LSI_MR3}) == "3"
+        slow(two, A_HOSTS, SLOW // 4)
+        task = stage(two).json()
+        # agent B's hosts are done at once; agent A's are on their way
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            progress = two.get(f"/api/cis/tasks/{task}").json()["progress"]
+            if progress["completed"] > progress["total"] // 2:
+                break
+            time.sleep(0.05)
+        assert progress["completed"] < progress["total"], progress
+        estate.agent_a.kill()
+        info = wait_task(two, task, timeout=60)
+        assert info["status"] == "FAILED", info
+        hosts = statuses(info)
+        assert {hosts[h] for h in A_HOSTS} <= {"ERROR", "TIMED_OUT"}, hosts
+        assert all(hosts[h] == "OK" for h in B_HOSTS), hosts
+        wait_connected(two, A_HOSTS, "NOT_RESPONDING")
+        before = {h: agent_files(estate.agent_a, h) for h in A_HOSTS}
+
+        slow(two, A_HOSTS, 0)
+        a = estate.agent_a
+        estate.agent_a = start_agent([estate.one, estate.two], a.data_dir, "--hosts", ",".join(A_HOSTS))
+        wait_connected(two, A_HOSTS)
+        again = stage(two).json()
+        info = wait_task(two, again)
+        assert info["status"] == "SUCCEEDED", info
+        for h in A_HOSTS:
+            after = agent_files(estate.agent_a, h)
+            assert len(after) == len(before[h]) + 1  # the payload it was downloading
+            # what the killed agent had complete was kept, not downloaded again
+            assert {sha: after[sha] for sha in before[h]} == before[h]
+        assert all(statuses(info)[h] in ("OK", "SKIPPED") for h in B_HOSTS)
+
+
+def test_agents_need_the_agent_token(estate: Estate) -> None:
+    r = httpx.post(
+        f"{estate.two.url}/agent/work",
+        json={"agent": "intruder", "wait": 0},
+        headers={"authorization": "Bearer not-the-token"},
+        verify=ssl.create_default_context(cafile=str(estate.two.cert)),
+        trust_env=False,
+    )
+    assert r.status_code == 401
+    with estate.two.client(ADMIN) as c:  # nor is an administrator's session enough
+        assert c.post("/agent/work", json={"agent": "x"}).status_code == 401
