@@ -163,10 +163,11 @@ class HostAgentProcess:
             }
             for work_id, r in running.items()
         ]
-        ended = {w["id"] for w in work if w["status"] != "RUNNING"}  # as sent: one may end meanwhile
+        # ended as sent: a host may end while this report is on its way (reported next time)
+        ended = {work_id for work_id, sent in zip(running, work, strict=True) if sent["status"] != "RUNNING"}
         ended_hosts = {running[i].host for i in ended}
         answer = await self._call("report", {"work": work, "staged": {h: self._held(h) for h in ended_hosts}})
-        canceled = set(answer.get("cancel", []))
+        canceled = {str(i) for i in answer.get("cancel", [])}
         for work_id in canceled:  # the server stopped waiting (canceled, timed out)
             r = running.get(work_id)
             if r is not None and r.task is not None:
