@@ -6,10 +6,13 @@ each told both servers' URLs. The tests run in order over the same estate."""
 from __future__ import annotations
 
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -46,30 +49,35 @@ def fresh_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+def postgres() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory, postgres: str) -> Iterator[Estate]:
     root = tmp_path_factory.mktemp("estate")
     config = root / "vlcmsim.toml"
     # a dead worker or agent is noticed within two seconds here (five by default)
     config.write_text("[server]\nworker_heartbeat_seconds = 0.5\nworker_dead_seconds = 2.0\n")
-    with postgres_server() as server_url:
-        url = fresh_database(server_url, "estate")
-        common = ["--database-url", url, "--hosts", "external", "--payload-dir", str(root / "payloads")]
-        one = start_server(root / "one", *common, "--config", str(config))
-        wait_up(one)
-        two = start_server(root / "two", *common, "--config", str(config))
-        wait_up(two)
-        a = start_agent([one, two], root / "agent-a", "--hosts", ",".join(A_HOSTS))
-        b = start_agent([two, one], root / "agent-b", "--hosts", ",".join(B_HOSTS))
-        estate = Estate(one, two, a, b)
-        with estate.one.client() as c:
-            wait_connected(c, A_HOSTS + B_HOSTS)
-        yield estate
-        for p in (estate.agent_a, estate.agent_b):
-            if p.process.poll() is None:
-                p.stop()
-        for s in (estate.one, estate.two):
-            if s.process.poll() is None:
-                s.stop()
+    url = fresh_database(postgres, "estate")
+    common = ["--database-url", url, "--hosts", "external", "--payload-dir", str(root / "payloads")]
+    one = start_server(root / "one", *common, "--config", str(config))
+    wait_up(one)
+    two = start_server(root / "two", *common, "--config", str(config))
+    wait_up(two)
+    a = start_agent([one, two], root / "agent-a", "--hosts", ",".join(A_HOSTS))
+    b = start_agent([two, one], root / "agent-b", "--hosts", ",".join(B_HOSTS))
+    estate = Estate(one, two, a, b)
+    with estate.one.client() as c:
+        wait_connected(c, A_HOSTS + B_HOSTS)
+    yield estate
+    for p in (estate.agent_a, estate.agent_b):
+        if p.process.poll() is None:
+            p.stop()
+    for s in (estate.one, estate.two):
+        if s.process.poll() is None:
+            s.stop()
 
 
 def wait_up(server: Server) -> None:
@@ -240,3 +248,34 @@ def test_agents_need_the_agent_token(estate: Estate) -> None:
     assert r.status_code == 401
     with estate.two.client(ADMIN) as c:  # nor is an administrator's session enough
         assert c.post("/agent/work", json={"agent": "x"}).status_code == 401
+
+
+def test_granian_workers_over_postgresql_serve_one_estate(postgres: str, tmp_path: Path) -> None:
+    url = fresh_database(postgres, "workers")
+    srv = start_server(tmp_path / "data", "--database-url", url, "--workers", "2")
+    try:
+        wait_up(srv)
+        with srv.client() as c:
+            # sessions made on either worker work on both (the connections land where they land)
+            for _ in range(10):
+                with srv.client() as other:
+                    assert other.get("/api/session").status_code == 200
+            info = wait_task(c, stage(c).json())
+            assert info["status"] == "SUCCEEDED", info
+            assert len(staged_files(tmp_path / "data", "host-1")) == 6
+    finally:
+        srv.stop()
+    assert "2 workers" in srv.log_path.read_text()
+
+
+def test_several_workers_on_sqlite_are_refused_saying_why(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "vlcmsim.cli", "serve", "--data-dir", str(tmp_path), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "--workers 2 needs a store the workers share" in done.stderr
+    assert "postgresql+psycopg://" in done.stderr
+    assert not (tmp_path / "vlcmsim.db").exists()  # refused before anything was written

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import BinaryIO
 
 from vlcmsim.depot.payloads import PayloadStore
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/vum/repository/payloads/"
 _MAX_HEADER = 16 * 1024
+_CHUNK = 256 * 1024
 
 
 class PayloadListener:
@@ -35,6 +37,7 @@ class PayloadListener:
         self.max_connections = max_connections
         self.open_connections = 0
         self._server: asyncio.Server | None = None
+        self._sendfile = True
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=_MAX_HEADER)
@@ -83,7 +86,7 @@ class PayloadListener:
                 )
                 if parts[0] == "GET":
                     with open(path, "rb") as f:
-                        await asyncio.get_running_loop().sendfile(writer.transport, f)
+                        await self._send_file(writer, f)
                 await writer.drain()
                 if not keep_alive:
                     return
@@ -91,6 +94,18 @@ class PayloadListener:
             return
         finally:
             writer.close()
+
+    async def _send_file(self, writer: asyncio.StreamWriter, f: BinaryIO) -> None:
+        """sendfile(2) where the event loop has it; uvloop (granian's workers) has not: in chunks there."""
+        if self._sendfile:
+            try:
+                await asyncio.get_running_loop().sendfile(writer.transport, f)
+                return
+            except NotImplementedError:
+                self._sendfile = False
+        while chunk := f.read(_CHUNK):
+            writer.write(chunk)
+            await writer.drain()
 
     def _payload(self, target: str) -> Path | None:
         if not target.startswith(PREFIX):
