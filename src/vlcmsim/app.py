@@ -262,7 +262,7 @@ class App:
         """Where hosts download payloads: the plain-HTTP depot listener once it
         runs (as hosts use vCenter's port 9084), else the main port; on a
         loopback address when the server listens on every address."""
-        host = self.settings.host
+        host = self.settings.advertise_host or self.settings.host
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         host = f"[{host}]" if ":" in host else host

@@ -27,6 +27,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.depot_port = args.depot_port
     if args.data_dir is not None:
         settings.data_dir = Path(args.data_dir).expanduser()
+    if getattr(args, "advertise_host", None):
+        settings.advertise_host = args.advertise_host
     if getattr(args, "payload_dir", None):
         settings.payload_dir = Path(args.payload_dir).expanduser()
     if args.no_tls:
@@ -175,7 +177,8 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
     asyncio.run(run())
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and flag of `vlcmsim` (the deployment manifests are checked against it)."""
     parser = argparse.ArgumentParser(prog="vlcmsim", description="A vSphere Lifecycle Manager endpoint.")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the server")
@@ -186,6 +189,10 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument(
         "--payload-dir",
         help="payload bytes of the depots (default <data dir>/payloads; workers on several machines share one)",
+    )
+    s.add_argument(
+        "--advertise-host",
+        help="the name or address host agents reach this server's depot by (default: the listen address)",
     )
     s.add_argument("--no-tls", action="store_true", help="serve plain http")
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
@@ -232,7 +239,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     run.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     run.add_argument("--max-downloads", type=int, default=32, help="payload downloads at once (default 32)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    from vlcmsim.depot import cli as depot_cli
+
+    args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(build_settings(args))
     elif args.command == "depot":

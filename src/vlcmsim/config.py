@@ -96,6 +96,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8443
     depot_port: int = 0  # plain-HTTP payload listener for hosts: 0 = any free port, -1 = none (9084 on a vCenter)
+    advertise_host: str | None = None  # the name hosts reach this server by (default: the listen address)
     data_dir: Path = field(default_factory=default_data_dir)
     payload_dir: Path | None = None  # the depots' payload bytes (default <data dir>/payloads); shared by workers
     tls: bool = True
@@ -169,6 +170,7 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "host",
         "port",
         "depot_port",
+        "advertise_host",
         "tls",
         "database_url",
         "server",

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from vlcmsim.config import Settings
 from vlcmsim.hosts.remote import VERSION, check_token
@@ -184,23 +184,36 @@ class AgentApi:
             raise _bad('"work" must be a list of objects with an "id".')
         staged = _staged(body)
         hw, ah = schema.host_work, schema.agent_hosts
-        with self.store.engine.begin() as conn:
-            self._heartbeat(conn, agent)
-            for w in work:
-                status = w.get("status", "RUNNING")
-                if status not in ("RUNNING", "DONE", "FAILED"):
-                    raise _bad(f"Work status {status!r} is not RUNNING, DONE or FAILED.")
-                values: dict[str, Any] = {
+        rows = []
+        for w in work:
+            status = w.get("status", "RUNNING")
+            if status not in ("RUNNING", "DONE", "FAILED"):
+                raise _bad(f"Work status {status!r} is not RUNNING, DONE or FAILED.")
+            error = w.get("error") if isinstance(w.get("error"), dict) else {}
+            rows.append(
+                {
+                    "wid": w["id"],
                     "completed": int(w.get("completed") or 0),
                     "retrying": bool(w.get("retrying")),
                     "started": bool(w.get("started")),
+                    "status": "CLAIMED" if status == "RUNNING" else status,
+                    "error": error if status == "FAILED" else None,
                 }
-                if status != "RUNNING":
-                    values["status"] = status
-                if status == "FAILED":
-                    values["error"] = w.get("error") if isinstance(w.get("error"), dict) else {}
+            )
+        with self.store.engine.begin() as conn:
+            self._heartbeat(conn, agent)
+            if rows:  # one statement for all (2,500 hosts' progress is one round trip)
                 conn.execute(
-                    update(hw).where(hw.c.id == w["id"], hw.c.agent == agent, hw.c.status == "CLAIMED").values(**values)
+                    update(hw)
+                    .where(hw.c.id == bindparam("wid"), hw.c.agent == agent, hw.c.status == "CLAIMED")
+                    .values(
+                        completed=bindparam("completed"),
+                        retrying=bindparam("retrying"),
+                        started=bindparam("started"),
+                        status=bindparam("status"),
+                        error=bindparam("error"),
+                    ),
+                    rows,
                 )
             for host, held in staged.items():
                 conn.execute(update(ah).where(ah.c.host == host, ah.c.agent == agent).values(staged=held))

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 REPORT_EVERY = 0.25  # seconds between two progress reports while work runs
 POLL_WAIT = 2.0  # seconds a work poll waits on the server (a heartbeat besides)
+RESEND_EVERY = 8  # reports after which unchanged work is sent again (its cancel is learnt from the answer)
 
 
 @dataclass
@@ -55,6 +56,8 @@ class _Running:
     status: str = "RUNNING"  # then DONE | FAILED
     error: dict[str, Any] | None = None
     started: bool = False
+    reported: dict[str, Any] | None = None  # what the last report said of it
+    since_sent: int = 0  # reports since it was last sent
 
 
 @dataclass
@@ -151,9 +154,11 @@ class HostAgentProcess:
                     log.exception("could not report progress")
 
     async def report(self) -> None:
+        """What changed since the last report (a host whose bytes did not move is not sent)."""
         running = dict(self._running)
-        work = [
-            {
+        work: list[dict[str, Any]] = []
+        for work_id, r in running.items():
+            state = {
                 "id": work_id,
                 "status": r.status,
                 "completed": r.progress.completed,
@@ -161,17 +166,20 @@ class HostAgentProcess:
                 "started": r.started,
                 "error": r.error,
             }
-            for work_id, r in running.items()
-        ]
+            if state != r.reported or r.since_sent >= RESEND_EVERY:
+                work.append(state)
+                r.reported, r.since_sent = state, 0
+            else:
+                r.since_sent += 1
         # ended as sent: a host may end while this report is on its way (reported next time)
-        ended = {work_id for work_id, sent in zip(running, work, strict=True) if sent["status"] != "RUNNING"}
+        ended = {w["id"] for w in work if w["status"] != "RUNNING"}
         ended_hosts = {running[i].host for i in ended}
         answer = await self._call("report", {"work": work, "staged": {h: self._held(h) for h in ended_hosts}})
         canceled = {str(i) for i in answer.get("cancel", [])}
         for work_id in canceled:  # the server stopped waiting (canceled, timed out)
-            r = running.get(work_id)
-            if r is not None and r.task is not None:
-                r.task.cancel()
+            gone = running.get(work_id)
+            if gone is not None and gone.task is not None:
+                gone.task.cancel()
         for work_id in ended | canceled:
             self._running.pop(work_id, None)
 

@@ -16,6 +16,7 @@ import asyncio
 import hmac
 import logging
 import secrets
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 VERSION = "agent_hosts_version"  # bumped when an agent registers hosts or reports what they hold
 WATCH_EVERY = 0.2  # seconds between two looks at the work this worker waits for
+LIVENESS_TTL = 0.5  # seconds a look at every agent's heartbeat serves
 OPEN = ("QUEUED", "CLAIMED")
 
 
@@ -116,6 +118,9 @@ class RemoteHosts(SimulatedHosts):
         self.dead_after = timedelta(seconds=settings.worker_dead_seconds)
         self.worker_id = ""  # the API worker's id (its task manager's), set by the composition root
         self._waiting: dict[str, _Waiter] = {}
+        self._liveness: tuple[float, dict[str, bool]] = (0.0, {})  # (when read, host -> agent alive)
+        self._to_queue: list[dict[str, Any]] = []  # work rows to insert, in one transaction
+        self._queue_flush: asyncio.Handle | None = None
 
     # -- liveness ------------------------------------------------------------------
 
@@ -128,10 +133,21 @@ class RemoteHosts(SimulatedHosts):
         cutoff = now() - self.dead_after
         return {r.host: aware(r.heartbeat) >= cutoff for r in conn.execute(query)}
 
+    def _alive(self, host: str) -> bool | None:
+        """Whether the host's agent is alive (None: no agent runs it), from a
+        look at every agent at most LIVENESS_TTL old: 10,000 hosts staged at
+        once cost one query, not 10,000."""
+        taken, alive = self._liveness
+        loop_time = time.monotonic()
+        if loop_time - taken >= LIVENESS_TTL:
+            with self.store.engine.connect() as conn:
+                alive = self._agents_of(conn)
+            self._liveness = (loop_time, alive)
+        return alive.get(host)
+
     def _check_connected(self, host: str) -> None:
         super()._check_connected(host)
-        with self.store.engine.connect() as conn:
-            alive = self._agents_of(conn, [host]).get(host)
+        alive = self._alive(host)
         if not alive:
             _, name = self._state(host)
             raise not_responding(name, "no host agent runs it" if alive is None else "its agent stopped answering")
@@ -161,18 +177,19 @@ class RemoteHosts(SimulatedHosts):
 
     async def _run(self, plan: StagePlan, kind: str, progress: HostProgress | None, faults: dict[str, Any]) -> None:
         work_id = uuid.uuid4().hex
-        with self.store.engine.begin() as conn:
-            conn.execute(
-                schema.host_work.insert().values(
-                    id=work_id,
-                    host=plan.host,
-                    kind=kind,
-                    plan={**plan_value(plan), "faults": faults},
-                    status="QUEUED",
-                    worker=self.worker_id,
-                    created=now(),
-                )
-            )
+        self._to_queue.append(
+            {
+                "id": work_id,
+                "host": plan.host,
+                "kind": kind,
+                "plan": {**plan_value(plan), "faults": faults},
+                "status": "QUEUED",
+                "worker": self.worker_id,
+                "created": now(),
+            }
+        )
+        if self._queue_flush is None:  # the hosts of a stage queue their work together
+            self._queue_flush = asyncio.get_running_loop().call_soon(self._flush_queue)
         waiter = self._waiting[work_id] = _Waiter(
             plan.host, plan.host_name, progress, asyncio.get_running_loop().create_future()
         )
@@ -184,7 +201,16 @@ class RemoteHosts(SimulatedHosts):
         finally:
             self._waiting.pop(work_id, None)
 
+    def _flush_queue(self) -> None:
+        rows, self._to_queue, self._queue_flush = self._to_queue, [], None
+        if rows:
+            with self.store.engine.begin() as conn:
+                conn.execute(schema.host_work.insert(), rows)
+
     def _cancel(self, work_id: str) -> None:
+        if any(r["id"] == work_id for r in self._to_queue):
+            self._to_queue = [r for r in self._to_queue if r["id"] != work_id]
+            return
         with self.store.engine.begin() as conn:
             conn.execute(
                 update(schema.host_work)
