@@ -122,9 +122,11 @@ def statuses(info: dict[str, Any]) -> dict[str, str]:
 
 def test_a_stage_posted_to_one_server_is_polled_on_the_other_and_lands_in_both_agents(estate: Estate) -> None:
     with estate.one.client() as one, estate.two.client() as two:
+        sim(one, "host-4", corrupt_downloads=1)  # a fault set through /sim reaches host-4's agent
         task = stage(one).json()
         info = wait_task(two, task)
         assert info["status"] == "SUCCEEDED", info
+        assert sim(two, "host-4")["corrupt_downloads"] == 0  # played (and caught by the sha-256 check, tried again)
         assert sorted(info["result"]["successful_hosts"]) == A_HOSTS + B_HOSTS
         listed = two.get("/api/cis/tasks", params={"tasks": task}).json()
         assert list(listed) == [task]
@@ -235,6 +237,31 @@ def test_kill_9_of_a_host_agent_mid_stage_fails_its_hosts_only_and_a_restart_res
             # what the killed agent had complete was kept, not downloaded again
             assert {sha: after[sha] for sha in before[h]} == before[h]
         assert all(statuses(info)[h] in ("OK", "SKIPPED") for h in B_HOSTS)
+
+
+def test_a_host_no_agent_runs_is_not_responding_to_a_stage(estate: Estate) -> None:
+    with estate.two.client() as two:
+        # host-10, standalone and behind its own image: no agent runs it
+        task = two.post("/api/esx/settings/hosts/host-10/software?action=stage&vmw-task=true", json={}).json()
+        info = wait_task(two, task)
+        assert info["status"] == "FAILED"
+        errors = info["result"]["status"]["notifications"]["errors"]
+        assert "no host agent runs it" in errors[0]["message"]["default_message"], errors
+
+
+def test_apply_installs_in_the_agents_and_the_cluster_complies(estate: Estate) -> None:
+    with estate.one.client() as one:
+        task = one.post(
+            "/api/esx/settings/clusters/domain-c1/software?action=apply&vmw-task=true", json={"accept_eula": True}
+        ).json()
+        info = wait_task(one, task)
+        assert info["status"] == "SUCCEEDED", info
+        for host in A_HOSTS + B_HOSTS:
+            agent = estate.agent_of(host)
+            assert (agent.data_dir / "hosts" / host / "installed.json").is_file()
+            assert agent_files(agent, host) == {}  # the staging area is emptied by the install
+        compliance = one.get("/api/esx/settings/clusters/domain-c1/software/compliance").json()
+        assert compliance["status"] == "COMPLIANT", compliance
 
 
 def test_agents_need_the_agent_token(estate: Estate) -> None:
