@@ -224,7 +224,7 @@ def start_agent(servers: list[Server], data_dir: Path, *selection: str) -> Agent
         str(servers[0].data_dir / "agent-token"),
         "--data-dir",
         str(data_dir),
-        *(a for s in servers for a in ("--ca-file", str(s.cert))),
+        *(a for s in servers if s.url.startswith("https") for a in ("--ca-file", str(s.cert))),
         *selection,
     ]
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ from vlcmsim.hosts.stager import install_failed
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.store import Inventory
-from vlcmsim.sim.knobs import SimKnobs
+from vlcmsim.sim.knobs import RUN_MAX_AGE, SimKnobs
 from vlcmsim.store import schema
 from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 VERSION = "agent_hosts_version"  # bumped when an agent registers hosts or reports what they hold
 WATCH_EVERY = 0.2  # seconds between two looks at the work this worker waits for
 LIVENESS_TTL = 0.5  # seconds a look at every agent's heartbeat serves
+STAGED_MAX_AGE = 0.25  # seconds a look at what the agents reported they hold serves
 OPEN = ("QUEUED", "CLAIMED")
 
 
@@ -83,10 +84,15 @@ class AgentStaging(StagingAreas):
         return {r.host: r.staged for r in rows}
 
     def staged(self, host: str) -> set[str]:
-        return set((self._snap.get().get(host) or {}).get("payloads", ()))
+        # a stage of 10,000 hosts asks once per host: one look at the store serves a moment
+        # (the work this process sees end invalidates it: its scan reads what the agent reported)
+        return set((self._snap.get(STAGED_MAX_AGE).get(host) or {}).get("payloads", ()))
 
     def used_bytes(self, host: str) -> int:
         return int((self._snap.get().get(host) or {}).get("used_bytes", 0))
+
+    def changed(self) -> None:
+        self._snap.invalidate()
 
     def verify(self, host: str, sha256: str) -> bool:
         return sha256 in self.staged(host)
@@ -115,6 +121,7 @@ class RemoteHosts(SimulatedHosts):
     def __init__(self, settings: Settings, inventory: Inventory, knobs: SimKnobs, staging: AgentStaging) -> None:
         super().__init__(settings, inventory, knobs, staging, None)
         self.store = staging.store
+        self.agent_staging = staging
         self.dead_after = timedelta(seconds=settings.worker_dead_seconds)
         self.worker_id = ""  # the API worker's id (its task manager's), set by the composition root
         self._waiting: dict[str, _Waiter] = {}
@@ -156,7 +163,7 @@ class RemoteHosts(SimulatedHosts):
 
     async def stage(self, plan: StagePlan, progress: HostProgress) -> None:
         self._check_connected(plan.host)
-        knobs = self.knobs.get(plan.host)
+        knobs = self.knobs.get(plan.host, RUN_MAX_AGE)
         corrupt = 0
         for _ in range(len(plan.missing) * self.settings.stage_tries):  # the faults the agent will play
             if not self.knobs.take_corrupt_download(plan.host):
@@ -259,6 +266,7 @@ class RemoteHosts(SimulatedHosts):
     def _settle(self, waiting: dict[str, _Waiter], rows: list[Any], alive: dict[str, bool]) -> None:
         """On the loop: progress moves, the host's turn starts its timeout, ended work settles."""
         outcomes: list[tuple[_Waiter, StageFailure | None]] = []
+        hosts = {h.id: h for h in self.inventory.hosts()}  # one look at the inventory per round
         for row in rows:
             w = waiting[row.id]
             if w.progress is not None:
@@ -285,7 +293,7 @@ class RemoteHosts(SimulatedHosts):
             elif not alive.get(w.host):
                 outcomes.append((w, not_responding(w.host_name, "its agent stopped answering")))
             else:
-                host = self.inventory.host(w.host)
+                host = hosts.get(w.host)
                 if host is not None and host.connection_state != "CONNECTED":
                     words = host.connection_state.lower().replace("_", " ")
                     outcomes.append(
@@ -299,6 +307,8 @@ class RemoteHosts(SimulatedHosts):
                             ),
                         )
                     )
+        if outcomes:
+            self.agent_staging.changed()
         for w, failure in outcomes:
             if w.done.done():
                 continue
@@ -314,14 +324,15 @@ class RemoteHosts(SimulatedHosts):
         with self.store.engine.connect() as conn:
             alive = self._agents_of(conn)
             marked = set(conn.execute(select(ah.c.host).where(ah.c.marked_down)).scalars())
+        hosts = {h.id: h for h in self.inventory.hosts()}
         for host, up in alive.items():
-            h = self.inventory.host(host)
+            h = hosts.get(host)
             if h is None:
                 continue
             if not up and h.connection_state == "CONNECTED":
                 self.inventory.update_host(host, connection_state="NOT_RESPONDING")
                 self._mark(host, True)
-            elif up and host in marked and not self.knobs.get(host).rebooting:
+            elif up and host in marked and not self.knobs.get(host, RUN_MAX_AGE).rebooting:
                 if h.connection_state == "NOT_RESPONDING":
                     self.inventory.update_host(host, connection_state="CONNECTED")
                 self._mark(host, False)

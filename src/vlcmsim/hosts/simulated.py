@@ -16,7 +16,7 @@ from vlcmsim.hosts.stager import Stager, install_failed
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.store import Inventory
-from vlcmsim.sim.knobs import SimKnobs
+from vlcmsim.sim.knobs import RUN_MAX_AGE, SimKnobs
 
 
 class SimulatedHosts:
@@ -42,7 +42,7 @@ class SimulatedHosts:
         return self.staging.staged(host)
 
     def _state(self, host: str) -> tuple[str, str]:
-        h = self.inventory.host(host)
+        h = self.inventory.host(host, RUN_MAX_AGE)  # per payload: a change is seen within half a second
         return (h.connection_state, h.name) if h else ("DISCONNECTED", host)
 
     def _check_connected(self, host: str) -> None:
@@ -63,7 +63,8 @@ class SimulatedHosts:
             self._check_connected(plan.host)
             return self._link(plan.host)
 
-        await self.stager.stage(plan, progress, self.knobs.get(plan.host).staging_capacity_bytes, before_try)
+        capacity = self.knobs.get(plan.host, RUN_MAX_AGE).staging_capacity_bytes
+        await self.stager.stage(plan, progress, capacity, before_try)
 
     # -- remediation's other phases --------------------------------------------
 
@@ -135,4 +136,4 @@ class SimulatedHosts:
 
     def _link(self, host: str) -> Link:
         corrupt = self.knobs.take_corrupt_download(host)
-        return Link(bandwidth_bytes_per_s=self.knobs.get(host).bandwidth_bytes_per_s, corrupt=corrupt)
+        return Link(bandwidth_bytes_per_s=self.knobs.get(host, RUN_MAX_AGE).bandwidth_bytes_per_s, corrupt=corrupt)

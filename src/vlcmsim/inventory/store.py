@@ -40,12 +40,12 @@ class Inventory:
         self._snap: _Snapshot | None = None
         self._checked = 0.0
 
-    def _snapshot(self) -> _Snapshot:
+    def _snapshot(self, max_age: float = 0.0) -> _Snapshot:
         snap = self._snap
         if snap is None:
             snap = self._snap = self._load()
             self._checked = time.monotonic()
-        elif time.monotonic() - self._checked >= self.ttl:
+        elif time.monotonic() - self._checked >= max(self.ttl, max_age):
             self._checked = time.monotonic()
             with self.store.engine.connect() as conn:
                 if _version(conn) != snap.version:
@@ -144,8 +144,10 @@ class Inventory:
     def standalone_hosts(self) -> list[Host]:
         return list(self._snapshot().hosts_by_cluster.get(None, {}).values())
 
-    def host(self, host_id: str) -> Host | None:
-        return self._snapshot().host_by_id.get(host_id)
+    def host(self, host_id: str, max_age: float = 0.0) -> Host | None:
+        """The host as the store has it; `max_age`: or as it was at most that many
+        seconds ago (the hot loops of a stage, not the reads of a request)."""
+        return self._snapshot(max_age).host_by_id.get(host_id)
 
     def host_named(self, name: str) -> Host | None:
         return next((h for h in self._snapshot().host_by_id.values() if h.name.lower() == name.lower()), None)

@@ -20,6 +20,7 @@ from vlcmsim.store.db import Store
 
 VERSION = "sim_hosts_version"  # bumped by every write of the knobs
 MAX_KNOB = 2**62  # bound on every integer knob: fits a BIGINT with room
+RUN_MAX_AGE = 0.5  # seconds a stage's per-payload look at the knobs may be old (a change is seen that soon)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class SimKnobs:
             rows = conn.execute(select(schema.sim_hosts)).all()
         return {r.host: HostKnobs(**{k: int(getattr(r, k)) for k in KNOBS}) for r in rows}
 
-    def get(self, host: str) -> HostKnobs:
-        return self._snapshot.get().get(host) or HostKnobs()
+    def get(self, host: str, max_age: float = 0.0) -> HostKnobs:
+        """A host's knobs (`max_age`: as they were at most that long ago, for a stage's hot loop)."""
+        return self._snapshot.get(max_age).get(host) or HostKnobs()
 
     def seed(self, knobs: dict[str, HostKnobs]) -> None:
         """The knobs of new hosts, in one transaction."""
@@ -89,7 +91,9 @@ class SimKnobs:
 
     def take(self, host: str, knob: str) -> bool:
         """Whether a counted fault (`corrupt_downloads`, `fail_installs`...) is due now, using one up."""
-        left: int = getattr(self.get(host), knob)
+        left: int = getattr(self.get(host, RUN_MAX_AGE), knob)  # a write, when due, checks again
+        if left > 0:
+            left = getattr(self.get(host), knob)
         if left > 0:
             self.set(host, **{knob: left - 1})
         return left > 0

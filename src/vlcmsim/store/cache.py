@@ -30,9 +30,10 @@ class TTLSnapshot(Generic[T]):
         self._taken = 0.0
         self._loaded_version: int | None = None
 
-    def get(self) -> T:
+    def get(self, max_age: float = 0.0) -> T:
+        """The snapshot, checked against the store when older than the ttl (or `max_age`, when longer)."""
         value = self._value
-        if value is None or time.monotonic() - self._taken >= self.ttl:
+        if value is None or time.monotonic() - self._taken >= max(self.ttl, max_age):
             current = self._version() if self._version is not None else None
             if value is None or current is None or current != self._loaded_version:
                 value = self._value = self._load()
