@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
 from helpers import wait_task
-from vlcmsim.testing import Server
+from vlcmsim.testing import ADMIN, Server
 
 
 def test_legacy_lists_gets_and_filters(admin: httpx.Client) -> None:
@@ -46,3 +48,17 @@ def test_legacy_draft_commit_and_stage(fresh_server: Server) -> None:
         assert r.status_code == 400 and "spec" in r.json()["value"]["messages"][0]["default_message"]
         r = c.post("/rest/esx/settings/clusters/domain-c1/software?~action=stage&vmw-task=true", json={"spek": {}})
         assert r.status_code == 400 and r.json()["value"]["error_type"] == "INVALID_ARGUMENT"
+
+
+def test_a_saved_session_is_checked_with_post_action_get_as_govc_does(server: Server) -> None:
+    verify = ssl.create_default_context(cafile=str(server.cert))
+    with httpx.Client(base_url=server.url, verify=verify, trust_env=False) as c:
+        sid = c.post("/rest/com/vmware/cis/session", auth=ADMIN).json()["value"]
+        r = c.post("/rest/com/vmware/cis/session?~action=get", headers={"vmware-api-session-id": sid})
+        assert r.status_code == 200, r.text
+        assert r.json()["value"]["user"] == "VSPHERE.LOCAL\\Administrator"  # the session is good: no new login
+        gone = c.post("/rest/com/vmware/cis/session?~action=get", headers={"vmware-api-session-id": "nope"})
+        assert gone.status_code == 401
+        assert c.delete("/rest/com/vmware/cis/session", headers={"vmware-api-session-id": sid}).status_code == 200
+        r = c.post("/rest/com/vmware/cis/session?~action=get", headers={"vmware-api-session-id": sid})
+        assert r.status_code == 401

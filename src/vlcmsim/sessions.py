@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from vlcmsim.config import Settings
 from vlcmsim.store import schema
@@ -25,6 +25,7 @@ from vlcmsim.vapi.codec import aware, now
 from vlcmsim.vapi.errors import unauthenticated
 
 SNAPSHOT_TTL = 1.0
+_ONE = select(schema.sessions).where(schema.sessions.c.id == bindparam("id"))
 TOUCH_EVERY = timedelta(seconds=30)
 
 
@@ -129,8 +130,7 @@ class Sessions:
         return sessions
 
     def _load_one(self, session_id: str) -> Session | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(schema.sessions).where(schema.sessions.c.id == session_id)).first()
+        row = self.store.read(_ONE, {"id": session_id})
         return self._session(row) if row is not None else None
 
     def _session(self, row: Any) -> Session | None:

@@ -47,9 +47,8 @@ class Inventory:
             self._checked = time.monotonic()
         elif time.monotonic() - self._checked >= max(self.ttl, max_age):
             self._checked = time.monotonic()
-            with self.store.engine.connect() as conn:
-                if _version(conn) != snap.version:
-                    snap = self._snap = self._load()
+            if self.store.version(VERSION) != snap.version:
+                snap = self._snap = self._load()
         return snap
 
     def _load(self) -> _Snapshot:

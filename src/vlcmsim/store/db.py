@@ -4,16 +4,31 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from vlcmsim.store import schema
+
+_VERSION = select(schema.counters.c.value).where(schema.counters.c.name == bindparam("name"))
 
 
 class StoreRefused(Exception):
@@ -27,6 +42,30 @@ STORE_ID_FILE = "store-id"  # in the data dir: which store it was made with
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # single reads outside any transaction: on PostgreSQL no BEGIN and no ROLLBACK around
+        # them (three round trips become one); SQLite reads the same either way
+        self.reads = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
+        )
+        self._local = threading.local()  # each thread's connection for `read`
+
+    def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Row[Any] | None:
+        """The first row of a one-statement read. On PostgreSQL, over a connection
+        this thread keeps open in autocommit: a session lookup or a version check is
+        one round trip, with no pool checkout around it (they run on every request
+        when workers share the store)."""
+        if self.engine.dialect.name != "postgresql":
+            with self.engine.connect() as fresh:
+                return fresh.execute(statement, params or {}).first()
+        kept: Connection | None = getattr(self._local, "conn", None)
+        if kept is None or kept.closed:
+            kept = self._local.conn = self.reads.connect()
+        try:
+            return kept.execute(statement, params or {}).first()
+        except DBAPIError:
+            self._local.conn = None  # a connection the server dropped: the next read opens another
+            kept.invalidate()
+            raise
 
     @classmethod
     def open(cls, url: str | None, data_dir: Path) -> Store:
@@ -130,9 +169,8 @@ class Store:
 
     def version(self, name: str) -> int:
         """A counter writers bump (`bump`) so that readers know when to reload."""
-        with self.engine.connect() as conn:
-            value = conn.execute(select(schema.counters.c.value).where(schema.counters.c.name == name)).scalar()
-        return int(value or 0)
+        row = self.read(_VERSION, {"name": name})
+        return int(row[0]) if row is not None else 0
 
     @staticmethod
     def bump(conn: Connection, name: str) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vlcmsim.ids import PROGRESS_ID, VLCMSIM
@@ -51,6 +51,7 @@ _ENDED_CACHE = 10_000
 
 
 RUNNING_STATES = ("PENDING", "RUNNING", "BLOCKED")
+_ONE_TASK = select(schema.tasks).where(schema.tasks.c.id == bindparam("id"))
 
 
 class TargetBusy(Exception):
@@ -470,8 +471,7 @@ class TaskManager:
         return records
 
     def _load(self, task_id: str) -> TaskRecord | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(schema.tasks).where(schema.tasks.c.id == task_id)).first()
+        row = self.store.read(_ONE_TASK, {"id": task_id})
         return _record(row) if row else None
 
     # -- persistence ---------------------------------------------------------

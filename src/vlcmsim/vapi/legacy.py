@@ -36,7 +36,10 @@ class LegacyAdapter:
     async def handle(self, req: Request) -> Response:
         try:
             if req.path.rstrip("/") == SESSION_PATH and req.method in _SESSION_OPS:
-                op = self.rest.router.table.get("com.vmware.cis.session", _SESSION_OPS[req.method])
+                # POST ?~action=get is how govc asks whether its saved session is still good
+                action = dict(req.query).get("~action")
+                name = action if req.method == "POST" and action in ("get", "delete") else _SESSION_OPS[req.method]
+                op = self.rest.router.table.get("com.vmware.cis.session", name)
                 assert op is not None
                 inputs: dict[str, Any] = {}
             else:
