@@ -60,7 +60,7 @@ from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
-from vlcmsim.store.db import Store
+from vlcmsim.store.db import Store, request_scope
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.errors import (
     Message,
@@ -360,6 +360,10 @@ class App:
     # -- dispatch ----------------------------------------------------------------
 
     async def dispatch(self, req: Request) -> Response:
+        with request_scope():
+            return await self._dispatch(req)
+
+    async def _dispatch(self, req: Request) -> Response:
         started = self.started
         path = req.path
         try:

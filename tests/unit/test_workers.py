@@ -87,3 +87,21 @@ async def test_the_tasks_of_a_stopped_worker_end_failed_once(tmp_path: Path) -> 
     for runner in list(one._runners.values()):  # the "dead" worker's coroutine, for the test's sake
         runner.cancel()
     await two.shutdown()
+
+
+async def test_a_tasks_work_does_not_read_the_versions_of_the_request_that_started_it(tmp_path: Path) -> None:
+    from vlcmsim.store.db import _versions, request_scope
+
+    one, _ = workers(tmp_path)
+    seen: list[object] = []
+
+    async def work(ctx: TaskContext) -> None:
+        seen.append(_versions.get())
+
+    with request_scope():
+        assert _versions.get() == {}
+        task = start(one, work, locks=[])
+    await asyncio.sleep(0.05)
+    assert seen == [None]  # the work checks the store itself, as long as it runs
+    record = one.get(task)
+    assert record is not None and record.status == "SUCCEEDED"

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, delete, func, select, update
 from vlcmsim.config import DatacenterConfig, HostConfig
 from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host
 from vlcmsim.store import schema
-from vlcmsim.store.db import Store
+from vlcmsim.store.db import Store, forget_versions
 
 
 @dataclass
@@ -74,6 +74,7 @@ class Inventory:
         done = conn.execute(update(table).where(table.c.name == VERSION).values(value=table.c.value + 1)).rowcount
         if not done:
             conn.execute(table.insert().values(name=VERSION, value=1))
+        forget_versions()
         return _version(conn)
 
     def seed(self, datacenters: list[DatacenterConfig]) -> list[tuple[str, HostConfig]]:

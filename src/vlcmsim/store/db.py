@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import Context, ContextVar, copy_context
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,33 @@ from sqlalchemy.exc import DBAPIError
 from vlcmsim.store import schema
 
 _VERSION = select(schema.counters.c.value).where(schema.counters.c.name == bindparam("name"))
+_ALL_VERSIONS = select(schema.counters.c.name, schema.counters.c.value)
+# the counters as this request first read them (None: not in a request)
+_versions: ContextVar[dict[str, int] | None] = ContextVar("vlcmsim_versions", default=None)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Around a request: its version checks cost one query in all."""
+    token = _versions.set({})
+    try:
+        yield
+    finally:
+        _versions.reset(token)
+
+
+def outside_request() -> Context:
+    """A context for work that outlives the request starting it (a task's)."""
+    context = copy_context()
+    context.run(_versions.set, None)
+    return context
+
+
+def forget_versions() -> None:
+    """After a write of this request: its next check reads the counters again."""
+    seen = _versions.get()
+    if seen is not None:
+        seen.clear()
 
 
 class StoreRefused(Exception):
@@ -50,18 +80,23 @@ class Store:
         self._local = threading.local()  # each thread's connection for `read`
 
     def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Row[Any] | None:
-        """The first row of a one-statement read. On PostgreSQL, over a connection
-        this thread keeps open in autocommit: a session lookup or a version check is
-        one round trip, with no pool checkout around it (they run on every request
-        when workers share the store)."""
+        """The first row of a one-statement read (see `read_all`)."""
+        rows = self.read_all(statement, params)
+        return rows[0] if rows else None
+
+    def read_all(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
+        """The rows of a one-statement read. On PostgreSQL, over a connection this
+        thread keeps open in autocommit: a session lookup or a version check is one
+        round trip, with no pool checkout around it (they run on every request when
+        workers share the store)."""
         if self.engine.dialect.name != "postgresql":
             with self.engine.connect() as fresh:
-                return fresh.execute(statement, params or {}).first()
+                return fresh.execute(statement, params or {}).all()
         kept: Connection | None = getattr(self._local, "conn", None)
         if kept is None or kept.closed:
             kept = self._local.conn = self.reads.connect()
         try:
-            return kept.execute(statement, params or {}).first()
+            return kept.execute(statement, params or {}).all()
         except DBAPIError:
             self._local.conn = None  # a connection the server dropped: the next read opens another
             kept.invalidate()
@@ -168,9 +203,17 @@ class Store:
         return list(range(last - n + 1, last + 1))
 
     def version(self, name: str) -> int:
-        """A counter writers bump (`bump`) so that readers know when to reload."""
-        row = self.read(_VERSION, {"name": name})
-        return int(row[0]) if row is not None else 0
+        """A counter writers bump (`bump`) so that readers know when to reload.
+        Within a request (`request_scope`), every counter is read once, at the
+        first check: a request sees whatever was written before it began."""
+        seen = _versions.get()
+        if seen is None:
+            row = self.read(_VERSION, {"name": name})
+            return int(row[0]) if row is not None else 0
+        if not seen:
+            seen.update({r.name: int(r.value) for r in self.read_all(_ALL_VERSIONS)})
+            seen[""] = 0  # read: not empty any more
+        return seen.get(name, 0)
 
     @staticmethod
     def bump(conn: Connection, name: str) -> None:
@@ -178,6 +221,7 @@ class Store:
         table = schema.counters
         if not conn.execute(update(table).where(table.c.name == name).values(value=table.c.value + 1)).rowcount:
             conn.execute(table.insert().values(name=name, value=1))
+        forget_versions()
 
     def dispose(self) -> None:
         self.engine.dispose()

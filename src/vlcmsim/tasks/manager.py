@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vlcmsim.ids import PROGRESS_ID, VLCMSIM
 from vlcmsim.store import schema
-from vlcmsim.store.db import Store
+from vlcmsim.store.db import Store, outside_request
 from vlcmsim.vapi.codec import CLEAN, Frozen, Opaque, aware, encode, from_clean, now
 from vlcmsim.vapi.errors import Message, VapiError, internal_error
 from vlcmsim.vapi.model import TD
@@ -365,7 +365,10 @@ class TaskManager:
         )
         self._write(record, insert=True, locks=locks)  # a failed write leaves no trace: nothing is registered yet
         self.live[record.id] = record
-        self._runners[record.id] = asyncio.get_running_loop().create_task(self._run(record, work))
+        # the work outlives the request that started it: it must not read the request's versions
+        self._runners[record.id] = asyncio.get_running_loop().create_task(
+            self._run(record, work), context=outside_request()
+        )
         return record.id
 
     async def _run(self, record: TaskRecord, work: Work) -> None:
