@@ -10,10 +10,14 @@ import asyncio
 import gc
 import hmac
 import logging
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from vlcmsim.backend import Backend
@@ -39,6 +43,7 @@ from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
+from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_of
 from vlcmsim.server.upload import UploadSink
 from vlcmsim.services import cis, vcenter
 from vlcmsim.services.esx_settings import (
@@ -60,6 +65,7 @@ from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
+from vlcmsim.store import schema
 from vlcmsim.store.db import Store, request_scope
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.errors import (
@@ -74,7 +80,7 @@ from vlcmsim.vapi.errors import (
 from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.jsonrpc import JsonRpcAdapter
 from vlcmsim.vapi.legacy import LegacyAdapter
-from vlcmsim.vapi.operations import OperationTable
+from vlcmsim.vapi.operations import OperationTable, current_operation
 from vlcmsim.vapi.rest import RestAdapter
 
 log = logging.getLogger(__name__)
@@ -174,6 +180,8 @@ class App:
         self._keep_alive: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self.payload_listener: PayloadListener | None = None
+        self.metrics: Metrics | None = None
+        self.tracer = Tracer() if settings.trace else None
 
     @property
     def started(self) -> Started:
@@ -226,6 +234,15 @@ class App:
         if orphans:
             log.warning("removed %d payload file(s) that no depot names", orphans)
         backend.depot_url = self._depot_url()
+        self.metrics = metrics = Metrics(backend.tasks.worker_id)
+        backend.on_staged = metrics.staged
+        metrics.gauge("vlcmsim_tasks", "Tasks in the store, by service, operation and status.", task_counts(store))
+        metrics.gauge("vlcmsim_hosts", "Hosts by connection state.", host_states(backend))
+        metrics.gauge(
+            "vlcmsim_hosts_by_stage_status",
+            "Hosts of image-managed clusters and standalone hosts by stage status (their last scan).",
+            stage_statuses(backend),
+        )
         table = OperationTable(OPERATION_SETS, store_error)
         rest = RestAdapter(table, backend.sessions, backend)
         self._started = Started(
@@ -360,8 +377,18 @@ class App:
     # -- dispatch ----------------------------------------------------------------
 
     async def dispatch(self, req: Request) -> Response:
+        started = time.perf_counter()
+        current_operation.set("")
         with request_scope():
-            return await self._dispatch(req)
+            resp = await self._dispatch(req)
+        seconds = time.perf_counter() - started
+        operation = current_operation.get()
+        if self.metrics is not None:
+            self.metrics.observe(wire_of(req.path), operation, resp.status, seconds)
+        log_request(req, resp, operation, seconds)
+        if self.tracer is not None:
+            self.tracer.trace(req, resp)
+        return resp
 
     async def _dispatch(self, req: Request) -> Response:
         started = self.started
@@ -379,6 +406,8 @@ class App:
                 return self._uploaded(req)
             if path.startswith("/vum/repository/"):
                 return await started.repository.handle(req)
+            if path == "/metrics" and self.metrics is not None:
+                return self.metrics.response()
             if path.startswith("/sim/"):
                 return await started.sim.handle(req)
             if path.startswith(AGENT_PREFIX) and started.agents is not None:
@@ -392,6 +421,47 @@ class App:
                 return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
+
+
+def task_counts(store: Store) -> Callable[[], Samples]:
+    def read() -> Samples:
+        t = schema.tasks
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.service, t.c.operation, t.c.status, func.count()).group_by(
+                    t.c.service, t.c.operation, t.c.status
+                )
+            ).all()
+        return [({"service": r[0], "operation": r[1], "status": r[2]}, float(r[3])) for r in rows]
+
+    return read
+
+
+def host_states(backend: Backend) -> Callable[[], Samples]:
+    def read() -> Samples:
+        counts = Counter(h.connection_state for h in backend.inventory.hosts())
+        return [({"connection_state": state}, float(n)) for state, n in sorted(counts.items())]
+
+    return read
+
+
+def stage_statuses(backend: Backend) -> Callable[[], Samples]:
+    """From each image owner's last scan (its compliance report)."""
+
+    def read() -> Samples:
+        counts: Counter[str] = Counter()
+        owners = [c.id for c in backend.inventory.clusters() if c.image_managed]
+        owners += [h.id for h in backend.inventory.standalone_hosts() if h.image_managed]
+        for owner in owners:
+            report = backend.reports.get(owner, "compliance")
+            if report is None:
+                continue
+            hosts = report.get("hosts") if "hosts" in report else {owner: report}
+            for value in (hosts or {}).values():
+                counts[str(value.get("stage_status") or "NOT_STAGED")] += 1
+        return [({"stage_status": status}, float(n)) for status, n in sorted(counts.items())]
+
+    return read
 
 
 def _interrupted(service: str, operation: str, result: Any) -> Any:

@@ -4,6 +4,7 @@ never through the application or the wire."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -49,6 +50,7 @@ class Backend:
     policies: ApplyPolicies
     secret: bytes  # the store's own: signs export URLs
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
+    on_staged: Callable[[int], object] = lambda n: None  # payload bytes hosts have kept (for /metrics)
 
     def forget_host_image(self, host: str) -> None:
         """A host's own desired document, drafts, reports and policy: gone when it

@@ -27,6 +27,10 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.depot_port = args.depot_port
     if args.data_dir is not None:
         settings.data_dir = Path(args.data_dir).expanduser()
+    if getattr(args, "log_format", None):
+        settings.log_format = args.log_format
+    if getattr(args, "trace", False):
+        settings.trace = True
     if getattr(args, "advertise_host", None):
         settings.advertise_host = args.advertise_host
     if getattr(args, "payload_dir", None):
@@ -59,6 +63,9 @@ def serve(settings: Settings) -> None:
     refused = workers.refusal(settings)
     if refused:
         sys.exit(f"vlcmsim: {refused}")
+    from vlcmsim.server.observe import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     app = App(settings)
     try:
         started_app = app.start()
@@ -195,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the name or address host agents reach this server's depot by (default: the listen address)",
     )
     s.add_argument("--no-tls", action="store_true", help="serve plain http")
+    s.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="json: one JSON object per line, with a line per request and per task transition",
+    )
+    s.add_argument("--trace", action="store_true", help="print every request and response (all three wires)")
     s.add_argument("--config", help="TOML configuration file (docs/configuration.md)")
     s.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... (default SQLite)")
     s.add_argument("--server", choices=("granian", "uvicorn"), help="HTTP server (default granian)")

@@ -131,6 +131,8 @@ class Settings:
     import_dirs: list[Path] = field(default_factory=list)  # file:// imports from here, besides <data dir>/import
     fetch_timeout_seconds: float = 3600.0  # the whole of one http(s) depot or software spec download
     log_level: str = "warning"
+    log_format: str = "text"  # or "json": one JSON object per line, with a line per request and per task transition
+    trace: bool = False  # print every request and response of the three wires
     users: list[UserConfig] = field(
         default_factory=lambda: [
             UserConfig("administrator@vsphere.local", DEFAULT_PASSWORD, "admin"),
@@ -200,6 +202,8 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "fetch_timeout_seconds",
         "added_host_base_image",
         "log_level",
+        "log_format",
+        "trace",
     ):
         if key in server:
             setattr(settings, key, server[key])

@@ -64,4 +64,7 @@ def worker_app() -> Any:
     """granian's factory, called in each worker process."""
     settings: Settings = pickle.loads(base64.b64decode(os.environ[SETTINGS_ENV]))
     settings.depot_port = 0  # each worker its own payload listener, on a port of its own
+    from vlcmsim.server.observe import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     return WorkerApp(settings)

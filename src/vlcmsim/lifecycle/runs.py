@@ -238,6 +238,14 @@ class StageRun:
     def finish(self) -> None:
         """When every host is done, before the result is final."""
 
+    def moved_bytes(self) -> int:
+        """Payload bytes the hosts downloaded and kept in this run."""
+        total = 0
+        for run in self.runs.values():
+            if run.status == "OK" and run.progress is not None:
+                total += getattr(run.progress, "received", run.progress.completed)
+        return total
+
     async def _tick(self, ctx: TaskContext) -> None:
         """The task's progress; its live result is built when read (`set_live`)."""
         while True:

@@ -42,6 +42,7 @@ from vlcmsim.vapi.errors import Message, VapiError, internal_error
 from vlcmsim.vapi.model import TD
 
 log = logging.getLogger(__name__)
+transitions = logging.getLogger("vlcmsim.task")  # one line per task transition (INFO)
 
 _FLUSH_EVERY = 0.5  # seconds between writes of a running task's progress
 _RESULT_FLUSH_EVERY = 5.0  # ... and of its partial result (encoding a 100-host result is not free)
@@ -364,6 +365,7 @@ class TaskManager:
             result_td=result_td,
         )
         self._write(record, insert=True, locks=locks)  # a failed write leaves no trace: nothing is registered yet
+        _transition(record)
         self.live[record.id] = record
         # the work outlives the request that started it: it must not read the request's versions
         self._runners[record.id] = asyncio.get_running_loop().create_task(
@@ -380,6 +382,7 @@ class TaskManager:
             record.start_time = now()
             record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
             self._write(record)
+            _transition(record)
             result = await work(TaskContext(self, record))
             record.result = result if result is not None else record.result
             record.status = "SUCCEEDED"
@@ -412,6 +415,7 @@ class TaskManager:
                 total, completed, _ = record.progress
                 record.progress = (total, completed, Message(PROGRESS_ID, "Failed"))
             self._write(record, unlock=True)
+            _transition(record)
             self._remember(record)
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
@@ -601,6 +605,26 @@ class TaskManager:
         if record.error is not None:
             values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
         return values
+
+
+def _transition(record: TaskRecord) -> None:
+    if transitions.isEnabledFor(logging.INFO):
+        transitions.info(
+            "task %s %s.%s %s",
+            record.id,
+            record.service,
+            record.operation,
+            record.status,
+            extra={
+                "fields": {
+                    "task": record.id,
+                    "service": record.service,
+                    "operation": record.operation,
+                    "status": record.status,
+                    "error": record.error.text if record.error else None,
+                }
+            },
+        )
 
 
 def server_stopped() -> VapiError:

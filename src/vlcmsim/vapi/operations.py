@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +24,10 @@ from vlcmsim.vapi.errors import VapiError, unauthenticated, unauthorized
 from vlcmsim.vapi.model import TD, OperationSpec, model
 
 B = TypeVar("B")
+
+
+# the operation the request being answered invoked (for its log line and metrics)
+current_operation: ContextVar[str] = ContextVar("vlcmsim_operation", default="")
 
 
 class Privilege(enum.Enum):
@@ -74,6 +79,7 @@ class Operation:
 
     async def invoke(self, call: Call[Any], inputs: dict[str, Any]) -> Any:
         call.operation = self.spec
+        current_operation.set(f"{self.spec.service}.{self.spec.operation}")
         try:
             return await self.handler(call, **inputs)
         except VapiError as err:

@@ -71,6 +71,7 @@ def make_run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -
     if owner.is_host:
         run.view = host_view(owner.id)
     run.ended.append(lambda _: backend.scanner.scan(owner.id))  # compliance after the run is a fresh scan
+    run.ended.append(lambda _: backend.on_staged(run.moved_bytes()))
     if cls is ApplyRun:
         run.ended.append(lambda result: backend.reports.put(owner.id, "apply", result))
     return run
