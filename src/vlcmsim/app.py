@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -80,11 +81,13 @@ from vlcmsim.vapi.errors import (
 from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.jsonrpc import JsonRpcAdapter
 from vlcmsim.vapi.legacy import LegacyAdapter
+from vlcmsim.vapi.openapi import describe
 from vlcmsim.vapi.operations import OperationTable, current_operation
 from vlcmsim.vapi.rest import RestAdapter
 
 log = logging.getLogger(__name__)
 
+OPENAPI = "/api/openapi.json"  # the REST API description: implemented operations only
 UPLOADS = "/vum/repository/uploads"  # POST an offline bundle here, then create a PUSH depot of its file_id
 
 OPERATION_SETS = [
@@ -182,6 +185,7 @@ class App:
         self.payload_listener: PayloadListener | None = None
         self.metrics: Metrics | None = None
         self.tracer = Tracer() if settings.trace else None
+        self.api_description = Response(503, b"")
 
     @property
     def started(self) -> Started:
@@ -244,6 +248,8 @@ class App:
             stage_statuses(backend),
         )
         table = OperationTable(OPERATION_SETS, store_error)
+        described = describe([*table, *table.aliases], _version())
+        self.api_description = Response(200, orjson.dumps(described))
         rest = RestAdapter(table, backend.sessions, backend)
         self._started = Started(
             store=store,
@@ -394,6 +400,8 @@ class App:
         started = self.started
         path = req.path
         try:
+            if path == OPENAPI and req.method in ("GET", "HEAD"):
+                return self.api_description
             if path == "/api" or path == "/api/":
                 if req.method == "POST":
                     return await started.jsonrpc.handle(req)
@@ -421,6 +429,15 @@ class App:
                 return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vlcmsim")
+    except PackageNotFoundError:
+        return "0"
 
 
 def task_counts(store: Store) -> Callable[[], Samples]:
