@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import psycopg
 from api_throughput import wrk  # bench/ is this script's folder
-from scale import CLUSTER_SIZE, give_every_cluster_the_image, p99, rss_peak_mib
+from scale import CLUSTER_SIZE, give_every_cluster_the_image, p99, rss_peak_mib, stage_every_cluster
 from stage_clusters import cpu_seconds
 
 from vlcmsim.testing import ADMIN, Agent, Server, start_agent, start_server
@@ -142,19 +142,7 @@ def stage_part(pg: str, hosts: int, agents: int) -> None:
 def stage_all(
     c: httpx.Client, ids: list[str], srv: Server, agents: list[Agent]
 ) -> tuple[int, float, float, float, float]:
-    started = time.perf_counter()
-    tasks = [c.post(f"/api/esx/settings/clusters/{x}/software?action=stage&vmw-task=true", json={}).json() for x in ids]
-    latencies: list[float] = []
-    while True:
-        infos = []
-        for task in tasks:
-            t = time.perf_counter()
-            infos.append(c.get(f"/api/cis/tasks/{task}").json())
-            latencies.append(time.perf_counter() - t)
-        if all(i["status"] in ("SUCCEEDED", "FAILED") for i in infos):
-            break
-        time.sleep(0.5)
-    wall = time.perf_counter() - started
+    infos, wall, latencies = stage_every_cluster(c, ids)
     failed = [i for i in infos if i["status"] != "SUCCEEDED"]
     if failed:
         raise SystemExit(f"{len(failed)} stage task(s) failed: {failed[0].get('error')}")

@@ -7,7 +7,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vlcmsim.config import Settings, default_data_dir, default_inventory, load_config_file
 
@@ -112,63 +112,51 @@ def serve(settings: Settings) -> None:
         )
 
 
-def _serve_workers(settings: Settings, cert: Path | None, key: Path | None) -> None:
+def _granian_options(settings: Settings, cert: Path | None, key: Path | None) -> dict[str, Any]:
+    """What granian serves with, embedded or with workers."""
     import logging
 
-    from granian import Granian
     from granian.constants import Interfaces, SSLProtocols
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
+    # granian warns that its embedded mode is experimental at every start
+    logging.getLogger("_granian").setLevel(logging.ERROR)
+    return {
+        "address": settings.host,
+        "port": settings.port,
+        "interface": Interfaces.RSGI,
+        "websockets": False,
+        "backlog": 1024,
+        "log_level": LogLevels(settings.log_level),
+        "ssl_cert": cert,
+        "ssl_key": key,
+        "ssl_protocol_min": SSLProtocols.tls12,
+        "http1_settings": HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000)),
+    }
+
+
+def _serve_workers(settings: Settings, cert: Path | None, key: Path | None) -> None:
+    from granian import Granian
+
     from vlcmsim.workers import export_settings
 
     export_settings(settings)
-    logging.getLogger("_granian").setLevel(logging.ERROR)
+    options = _granian_options(settings, cert, key)
     Granian(
-        "vlcmsim.workers:worker_app",
-        factory=True,
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.RSGI,
-        workers=settings.workers,
-        websockets=False,
-        backlog=1024,
-        log_level=LogLevels(settings.log_level),
-        ssl_cert=cert,
-        ssl_key=key,
-        ssl_protocol_min=SSLProtocols.tls12,
-        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000)),
-        respawn_failed_workers=True,
+        "vlcmsim.workers:worker_app", factory=True, workers=settings.workers, respawn_failed_workers=True, **options
     ).serve()
 
 
 def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | None) -> None:
     import asyncio
-    import logging
     import signal
 
-    from granian.constants import Interfaces, SSLProtocols
-    from granian.http import HTTP1Settings
-    from granian.log import LogLevels
     from granian.server.embed import Server
 
     from vlcmsim.server.rsgi import RsgiApp
 
-    server = Server(
-        RsgiApp(app),
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.RSGI,
-        websockets=False,
-        backlog=1024,
-        log_level=LogLevels(settings.log_level),
-        ssl_cert=cert,
-        ssl_key=key,
-        ssl_protocol_min=SSLProtocols.tls12,
-        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000)),
-    )
-    # granian warns that its embedded mode is experimental at every start
-    logging.getLogger("_granian").setLevel(logging.ERROR)
+    server = Server(RsgiApp(app), **_granian_options(settings, cert, key))
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

@@ -139,13 +139,18 @@ def start_server(data_dir: Path, *extra: str, tls: bool = True, time_scale: floa
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     atexit.register(_reap, process)  # a crashed test run must not leave servers behind
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    _wait_listening(process, port, log_path)
+    return Server(url, data_dir, process, args, log_path)
+
+
+def _wait_listening(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log_path.read_text()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return Server(url, data_dir, process, args, log_path)
+                return
         except OSError:
             time.sleep(0.05)
     process.kill()
@@ -249,15 +254,5 @@ def restart(server: Server) -> Server:
         server.args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )
     atexit.register(_reap, process)
-    port = int(server.url.rsplit(":", 1)[1])
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {server.log_path.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return Server(server.url, server.data_dir, process, server.args, server.log_path)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"server did not start again: {server.log_path.read_text()}")
+    _wait_listening(process, int(server.url.rsplit(":", 1)[1]), server.log_path)
+    return Server(server.url, server.data_dir, process, server.args, server.log_path)
