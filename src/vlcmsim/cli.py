@@ -220,8 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     from vlcmsim.depot import cli as depot_cli
 
     depot_cli.add_parsers(sub)
-    h = sub.add_parser("hosts", help="simulated hosts in a process of their own")
-    hsub = h.add_subparsers(dest="hosts_command", required=True)
+    from vlcmsim.client import commands as client
+
+    h = sub.add_parser(
+        "hosts",
+        parents=[client.common_parser()],
+        help="the hosts (client), or `hosts run`: simulated hosts as an agent",
+    )
+    h.add_argument("--cluster", dest="cluster", help="only this cluster's hosts")
+    hsub = h.add_subparsers(dest="hosts_command")
     run = hsub.add_parser("run", help="run hosts as an agent of a server started with --hosts external")
     run.add_argument(
         "--server",
@@ -240,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     run.add_argument("--max-downloads", type=int, default=32, help="payload downloads at once (default 32)")
+    client.add_parsers(sub)
     return parser
 
 
@@ -251,8 +259,12 @@ def main(argv: list[str] | None = None) -> None:
         serve(build_settings(args))
     elif args.command == "depot":
         sys.exit(depot_cli.run(args))
-    elif args.command == "hosts":
+    elif args.command == "hosts" and getattr(args, "hosts_command", None) == "run":
         run_agent(args)
+    else:
+        from vlcmsim.client import commands as client
+
+        sys.exit(client.run(args))
 
 
 def run_agent(args: argparse.Namespace) -> None:
