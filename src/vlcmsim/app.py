@@ -44,6 +44,7 @@ from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
+from vlcmsim.server.dashboard import Dashboard
 from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_of
 from vlcmsim.server.upload import UploadSink
 from vlcmsim.services import cis, vcenter
@@ -186,6 +187,7 @@ class App:
         self.metrics: Metrics | None = None
         self.tracer = Tracer() if settings.trace else None
         self.api_description = Response(503, b"")
+        self.dashboard = Dashboard()
 
     @property
     def started(self) -> Started:
@@ -414,6 +416,8 @@ class App:
                 return self._uploaded(req)
             if path.startswith("/vum/repository/"):
                 return await started.repository.handle(req)
+            if self.dashboard.handles(path):
+                return self.dashboard.handle(req)
             if path == "/metrics" and self.metrics is not None:
                 return self.metrics.response()
             if path.startswith("/sim/"):

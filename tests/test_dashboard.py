@@ -1,0 +1,104 @@
+"""The dashboard at /ui in a real headless browser (Debian's chromium, driven
+by Selenium through chromedriver): log in as a vSphere user, start a stage,
+disconnect a host from the page and watch it turn ERROR; the page must raise
+no JavaScript error. The screenshot is kept under .ci/artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from vlcmsim.testing import Server
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / ".ci" / "artifacts"
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        raise RuntimeError("the dashboard test needs Debian's chromium and chromium-driver (apt-get install ...)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--ignore-certificate-errors",
+        "--window-size=1500,1000",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    web = webdriver.Chrome(service=Service(driver), options=options)
+    yield web
+    web.quit()
+
+
+def click(web: WebDriver, element_id: str) -> None:
+    """Find and click in one step: the page redraws itself every second, an element
+    found a moment ago may be gone (a person's click lands on what is there)."""
+    WebDriverWait(web, 30, poll_frequency=0.1).until(
+        lambda w: w.execute_script(
+            "const e = document.getElementById(arguments[0]); if (e) e.click(); return !!e;", element_id
+        )
+    )
+
+
+def row_status(web: WebDriver, host: str) -> str | None:
+    """The host's status in the newest task's table, read in one step (see `click`)."""
+    status: str | None = web.execute_script(
+        "const r = document.querySelector(`#tasks .task:first-child tr.host-progress[data-host='${arguments[0]}']`);"
+        "return r ? r.dataset.status : null;",
+        host,
+    )
+    return status
+
+
+def test_stage_and_a_disconnect_rehearsed_from_the_page(browser: WebDriver, fresh_server: Server) -> None:
+    wait = WebDriverWait(browser, 30, poll_frequency=0.1)
+    browser.get(f"{fresh_server.url}/ui")
+    browser.find_element(By.ID, "password").send_keys("VMware1!")
+    click(browser, "login-button")
+    wait.until(lambda w: w.find_elements(By.ID, "stage-domain-c1"))
+    assert "Cluster-A" in browser.find_element(By.ID, "inventory").text
+    wait.until(lambda w: "depot-1" in w.execute_script("return document.getElementById('depots').innerText"))
+
+    click(browser, "slow-host-1")  # host-1's link: slow enough to disconnect it mid-stage
+    click(browser, "stage-domain-c1")
+    wait.until(lambda w: row_status(w, "host-1") in ("RUNNING", "RETRY_PENDING"))
+    click(browser, "disconnect-host-1")
+    wait.until(lambda w: row_status(w, "host-1") == "ERROR")
+    wait.until(lambda w: row_status(w, "host-4") == "OK")
+    text = browser.find_element(By.ID, "tasks").text
+    assert "esx-a1.vlcmsim.local" in text and "disconnected" in text
+
+    click(browser, "image-domain-c1")  # its image against its hosts
+    wait.until(lambda w: "8.0.3-0.0.24022510" in w.find_element(By.ID, "detail").text)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []  # no JavaScript error, no failed request
+
+
+def test_the_dashboard_ships_its_own_assets(fresh_server: Server) -> None:
+    verify = ssl.create_default_context(cafile=str(fresh_server.cert))
+    with httpx.Client(base_url=fresh_server.url, verify=verify, trust_env=False) as c:
+        page = c.get("/ui")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")  # nothing from elsewhere
+        for asset, kind in (("/ui/app.js", "text/javascript"), ("/ui/style.css", "text/css")):
+            r = c.get(asset)
+            assert r.status_code == 200 and r.headers["content-type"].startswith(kind)
+            assert "://" not in r.text  # no CDN, no external address
+        assert c.get("/ui/../server.key").status_code == 404
+        assert c.get("/ui/nothing.js").status_code == 404
