@@ -11,6 +11,7 @@ import gc
 import hmac
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
+from vlcmsim.soap.endpoint import SoapEndpoint
+from vlcmsim.soap.objects import ManagedObjects
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store, request_scope
 from vlcmsim.tasks.manager import TaskManager
@@ -121,6 +124,7 @@ class Started:
     repository: RepositoryServer
     sim: SimApi
     agents: AgentApi | None  # the host agents' API, when the hosts are agents
+    soap: SoapEndpoint
     recovered_tasks: int
 
 
@@ -279,6 +283,11 @@ class App:
                 backend.sync_schedule.clock,
             ),
             agents=agents,
+            soap=SoapEndpoint(
+                backend.sessions,
+                ManagedObjects(backend.inventory, lambda h: base_image_of(backend, h)),
+                str(uuid.UUID(bytes=backend.secret[:16])),
+            ),
             recovered_tasks=recovered,
         )
         return self._started
@@ -416,6 +425,8 @@ class App:
                 return self._uploaded(req)
             if path.startswith("/vum/repository/"):
                 return await started.repository.handle(req)
+            if started.soap.handles(path):
+                return await started.soap.handle(req)
             if self.dashboard.handles(path):
                 return self.dashboard.handle(req)
             if path == "/metrics" and self.metrics is not None:
@@ -433,6 +444,12 @@ class App:
                 return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
+
+
+def base_image_of(backend: Backend, host: str) -> str | None:
+    """The base image version a host runs (what it tells SOAP clients it is)."""
+    installed = backend.desired.installed(host)
+    return installed.base_image if installed is not None else None
 
 
 def _version() -> str:
