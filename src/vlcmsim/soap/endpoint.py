@@ -175,6 +175,7 @@ class SoapEndpoint:
                 ("viewManager", SERVICE["ViewManager"]),
                 ("about", about_vcenter(self.instance_uuid)),
                 ("sessionManager", SERVICE["SessionManager"]),
+                ("searchIndex", SERVICE["SearchIndex"]),
             ],
         )
 

@@ -20,6 +20,7 @@ SERVICE = {
     "SessionManager": Mo("SessionManager", "SessionManager"),
     "PropertyCollector": Mo("PropertyCollector", "propertyCollector"),
     "ViewManager": Mo("ViewManager", "ViewManager"),
+    "SearchIndex": Mo("SearchIndex", "SearchIndex"),  # named in the content (govmomi's finder needs it); no method
 }
 # the types a spec may name for an object of a type (vim25's inheritance, as far as it matters here)
 SUPERTYPES = {
@@ -28,9 +29,11 @@ SUPERTYPES = {
     "ComputeResource": {"ComputeResource", "ManagedEntity"},
     "ClusterComputeResource": {"ClusterComputeResource", "ComputeResource", "ManagedEntity"},
     "HostSystem": {"HostSystem", "ManagedEntity"},
+    "ResourcePool": {"ResourcePool", "ManagedEntity"},
     "ContainerView": {"ContainerView", "ManagedObjectView", "View"},
 }
 VCENTER = ("8.0.3", "24022515")
+FOLDERS = {"hostFolder": "h", "vmFolder": "v", "datastoreFolder": "s", "networkFolder": "n"}
 
 
 class InvalidProperty(Exception):
@@ -131,6 +134,13 @@ class ManagedObjects:
             if h is None:
                 return None
             return Mo("ClusterComputeResource", h.cluster) if h.cluster else self._compute_resource(h)
+        if t == "ResourcePool":  # a cluster's or a standalone host's root pool (no VMs: no other pool)
+            n = v.removeprefix("resgroup-")
+            return (
+                Mo("ComputeResource", f"domain-{n}")
+                if n.startswith("s")
+                else Mo("ClusterComputeResource", f"domain-c{n}")
+            )
         return None
 
     def children(self, obj: Mo) -> list[Mo]:
@@ -171,6 +181,9 @@ class ManagedObjects:
             return self.inventory.host(obj.value) is not None
         if obj.type == "ContainerView":
             return _view_definition(obj) is not None
+        if obj.type == "ResourcePool":
+            owner = self.parent(obj)
+            return owner is not None and self.exists(owner)
         return False
 
     def _compute_resource(self, h: Host) -> Mo:
@@ -214,9 +227,10 @@ class ManagedObjects:
         return {
             "Folder": [*common, "childEntity", "childType"],
             "Datacenter": [*common, "hostFolder", "vmFolder", "datastoreFolder", "networkFolder"],
-            "ClusterComputeResource": [*common, "host"],
-            "ComputeResource": [*common, "host"],
+            "ClusterComputeResource": [*common, "host", "resourcePool"],
+            "ComputeResource": [*common, "host", "resourcePool"],
             "HostSystem": [*common, "runtime", "summary"],
+            "ResourcePool": [*common, "owner", "resourcePool"],
             "ContainerView": ["container", "type", "recursive", "view"],
         }.get(obj.type, [])
 
@@ -243,9 +257,14 @@ class ManagedObjects:
         if name == "childType":
             kinds = ["Folder", "Datacenter"] if obj == ROOT else ["Folder", "ComputeResource"]
             return Array("string", kinds if obj == ROOT or obj.value.startswith("group-h") else ["Folder"])
-        if name.endswith("Folder"):
+        if name in FOLDERS:
             n = obj.value.rsplit("-", 1)[-1]
-            return Mo("Folder", f"group-{name[0]}{n}")
+            return Mo("Folder", f"group-{FOLDERS[name]}{n}")
+        if obj.type == "ResourcePool":
+            return self.parent(obj) if name == "owner" else Array("ManagedObjectReference", [])
+        if name == "resourcePool":  # as REST's cluster.get names it
+            n = obj.value.removeprefix("domain-c").removeprefix("domain-s")
+            return Mo("ResourcePool", f"resgroup-{'s' if obj.type == 'ComputeResource' else ''}{n}")
         if name == "host":
             return Array("ManagedObjectReference", self.hosts_of(obj))
         if obj.type == "ContainerView":
@@ -298,6 +317,8 @@ class ManagedObjects:
         if obj.type == "ComputeResource":
             host = self._standalone(obj)
             return host.name if host else obj.value
+        if obj.type == "ResourcePool":
+            return "Resources"
         h = self.inventory.host(obj.value)
         return h.name if h else obj.value
 
