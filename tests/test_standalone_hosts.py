@@ -5,6 +5,7 @@ at host level once the host joins a cluster."""
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -117,7 +118,9 @@ def test_a_standalone_host_from_added_to_compliant_through_the_sdk(fresh_server:
     assert not staged_files(fresh_server.data_dir, host)  # installed: the staging area is empty again
 
     # moved into Cluster-A, the host follows the cluster's image
-    with httpx.Client(base_url=fresh_server.url, verify=str(fresh_server.cert), trust_env=False) as admin:
+    with httpx.Client(
+        base_url=fresh_server.url, verify=ssl.create_default_context(cafile=str(fresh_server.cert)), trust_env=False
+    ) as admin:
         admin.headers["vmware-api-session-id"] = admin.post("/api/session", auth=ADMIN).json()
         r = admin.patch(f"/sim/hosts/{host}", json={"cluster": "domain-c1"})
         assert r.status_code == 200, r.text
