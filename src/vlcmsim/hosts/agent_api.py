@@ -77,6 +77,8 @@ class AgentApi:
             if what == "report":
                 return Response.json(200, await asyncio.to_thread(self._report, agent, body))
             raise no_such_resource(req.path)
+        except (ValueError, TypeError, AttributeError) as exc:  # a number that is not one, a list that is not
+            return error_response(_bad(f"The body does not say what the agent protocol expects: {exc}."))
         except VapiError as err:
             return error_response(err)
 

@@ -72,6 +72,8 @@ class SoapEndpoint:
             return Response(200, body, headers)
         except BadRequest as exc:
             return Response(500, xml.fault("InvalidRequest", str(exc)), headers)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # arguments of the wrong shape
+            return Response(500, xml.fault("InvalidRequest", f"The request's arguments are not valid: {exc}"), headers)
         except Fault as f:
             return Response(500, xml.fault(f.kind, f.message, f.fields), headers)
         except VapiError as err:
