@@ -116,6 +116,15 @@ def slow(c: httpx.Client, hosts: list[str], bandwidth: int) -> None:
         sim(c, h, bandwidth_bytes_per_s=bandwidth)
 
 
+def why(info: dict[str, Any]) -> dict[str, list[str]]:
+    """Each failed host's errors, for an assertion's message."""
+    return {
+        h: [e["message"]["default_message"] for e in v.get("notifications", {}).get("errors", [])]
+        for h, v in (info.get("result") or {}).get("host_status", {}).items()
+        if v["status"] != "OK"
+    }
+
+
 def statuses(info: dict[str, Any]) -> dict[str, str]:
     return {h: v["status"] for h, v in info["result"]["host_status"].items()}
 
@@ -125,7 +134,7 @@ def test_a_stage_posted_to_one_server_is_polled_on_the_other_and_lands_in_both_a
         sim(one, "host-4", corrupt_downloads=1)  # a fault set through /sim reaches host-4's agent
         task = stage(one).json()
         info = wait_task(two, task)
-        assert info["status"] == "SUCCEEDED", info
+        assert info["status"] == "SUCCEEDED", why(info)
         assert sim(two, "host-4")["corrupt_downloads"] == 0  # played (and caught by the sha-256 check, tried again)
         assert sorted(info["result"]["successful_hosts"]) == A_HOSTS + B_HOSTS
         listed = two.get("/api/cis/tasks", params={"tasks": task}).json()
@@ -197,7 +206,7 @@ def test_kill_9_of_the_server_running_a_task_ends_it_and_stages_go_on(estate: Es
         again = stage(two)
         assert again.is_success, again.text  # the cluster is free again
         info = wait_task(two, again.json())
-        assert info["status"] == "SUCCEEDED", info["result"]["host_status"]
+        assert info["status"] == "SUCCEEDED", why(info)
     estate.one = restart(estate.one)
     wait_up(estate.one)
 

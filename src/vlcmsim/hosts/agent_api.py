@@ -23,7 +23,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, select, update
 
 from vlcmsim.config import Settings
-from vlcmsim.hosts.remote import VERSION, check_token
+from vlcmsim.hosts.remote import MEMBERS_VERSION, VERSION, check_token
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.store import schema
@@ -121,12 +121,14 @@ class AgentApi:
                 ],
             )
             Store.bump(conn, VERSION)
+            Store.bump(conn, MEMBERS_VERSION)
             # work the agent held before it restarted is not going on any more
             conn.execute(
                 update(schema.host_work)
                 .where(schema.host_work.c.agent == agent, schema.host_work.c.status == "CLAIMED")
                 .values(
                     status="FAILED",
+                    updated=now(),
                     error={
                         "msg_id": f"{VLCMSIM}.agent.Restarted",
                         "message": "The host's agent restarted while it worked.",
@@ -176,7 +178,7 @@ class AgentApi:
             )
             if not ids:
                 return []
-            conn.execute(update(hw).where(hw.c.id.in_(ids)).values(status="CLAIMED", agent=agent))
+            conn.execute(update(hw).where(hw.c.id.in_(ids)).values(status="CLAIMED", agent=agent, updated=now()))
             rows = conn.execute(select(hw.c.id, hw.c.host, hw.c.kind, hw.c.plan).where(hw.c.id.in_(ids))).all()
         return [{"id": r.id, "host": r.host, "kind": r.kind, "plan": r.plan} for r in rows]
 
@@ -187,6 +189,7 @@ class AgentApi:
         staged = _staged(body)
         hw, ah = schema.host_work, schema.agent_hosts
         rows = []
+        t = now()
         for w in work:
             status = w.get("status", "RUNNING")
             if status not in ("RUNNING", "DONE", "FAILED"):
@@ -200,6 +203,7 @@ class AgentApi:
                     "started": bool(w.get("started")),
                     "status": "CLAIMED" if status == "RUNNING" else status,
                     "error": error if status == "FAILED" else None,
+                    "updated": t,
                 }
             )
         with self.store.engine.begin() as conn:
@@ -214,6 +218,7 @@ class AgentApi:
                         started=bindparam("started"),
                         status=bindparam("status"),
                         error=bindparam("error"),
+                        updated=bindparam("updated"),
                     ),
                     rows,
                 )

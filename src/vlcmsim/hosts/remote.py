@@ -19,11 +19,11 @@ import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 
 from vlcmsim.config import Settings
 from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
@@ -41,7 +41,9 @@ from vlcmsim.vapi.codec import aware, now
 log = logging.getLogger(__name__)
 
 VERSION = "agent_hosts_version"  # bumped when an agent registers hosts or reports what they hold
+MEMBERS_VERSION = "agent_members_version"  # bumped when an agent registers hosts (which agent runs which host)
 WATCH_EVERY = 0.2  # seconds between two looks at the work this worker waits for
+REREAD = timedelta(seconds=2)  # a look reads again what moved this long before the last one (late commits)
 LIVENESS_TTL = 0.5  # seconds a look at every agent's heartbeat serves
 STAGED_MAX_AGE = 0.25  # seconds a look at what the agents reported they hold serves
 OPEN = ("QUEUED", "CLAIMED")
@@ -125,32 +127,43 @@ class RemoteHosts(SimulatedHosts):
         self.dead_after = timedelta(seconds=settings.worker_dead_seconds)
         self.worker_id = ""  # the API worker's id (its task manager's), set by the composition root
         self._waiting: dict[str, _Waiter] = {}
-        self._liveness: tuple[float, dict[str, bool]] = (0.0, {})  # (when read, host -> agent alive)
+        self._heartbeats: tuple[float, dict[str, bool]] = (0.0, {})  # (when read, agent -> alive)
+        self._members = TTLSnapshot(self._load_members, 0.0, lambda: self.store.version(MEMBERS_VERSION))
+        self._since: datetime | None = None  # work rows updated since then are read again
         self._to_queue: list[dict[str, Any]] = []  # work rows to insert, in one transaction
         self._queue_flush: asyncio.Handle | None = None
 
     # -- liveness ------------------------------------------------------------------
 
-    def _agents_of(self, conn: Connection, hosts: list[str] | None = None) -> dict[str, bool]:
-        """host -> whether its agent is alive, for the hosts an agent has registered."""
-        ah, ag = schema.agent_hosts, schema.host_agents
-        query = select(ah.c.host, ag.c.heartbeat).join(ag, ag.c.id == ah.c.agent)
-        if hosts is not None:
-            query = query.where(ah.c.host.in_(hosts))
-        cutoff = now() - self.dead_after
-        return {r.host: aware(r.heartbeat) >= cutoff for r in conn.execute(query)}
+    def _load_members(self) -> dict[str, str]:
+        """host -> the agent that runs it."""
+        ah = schema.agent_hosts
+        with self.store.engine.connect() as conn:
+            return {r.host: r.agent for r in conn.execute(select(ah.c.host, ah.c.agent))}
+
+    def _agents_alive(self) -> dict[str, bool]:
+        """agent -> alive, from a look at their heartbeats at most LIVENESS_TTL old (a few rows)."""
+        taken, alive = self._heartbeats
+        if time.monotonic() - taken >= LIVENESS_TTL:
+            cutoff = now() - self.dead_after
+            with self.store.engine.connect() as conn:
+                rows = conn.execute(select(schema.host_agents.c.id, schema.host_agents.c.heartbeat)).all()
+            alive = {r.id: aware(r.heartbeat) >= cutoff for r in rows}
+            self._heartbeats = (time.monotonic(), alive)
+        return alive
 
     def _alive(self, host: str) -> bool | None:
-        """Whether the host's agent is alive (None: no agent runs it), from a
-        look at every agent at most LIVENESS_TTL old: 10,000 hosts staged at
-        once cost one query, not 10,000."""
-        taken, alive = self._liveness
-        loop_time = time.monotonic()
-        if loop_time - taken >= LIVENESS_TTL:
-            with self.store.engine.connect() as conn:
-                alive = self._agents_of(conn)
-            self._liveness = (loop_time, alive)
-        return alive.get(host)
+        """Whether the host's agent is alive (None: no agent runs it): which agent
+        runs which host is read when an agent registers, their heartbeats at most
+        LIVENESS_TTL apart — 10,000 hosts staged at once cost no query each."""
+        agent = self._members.get(STAGED_MAX_AGE).get(host)
+        if agent is None:  # an agent may have registered it a moment ago: ask the store before saying no
+            agent = self._members.get().get(host)
+        if agent is None:
+            return None
+        if not self._agents_alive().get(agent, False):  # as for a silence: a fresh look first
+            self._heartbeats = (0.0, {})
+        return self._agents_alive().get(agent, False)
 
     def _check_connected(self, host: str) -> None:
         super()._check_connected(host)
@@ -249,64 +262,72 @@ class RemoteHosts(SimulatedHosts):
             return set(conn.execute(select(schema.workers.c.id).where(schema.workers.c.heartbeat >= cutoff)).scalars())
 
     def _reports(self, waiting: dict[str, _Waiter]) -> tuple[list[Any], dict[str, bool]]:
-        """What the agents wrote of the waiting work, and whether they are alive (in a thread)."""
+        """What the agents wrote of this worker's work since the last look (rows
+        that moved, not every waiting row), and whether the waiting hosts' agents
+        are alive (in a thread)."""
         hw = schema.host_work
-        rows: list[Any] = []
+        started = now()
+        since = (self._since or started - timedelta(days=1)) - REREAD  # reports committing meanwhile
         with self.store.engine.connect() as conn:
-            ids = list(waiting)
-            for i in range(0, len(ids), 500):
-                rows += conn.execute(
-                    select(hw.c.id, hw.c.status, hw.c.completed, hw.c.retrying, hw.c.started, hw.c.error).where(
-                        hw.c.id.in_(ids[i : i + 500])
-                    )
-                ).all()
-            alive = self._agents_of(conn, sorted({w.host for w in waiting.values()}))
-        return rows, alive
+            rows = conn.execute(
+                select(hw.c.id, hw.c.status, hw.c.completed, hw.c.retrying, hw.c.started, hw.c.error).where(
+                    hw.c.worker == self.worker_id, hw.c.updated >= since
+                )
+            ).all()
+        self._since = started
+        members, agents = self._members.get(STAGED_MAX_AGE), self._agents_alive()
+        if any(w.host not in members for w in waiting.values()):  # registered a moment ago
+            members = self._members.get()
+        alive = {w.host: agents.get(members.get(w.host, ""), False) for w in waiting.values()}
+        return [r for r in rows if r.id in waiting], alive
 
     def _settle(self, waiting: dict[str, _Waiter], rows: list[Any], alive: dict[str, bool]) -> None:
-        """On the loop: progress moves, the host's turn starts its timeout, ended work settles."""
+        """On the loop: progress moves, the host's turn starts its timeout, ended
+        work settles; work whose agent went silent or whose host was disconnected fails."""
         outcomes: list[tuple[_Waiter, StageFailure | None]] = []
-        hosts = {h.id: h for h in self.inventory.hosts()}  # one look at the inventory per round
+        ended: set[str] = set()
         for row in rows:
             w = waiting[row.id]
             if w.progress is not None:
                 w.progress.completed = int(row.completed)
                 w.progress.status = "RETRY_PENDING" if row.retrying else "RUNNING"
-            if row.started and not w.turned and w.progress is not None:
-                w.turned = True
-                w.progress.turn()
+                if row.started and not w.turned:
+                    w.turned = True
+                    w.progress.turn()
             if row.status == "DONE":
                 outcomes.append((w, None))
             elif row.status == "FAILED":
                 e = row.error or {}
+                failed = StageFailure(
+                    e.get("msg_id", f"{LIFECYCLE}.HostFailed"),
+                    e.get("message", f"Host {w.host_name} failed."),
+                    e.get("resolution"),
+                    bool(e.get("retriable")),
+                )
+                outcomes.append((w, failed))
+            else:
+                continue
+            ended.add(row.id)
+        hosts = {h.id: h for h in self.inventory.hosts(max_age=RUN_MAX_AGE)}  # one look per round
+        for work_id, w in waiting.items():
+            if work_id in ended:
+                continue
+            host = hosts.get(w.host)
+            if not alive.get(w.host):
+                outcomes.append((w, not_responding(w.host_name, "its agent stopped answering")))
+            elif host is not None and host.connection_state != "CONNECTED":
+                words = host.connection_state.lower().replace("_", " ")
                 outcomes.append(
                     (
                         w,
                         StageFailure(
-                            e.get("msg_id", f"{LIFECYCLE}.HostFailed"),
-                            e.get("message", f"Host {w.host_name} failed."),
-                            e.get("resolution"),
-                            bool(e.get("retriable")),
+                            f"{LIFECYCLE}.HostNotConnected",
+                            f"Host {w.host_name} is {words}: its software cannot be staged.",
+                            "Reconnect the host and stage again.",
+                            retriable=True,
                         ),
                     )
                 )
-            elif not alive.get(w.host):
-                outcomes.append((w, not_responding(w.host_name, "its agent stopped answering")))
-            else:
-                host = hosts.get(w.host)
-                if host is not None and host.connection_state != "CONNECTED":
-                    words = host.connection_state.lower().replace("_", " ")
-                    outcomes.append(
-                        (
-                            w,
-                            StageFailure(
-                                f"{LIFECYCLE}.HostNotConnected",
-                                f"Host {w.host_name} is {words}: its software cannot be staged.",
-                                "Reconnect the host and stage again.",
-                                retriable=True,
-                            ),
-                        )
-                    )
         if outcomes:
             self.agent_staging.changed()
         for w, failure in outcomes:
@@ -322,8 +343,9 @@ class RemoteHosts(SimulatedHosts):
         (CONNECTED) when it is back — unless something else put them there."""
         ah = schema.agent_hosts
         with self.store.engine.connect() as conn:
-            alive = self._agents_of(conn)
             marked = set(conn.execute(select(ah.c.host).where(ah.c.marked_down)).scalars())
+        agents = self._agents_alive()
+        alive = {host: agents.get(agent, False) for host, agent in self._members.get().items()}
         hosts = {h.id: h for h in self.inventory.hosts()}
         for host, up in alive.items():
             h = hosts.get(host)

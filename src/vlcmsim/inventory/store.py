@@ -135,8 +135,8 @@ class Inventory:
     def cluster(self, cluster_id: str) -> Cluster | None:
         return self._snapshot().cluster_by_id.get(cluster_id)
 
-    def hosts(self, cluster_id: str | None = None) -> list[Host]:
-        snap = self._snapshot()
+    def hosts(self, cluster_id: str | None = None, max_age: float = 0.0) -> list[Host]:
+        snap = self._snapshot(max_age)
         if cluster_id is None:
             return list(snap.host_by_id.values())
         return list(snap.hosts_by_cluster.get(cluster_id, {}).values())

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -186,6 +187,8 @@ host_work = Table(
     Column("worker", String(32), nullable=False),  # the API worker waiting for it
     Column("error", JSON, nullable=True),  # {"msg_id", "message", "resolution", "retriable"}
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=True),  # by the agent's last word: the worker reads what moved
+    Index("host_work_by_worker", "worker", "updated"),
 )
 
 depots = Table(
