@@ -117,7 +117,8 @@ def wire_of(path: str) -> str:
         return "rest"
     if path.startswith("/rest/"):
         return "legacy"
-    return path.split("/")[1] if path.count("/") > 1 else "other"
+    first = path.split("/")[1] if path.startswith("/") and len(path) > 1 else ""
+    return first if first in ("sdk", "ui", "sim", "agent", "vum", "metrics") else "other"
 
 
 def log_request(req: Request, resp: Response, operation: str, seconds: float) -> None:
