@@ -66,6 +66,10 @@ def test_a_draft_edited_and_committed_then_staged_with_watch(env: dict[str, str]
     assert "task SUCCEEDED" in lines
     assert "host-3" not in staged.stdout
 
+    applied = vlcmsim(env, "apply", "domain-c1", "--hosts", "host-1", "--watch")
+    assert applied.returncode == 0, applied.stderr
+    assert "host-1 esx-a1.vlcmsim.local OK 100%" in applied.stdout.splitlines()  # a remediation in percent
+
     as_json = vlcmsim(env, "tasks", "--json")
     tasks = json.loads(as_json.stdout)
     assert sum(t["operation"] == "stage" and t["status"] == "SUCCEEDED" for t in tasks.values()) == 1

@@ -82,6 +82,18 @@ def test_the_property_collector_walks_traversal_specs_in_pages(si: vim.ServiceIn
     names = {o.obj._moId: {p.name: p.val for p in o.propSet} for o in found}
     assert sorted(names, key=lambda h: int(h.split("-")[1])) == HOSTS  # every host, once, in pages of 4
     assert names["host-5"] == {"name": "esx-b1.vlcmsim.local", "runtime.inMaintenanceMode": False}
+    # the service objects' own properties, through the collector as older clients ask for them
+    current = collector.RetrieveContents(
+        [
+            vmodl.query.PropertyCollector.FilterSpec(
+                objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=content.sessionManager)],
+                propSet=[
+                    vmodl.query.PropertyCollector.PropertySpec(type=vim.SessionManager, pathSet=["currentSession"])
+                ],
+            )
+        ]
+    )
+    assert current[0].propSet[0].val.userName == "VSPHERE.LOCAL\\Administrator"
     with pytest.raises(vmodl.query.InvalidProperty):
         collector.RetrieveContents(
             [

@@ -92,8 +92,9 @@ class Watcher:
             else f"{progress.get('completed', 0)}%",
         )
         table = Table(show_edge=False, pad_edge=False)
-        for column in ("host", "name", "status", "progress", "bytes", "retries", "message"):
+        for column in ("host", "name", "status", "progress", "done", "retries", "message"):
             table.add_column(column)
+        in_percent = info.get("operation") != "stage"  # a remediation's hosts report percent, a stage's bytes
         for line in hosts_of(info):
             bar = ProgressBar(total=max(line.total, 1), completed=line.completed, width=24)
             table.add_row(
@@ -101,7 +102,7 @@ class Watcher:
                 line.name,
                 _styled(line.status),
                 bar,
-                f"{human(line.completed)} / {human(line.total)}",
+                f"{line.completed}%" if in_percent else f"{human(line.completed)} / {human(line.total)}",
                 str(self.retries.get(line.host, 0)),
                 (line.errors[0] if line.errors else line.message)[:80],
             )
@@ -109,13 +110,15 @@ class Watcher:
 
     def note(self, info: dict[str, Any], plain: bool) -> None:
         """Count retries; in a pipe, print each host whose status changed."""
+        in_percent = info.get("operation") != "stage"
         for line in hosts_of(info):
             before = self._last_status.get(line.host)
             if line.status == "RETRY_PENDING" and before != "RETRY_PENDING":
                 self.retries[line.host] = self.retries.get(line.host, 0) + 1
             if plain and line.status != before:
                 extra = f" {line.errors[0]}" if line.errors else ""
-                print(f"{line.host} {line.name} {line.status} {human(line.completed)}/{human(line.total)}{extra}")
+                done = f"{line.completed}%" if in_percent else f"{human(line.completed)}/{human(line.total)}"
+                print(f"{line.host} {line.name} {line.status} {done}{extra}")
                 sys.stdout.flush()
             self._last_status[line.host] = line.status
 

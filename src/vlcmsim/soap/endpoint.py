@@ -130,7 +130,7 @@ class SoapEndpoint:
         if method == "DestroyView":
             return xml.response(method, ""), None
         if method in ("RetrievePropertiesEx", "RetrieveProperties"):
-            contents = self.retrieve(as_list(args.get("specSet")))
+            contents = self.retrieve(as_list(args.get("specSet")), session, req)
             if method == "RetrieveProperties":
                 return xml.response(method, "".join(f"<returnval>{c}</returnval>" for c in contents)), None
             page = (
@@ -158,13 +158,13 @@ class SoapEndpoint:
             [("receiver", this), ("method", method)],
         )
 
-    def _service_property(self, this: Mo, prop: str, session: Session | None, req: Request) -> Any:
+    def _service_property(self, this: Mo, prop: str, session: Session | None, req: Request | None) -> Any:
         """The properties of the service objects themselves (None: not one of them)."""
         if this == SERVICE["ServiceInstance"] and prop == "content":
             return self.service_content()
         if this == SERVICE["ServiceInstance"] and prop == "serverClock":
             return datetime.now(UTC)
-        if this == SERVICE["SessionManager"] and prop == "currentSession" and session is not None:
+        if this == SERVICE["SessionManager"] and prop == "currentSession" and session is not None and req is not None:
             return self.user_session(session, req)
         return None
 
@@ -202,7 +202,7 @@ class SoapEndpoint:
 
     # -- the property collector ---------------------------------------------------------
 
-    def retrieve(self, specs: list[Any]) -> list[str]:
+    def retrieve(self, specs: list[Any], session: Session | None = None, req: Request | None = None) -> list[str]:
         """Each selected object's ObjectContent, as XML (obj, then its propSet)."""
         out: list[str] = []
         for spec in specs:
@@ -241,7 +241,7 @@ class SoapEndpoint:
                         matched = True
                         props += self.objects.names(obj) if everything else paths
                 if matched:  # an object no PropertySpec names is walked through, not returned
-                    out.append(self._content(obj, list(dict.fromkeys(props))))
+                    out.append(self._content(obj, list(dict.fromkeys(props)), session, req))
         return out
 
     def _visit(self, obj: Mo, skip: bool, select: list[Any], named: dict[str, dict[str, Any]], seen: list[Mo]) -> None:
@@ -270,11 +270,12 @@ class SoapEndpoint:
                         seen,
                     )
 
-    def _content(self, obj: Mo, props: list[str]) -> str:
+    def _content(self, obj: Mo, props: list[str], session: Session | None = None, req: Request | None = None) -> str:
         parts = [element("obj", obj, typed=False)]
         for path in props:
             try:
-                value = self.objects.get(obj, path)
+                service = self._service_property(obj, path, session, req) if req is not None else None
+                value = service if service is not None else self.objects.get(obj, path)
             except InvalidProperty as exc:
                 raise Fault(
                     "InvalidProperty", f"{obj.type} has no property {exc.name}.", [("name", exc.name)]
