@@ -95,19 +95,14 @@ class Sessions:
 
     def lookup(self, session_id: str) -> Session | None:
         t = now()
-        if self.shared:
+        # shared: the store every time; alone: the snapshot, then the store (created since by another process)
+        session = None if self.shared else self._snapshot.get().get(session_id)
+        if session is None:
             session = self._load_one(session_id)
             if session is None:
                 return None
-            sessions = {}
-        else:
-            sessions = self._snapshot.get()
-            session = sessions.get(session_id)
-        if session is None:  # perhaps created by another process since the snapshot
-            session = self._load_one(session_id)
-            if session is None:
-                return None
-            sessions[session_id] = session
+            if not self.shared:
+                self._snapshot.get()[session_id] = session
         if t - session.last_accessed_time > self.idle:
             self.delete(session_id)
             return None

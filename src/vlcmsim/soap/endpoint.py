@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from vlcmsim.sessions import Sessions
 from vlcmsim.soap import xml
 from vlcmsim.soap.objects import (
     ROOT,
@@ -25,7 +26,7 @@ from vlcmsim.soap.objects import (
     is_a,
 )
 from vlcmsim.soap.xml import Array, BadRequest, Data, Mo, as_list, element
-from vlcmsim.vapi.auth import Authenticator, Session
+from vlcmsim.vapi.auth import Session
 from vlcmsim.vapi.errors import VapiError
 from vlcmsim.vapi.http import Request, Response
 
@@ -45,9 +46,8 @@ class Fault(Exception):
 
 
 class SoapEndpoint:
-    def __init__(self, sessions: Any, objects: ManagedObjects, instance_uuid: str) -> None:
-        self.sessions = sessions  # vlcmsim.sessions.Sessions: an Authenticator that also creates and deletes
-        self.auth: Authenticator = sessions
+    def __init__(self, sessions: Sessions, objects: ManagedObjects, instance_uuid: str) -> None:
+        self.sessions = sessions
         self.objects = objects
         self.instance_uuid = instance_uuid
         self._pages: dict[str, list[str]] = {}  # continuation token -> the pages still to give
@@ -86,9 +86,9 @@ class SoapEndpoint:
         for part in cookie.split(";"):
             name, _, value = part.strip().partition("=")
             if name == COOKIE:
-                return self.auth.lookup(value.strip('"'))
+                return self.sessions.lookup(value.strip('"'))
         sid = req.header(b"vmware-api-session-id")
-        return self.auth.lookup(sid) if sid else None
+        return self.sessions.lookup(sid) if sid else None
 
     # -- methods -------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class SoapEndpoint:
         if method == "RetrieveServiceContent":
             return xml.response(method, element("returnval", self.service_content(), typed=False)), None
         if method == "Login":
-            user = self.auth.authenticate(str(args.get("userName", "")), str(args.get("password", "")), req.client)
+            user = self.sessions.authenticate(str(args.get("userName", "")), str(args.get("password", "")), req.client)
             created = self.sessions.create(user)
             return xml.response(method, element("returnval", self.user_session(created, req), typed=False)), created.id
         if method == "Logout":

@@ -207,8 +207,7 @@ class TaskManager:
         self.shared = shared  # other workers share the store: they read our partial results sooner
         self.dead_after = timedelta(seconds=dead_after_seconds)
         self.result_flush_every = 1.0 if shared else _RESULT_FLUSH_EVERY
-        # called with the ids of tasks a sweep ended (their hosts' queued work is dropped)
-        self.on_orphaned: list[Callable[[Connection, list[str]], None]] = []
+        self.interrupted: Interrupted | None = None  # set by recover(): ends a crashed run's stored result
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_result_flush: dict[str, float] = {}
@@ -232,8 +231,6 @@ class TaskManager:
         failed = self.sweep(everyone=not self.shared)
         self.purge()
         return failed
-
-    interrupted: Interrupted | None = None
 
     def heartbeat(self) -> None:
         """This worker is alive (shared store)."""
@@ -281,8 +278,6 @@ class TaskManager:
             ended = [row.id for row in stale]
             if ended:
                 conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task.in_(ended)))
-                for hook in self.on_orphaned:
-                    hook(conn, ended)
             running = select(tasks.c.id).where(tasks.c.status.in_(RUNNING_STATES))
             conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task.not_in(running)))
             if not everyone:  # workers long gone leave no rows behind
