@@ -12,8 +12,10 @@ import logging
 import re
 import sys
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import accumulate
 from typing import Any, TextIO
 
 import orjson
@@ -43,9 +45,9 @@ class Metrics:
 
     def observe(self, wire: str, operation: str, status: int, seconds: float) -> None:
         self.requests[(wire, operation, status)] += 1
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                self.buckets[i] += 1
+        slot = bisect_left(BUCKETS, seconds)  # one count per request; the render makes them cumulative
+        if slot < len(BUCKETS):
+            self.buckets[slot] += 1
         self.latency_sum += seconds
         self.latency_count += 1
 
@@ -77,7 +79,7 @@ class Metrics:
         name = "vlcmsim_request_duration_seconds"
         out.append(f"# HELP {name} Time from a request's arrival to its answer.")
         out.append(f"# TYPE {name} histogram")
-        for bound, n in zip(BUCKETS, self.buckets, strict=True):
+        for bound, n in zip(BUCKETS, accumulate(self.buckets), strict=True):
             out.append(f"{name}_bucket{_labels({**w, 'le': _number(bound)})} {n}")
         out.append(f"{name}_bucket{_labels({**w, 'le': '+Inf'})} {self.latency_count}")
         out.append(f"{name}_sum{_labels(w)} {_number(self.latency_sum)}")
