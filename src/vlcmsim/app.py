@@ -68,8 +68,12 @@ from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
+from vlcmsim.inventory.events import EventLog
+from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.soap.endpoint import SoapEndpoint
-from vlcmsim.soap.objects import ManagedObjects
+from vlcmsim.soap.events import host_events
+from vlcmsim.soap.host_tasks import HostTasks
+from vlcmsim.soap.world import World
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store, request_scope
 from vlcmsim.tasks.manager import TaskManager
@@ -283,14 +287,36 @@ class App:
                 backend.sync_schedule.clock,
             ),
             agents=agents,
-            soap=SoapEndpoint(
-                backend.sessions,
-                ManagedObjects(backend.inventory, lambda h: base_image_of(backend, h)),
-                str(uuid.UUID(bytes=backend.secret[:16])),
-            ),
+            soap=self._soap(backend, store),
             recovered_tasks=recovered,
         )
         return self._started
+
+    def _soap(self, backend: Backend, store: Store) -> SoapEndpoint:
+        """vim25 over the same state: VMs per host (as many as each host's vm_count knob
+        says), the event log following every change of a host, and the host's own tasks."""
+        vms = VirtualMachines(store, backend.knobs, 0.0 if self.settings.shared_store else 1.0)
+        hosts = backend.inventory.hosts()
+        vms.reconcile({h.id: backend.knobs.get(h.id).vm_count for h in hosts}, {h.id: h.name for h in hosts})
+        if isinstance(backend.hosts, SimulatedHosts):
+            backend.hosts.vms = vms
+        backend.vms = vms
+        log_ = EventLog(store)
+        backend.inventory.on_host_changed.append(host_events(log_, backend.knobs))
+        world = World(
+            inventory=backend.inventory,
+            vms=vms,
+            knobs=backend.knobs,
+            sessions=backend.sessions,
+            tasks=backend.tasks,
+            events=log_,
+            installed=backend.desired.installed,
+            catalog=backend.depots.catalog,
+            instance_uuid=str(uuid.UUID(bytes=backend.secret[:16])),
+        )
+        return SoapEndpoint(
+            backend.sessions, world, HostTasks(world, self.settings, backend.hosts), secure_cookie=self.settings.tls
+        )
 
     def _depot_url(self) -> str:
         """Where hosts download payloads: the plain-HTTP depot listener once it
@@ -444,12 +470,6 @@ class App:
                 return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
-
-
-def base_image_of(backend: Backend, host: str) -> str | None:
-    """The base image version a host runs (what it tells SOAP clients it is)."""
-    installed = backend.desired.installed(host)
-    return installed.base_image if installed is not None else None
 
 
 def _version() -> str:

@@ -18,6 +18,7 @@ from vlcmsim.hosts.agent import HostAgent
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
 from vlcmsim.inventory.store import Inventory
+from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.policies import ApplyPolicies
@@ -49,6 +50,7 @@ class Backend:
     scanner: Scanner
     policies: ApplyPolicies
     secret: bytes  # the store's own: signs export URLs
+    vms: VirtualMachines | None = None  # vim25's VMs per host; set by the composition root
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
     on_staged: Callable[[int], object] = lambda n: None  # payload bytes hosts have kept (for /metrics)
 

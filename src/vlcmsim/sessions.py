@@ -114,6 +114,10 @@ class Sessions:
             session.last_accessed_time = t
         return session
 
+    def active(self) -> list[Session]:
+        """Every session not expired, from the store (SessionManager.sessionList)."""
+        return sorted(self._load_all().values(), key=lambda s: s.created_time)
+
     def _load_all(self) -> dict[str, Session]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(schema.sessions)).all()

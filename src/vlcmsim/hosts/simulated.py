@@ -15,8 +15,11 @@ from vlcmsim.hosts.download import Link
 from vlcmsim.hosts.stager import Stager, install_failed
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import LIFECYCLE
+from vlcmsim.inventory.model import Host
 from vlcmsim.inventory.store import Inventory
+from vlcmsim.inventory.vms import MoveRefused, VirtualMachines
 from vlcmsim.sim.knobs import RUN_MAX_AGE, SimKnobs
+from vlcmsim.vapi.codec import now
 
 
 class SimulatedHosts:
@@ -29,6 +32,7 @@ class SimulatedHosts:
         self.inventory = inventory
         self.knobs = knobs
         self.staging = staging
+        self.vms: VirtualMachines | None = None  # set by the composition root: maintenance mode moves them
         ssl_context = ssl.create_default_context(cafile=str(cert)) if cert else None
         self.stager = Stager(
             staging,
@@ -96,7 +100,28 @@ class SimulatedHosts:
                 "Make room on the other hosts of the cluster, or power the VMs off, then remediate again.",
                 retriable=True,
             )
+        if self.vms is not None and host is not None:
+            try:
+                self.vms.evacuate(plan.host, self.evacuation_targets(host), "poweredOff" if power_off_vms else None)
+            except MoveRefused as refused:
+                raise StageFailure(
+                    f"{LIFECYCLE}.MaintenanceModeFailed",
+                    f"Host {plan.host_name} could not enter maintenance mode: {refused}.",
+                    "Reconnect or take out of maintenance mode another host of the cluster, or power the VMs off, "
+                    "then remediate again.",
+                    retriable=True,
+                ) from None
         self.inventory.update_host(plan.host, in_maintenance_mode=True)
+
+    def evacuation_targets(self, host: Host) -> list[str]:
+        """Where DRS may move a host's VMs: the other connected hosts of its cluster, out of maintenance mode."""
+        if host.cluster is None:
+            return []
+        return [
+            h.id
+            for h in self.inventory.hosts(host.cluster)
+            if h.id != host.id and h.connection_state == "CONNECTED" and not h.in_maintenance_mode
+        ]
 
     async def install(self, plan: StagePlan) -> None:
         self._check_connected(plan.host)
@@ -106,8 +131,8 @@ class SimulatedHosts:
 
     async def reboot(self, plan: StagePlan, quick_boot: bool) -> None:
         seconds = self.settings.quick_boot_seconds if quick_boot else self.settings.reboot_seconds
+        self.knobs.set(plan.host, rebooting=1)  # first: the host's events say it shut down to reboot
         self.inventory.update_host(plan.host, connection_state="NOT_RESPONDING")
-        self.knobs.set(plan.host, rebooting=1)
         await self._take(seconds)
         if self.knobs.take(plan.host, "hang_on_reboot"):
             await self._take(seconds * 2)  # as long as vCenter waits for it
@@ -118,7 +143,7 @@ class SimulatedHosts:
                 "Check the host's console; reconnect it once it is up, then remediate again.",
                 retriable=False,
             )
-        self.inventory.update_host(plan.host, connection_state="CONNECTED")
+        self.inventory.update_host(plan.host, connection_state="CONNECTED", boot_time=now())
         self.knobs.set(plan.host, rebooting=0)
 
     def finish_interrupted_reboots(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 CLUSTER_TYPE = "ClusterComputeResource"  # the managed object types tasks name as targets
 HOST_TYPE = "HostSystem"
@@ -36,6 +37,7 @@ class Host:
     power_state: str
     in_maintenance_mode: bool
     image_managed: bool = False  # a standalone host with an image of its own
+    boot_time: datetime | None = None  # when it last came up (None: with the server's first start)
 
     @property
     def standalone(self) -> bool:

@@ -9,7 +9,9 @@ entering maintenance mode does not make 10,000 hosts be read again."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, select, update
@@ -17,7 +19,12 @@ from sqlalchemy import Connection, Row, delete, func, select, update
 from vlcmsim.config import DatacenterConfig, HostConfig
 from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host
 from vlcmsim.store import schema
+from vlcmsim.store.changes import changes
 from vlcmsim.store.db import Store, forget_versions
+from vlcmsim.vapi.codec import aware, now
+
+# a host's state before and after a write of this process (None: it was added, or removed)
+HostChanged = Callable[[Host | None, Host | None], None]
 
 
 @dataclass
@@ -39,6 +46,7 @@ class Inventory:
         self.ttl = ttl
         self._snap: _Snapshot | None = None
         self._checked = 0.0
+        self.on_host_changed: list[HostChanged] = []  # vim25's events follow every change of a host
 
     def _snapshot(self, max_age: float = 0.0) -> _Snapshot:
         snap = self._snap
@@ -170,12 +178,19 @@ class Inventory:
         old = snap.host_by_id.get(host_id)
         if old is None or "cluster" in values or version != snap.version + 1:
             self._invalidate()  # moved, or another process wrote meanwhile: read it all again
-            return self.host(host_id)
-        new = replace(old, **values)  # in place: the other hosts are as they were
-        snap.host_by_id[host_id] = new
-        snap.hosts_by_cluster[new.cluster][host_id] = new
-        snap.version = version
-        return new
+            found = self.host(host_id)
+        else:
+            found = replace(old, **values)  # in place: the other hosts are as they were
+            snap.host_by_id[host_id] = found
+            snap.hosts_by_cluster[found.cluster][host_id] = found
+            snap.version = version
+        self._changed(old, found)
+        return found
+
+    def _changed(self, old: Host | None, new: Host | None) -> None:
+        for listener in self.on_host_changed:
+            listener(old, new)
+        changes.notify()
 
     def add_host(self, name: str, datacenter: str, cluster: str | None, config: HostConfig) -> Host:
         """A host joins the inventory (connected, out of maintenance mode)."""
@@ -186,13 +201,16 @@ class Inventory:
         self._invalidate()
         h = self.host(host_id)
         assert h is not None
+        self._changed(None, h)
         return h
 
     def remove_host(self, host_id: str) -> None:
+        old = self.host(host_id)
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.hosts).where(schema.hosts.c.id == host_id))
             self._bump(conn)
         self._invalidate()
+        self._changed(old, None)
 
     def set_image_managed(self, cluster_id: str) -> None:
         with self.store.engine.begin() as conn:
@@ -211,6 +229,7 @@ def _host_row(host_id: str, h: HostConfig, cluster: str | None, dc: str, name: s
         "power_state": h.power_state,
         "in_maintenance_mode": False,
         "image_managed": h.image_managed and cluster is None,
+        "boot_time": now(),
     }
 
 
@@ -237,7 +256,13 @@ def _host(r: Row[Any]) -> Host:
         r.power_state,
         r.in_maintenance_mode,
         r.image_managed,
+        aware(r.boot_time) if r.boot_time is not None else None,
     )
+
+
+def booted(host: Host, fallback: datetime) -> datetime:
+    """When a host last came up (`fallback` for a host of a store older than boot times)."""
+    return host.boot_time or fallback
 
 
 def _version(conn: Connection) -> int:

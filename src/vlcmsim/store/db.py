@@ -250,6 +250,7 @@ def _add_columns(conn: Connection) -> None:
         ("depots", "ownerdata"): "VARCHAR(1024)",
         ("tasks", "worker"): "VARCHAR(32)",
         ("tasks", "cancel_requested"): "BOOLEAN NOT NULL DEFAULT FALSE",
+        ("hosts", "boot_time"): "TIMESTAMP",
     }
     for (table, column), kind in added.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:

@@ -20,9 +20,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image;
-# 4: several processes (workers, task locks, host agents and their work)
+# 4: several processes (workers, task locks, host agents and their work); 5: vim25's side (hosts'
+# boot time, virtual machines, events)
 
 meta = Table(
     "vlcmsim_meta",
@@ -77,6 +78,36 @@ hosts = Table(
     Column("in_maintenance_mode", Boolean, nullable=False, default=False),
     # a standalone host managed with an image of its own (a cluster member follows its cluster's)
     Column("image_managed", Boolean, nullable=False, server_default=false()),
+    Column("boot_time", DateTime(timezone=True), nullable=True),  # when it last came up (vim25's runtime.bootTime)
+)
+
+# The virtual machines each host runs (vim25's VirtualMachine): maintenance mode moves them to the
+# other hosts of a cluster, or the apply policy powers them off or suspends them.
+vms = Table(
+    "vms",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("host", String(64), nullable=False, index=True),
+    Column("power_state", String(16), nullable=False),  # poweredOn, poweredOff, suspended
+    Column("uuid", String(64), nullable=False),
+)
+
+# What vCenter's event manager records (vim25 events): logins, maintenance mode, reboots,
+# connection changes, tasks and remediations. `kind` is the event's vim25 type name.
+events = Table(
+    "events",
+    metadata,
+    Column("key", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(128), nullable=False),
+    Column("created_time", DateTime(timezone=True), nullable=False, index=True),
+    Column("user", String(256), nullable=False),
+    Column("message", String(2048), nullable=False),
+    Column("datacenter", String(64), nullable=True),
+    Column("cluster", String(64), nullable=True),
+    Column("host", String(64), nullable=True),
+    Column("vm", String(64), nullable=True),
+    Column("details", JSON, nullable=True),  # fields of the event's own type
 )
 
 # The simulation's knobs per host (vlcmsim.sim.knobs), apart from what vSphere reports.

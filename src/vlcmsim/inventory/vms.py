@@ -1,0 +1,142 @@
+"""The virtual machines each host runs, as vim25 shows them: a host's
+`vm_count` knob says how many it runs powered on; entering maintenance mode
+moves them to the other hosts of its cluster (DRS) or the apply policy powers
+them off or suspends them first. The knob follows every change here, so that
+vLCM's checks and the simulation count the same VMs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from vlcmsim.sim.knobs import SimKnobs
+from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
+from vlcmsim.store.changes import changes
+from vlcmsim.store.db import Store
+
+VERSION = "vms_version"
+POWER_STATES = ("poweredOn", "poweredOff", "suspended")
+
+
+@dataclass(frozen=True)
+class VirtualMachine:
+    id: str
+    name: str
+    host: str
+    power_state: str
+    uuid: str
+
+
+class MoveRefused(Exception):
+    """No host can take a VM (vSphere: the host cannot enter maintenance mode)."""
+
+
+class VirtualMachines:
+    def __init__(self, store: Store, knobs: SimKnobs, ttl: float = 1.0) -> None:
+        self.store = store
+        self.knobs = knobs
+        self._snapshot = TTLSnapshot(self._load, ttl, lambda: store.version(VERSION))
+
+    def _load(self) -> dict[str, VirtualMachine]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(schema.vms)).all()
+        vms = [VirtualMachine(r.id, r.name, r.host, r.power_state, r.uuid) for r in rows]
+        vms.sort(key=lambda v: int(v.id.rsplit("-", 1)[-1]))
+        return {v.id: v for v in vms}
+
+    # -- reads ---------------------------------------------------------------------
+
+    def all(self) -> list[VirtualMachine]:
+        return list(self._snapshot.get().values())
+
+    def get(self, vm_id: str) -> VirtualMachine | None:
+        return self._snapshot.get().get(vm_id)
+
+    def on_host(self, host: str) -> list[VirtualMachine]:
+        return [v for v in self._snapshot.get().values() if v.host == host]
+
+    def running(self, host: str) -> int:
+        return sum(1 for v in self.on_host(host) if v.power_state == "poweredOn")
+
+    # -- writes --------------------------------------------------------------------
+
+    def reconcile(self, counts: dict[str, int], names: dict[str, str]) -> None:
+        """Each host of `counts` runs that many VMs powered on: VMs are made (named
+        after the host) or the newest removed. One transaction for them all."""
+        current = self._snapshot.get()
+        add: list[dict[str, str]] = []
+        remove: list[str] = []
+        for host, wanted in counts.items():
+            on = [v for v in current.values() if v.host == host and v.power_state == "poweredOn"]
+            if len(on) > wanted:
+                remove += [v.id for v in on[wanted:]]
+            for _ in range(wanted - len(on)):
+                add.append({"host": host})
+        if not add and not remove:
+            return
+        ids = iter(self.store.next_ids("vm", len(add))) if add else iter(())
+        rows = []
+        for row in add:
+            n = next(ids)
+            short = names.get(row["host"], row["host"]).split(".")[0]
+            rows.append(
+                {"id": f"vm-{n}", "name": f"{short}-vm{n}", "host": row["host"], "power_state": "poweredOn",
+                 "uuid": str(uuid.uuid4())}
+            )
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            if rows:
+                conn.execute(schema.vms.insert(), rows)
+            if remove:
+                conn.execute(delete(schema.vms).where(schema.vms.c.id.in_(remove)))
+        self._written(counts)
+
+    def evacuate(self, host: str, targets: Iterable[str], power_off: str | None) -> list[tuple[VirtualMachine, str]]:
+        """Empty `host` before maintenance mode: with `power_off` ("poweredOff" or
+        "suspended") its powered-on VMs take that state where they are; else they move,
+        one at a time, to the target that runs fewest (DRS's simplest balance). Returns
+        the moves made (VM, new host); MoveRefused when VMs must move and nowhere can."""
+        on = [v for v in self.on_host(host) if v.power_state == "poweredOn"]
+        if not on:
+            return []
+        if power_off is not None:
+            with self.store.engine.begin() as conn:
+                Store.bump(conn, VERSION)
+                conn.execute(
+                    update(schema.vms).where(schema.vms.c.id.in_([v.id for v in on])).values(power_state=power_off)
+                )
+            self._written({host: 0})
+            return []
+        load = {t: self.running(t) for t in targets if t != host}
+        if not load:
+            raise MoveRefused(f"{len(on)} powered-on virtual machine(s) and no other host to move them to")
+        moves: list[tuple[VirtualMachine, str]] = []
+        for vm in on:
+            target = min(load, key=lambda t: (load[t], t))
+            load[target] += 1
+            moves.append((vm, target))
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            for vm, target in moves:
+                conn.execute(update(schema.vms).where(schema.vms.c.id == vm.id).values(host=target))
+        self._written({host: 0, **load})
+        return moves
+
+    def forget_host(self, host: str) -> None:
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            conn.execute(delete(schema.vms).where(schema.vms.c.host == host))
+        self._snapshot.invalidate()
+        changes.notify()
+
+    def _written(self, counts: dict[str, int]) -> None:
+        self._snapshot.invalidate()
+        for host in counts:
+            running = self.running(host)
+            if self.knobs.get(host).vm_count != running:
+                self.knobs.set(host, vm_count=running)
+        changes.notify()
