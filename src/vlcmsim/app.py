@@ -37,7 +37,9 @@ from vlcmsim.hosts.remote import AgentStaging, RemoteHosts, agent_token
 from vlcmsim.hosts.simulated import SimulatedHosts
 from vlcmsim.hosts.staging import StagingAreas
 from vlcmsim.ids import VLCMSIM
+from vlcmsim.inventory.events import EventLog
 from vlcmsim.inventory.store import Inventory
+from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import export_token, exported_document
 from vlcmsim.lifecycle.policies import ApplyPolicies
@@ -68,8 +70,6 @@ from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
-from vlcmsim.inventory.events import EventLog
-from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.soap.endpoint import SoapEndpoint
 from vlcmsim.soap.events import host_events
 from vlcmsim.soap.host_tasks import HostTasks

@@ -84,8 +84,13 @@ class VirtualMachines:
             n = next(ids)
             short = names.get(row["host"], row["host"]).split(".")[0]
             rows.append(
-                {"id": f"vm-{n}", "name": f"{short}-vm{n}", "host": row["host"], "power_state": "poweredOn",
-                 "uuid": str(uuid.uuid4())}
+                {
+                    "id": f"vm-{n}",
+                    "name": f"{short}-vm{n}",
+                    "host": row["host"],
+                    "power_state": "poweredOn",
+                    "uuid": str(uuid.uuid4()),
+                }
             )
         with self.store.engine.begin() as conn:
             Store.bump(conn, VERSION)

@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyVmomi import VmomiSupport
-
 from vlcmsim.soap import properties
 from vlcmsim.soap.properties import InvalidProperty, Memo
-from vlcmsim.soap.vim import key, property_type, vmodl
+from vlcmsim.soap.vim import VmomiSupport, key, property_type, vmodl
 from vlcmsim.soap.wire import serialize
 from vlcmsim.soap.world import World
 
@@ -124,9 +122,11 @@ def typed(obj: Any, path: str, value: Any) -> Any:
         except AttributeError:
             kind = None
     if kind is None or not issubclass(kind, list):
-        kind = VmomiSupport.GetVmodlType("vmodl.ManagedObject[]") if all(
-            isinstance(v, VmomiSupport.ManagedObject) for v in value
-        ) else VmomiSupport.GetVmodlType("string[]")
+        kind = (
+            VmomiSupport.GetVmodlType("vmodl.ManagedObject[]")
+            if all(isinstance(v, VmomiSupport.ManagedObject) for v in value)
+            else VmomiSupport.GetVmodlType("string[]")
+        )
     return kind(value)
 
 
@@ -211,4 +211,3 @@ def updates(world: World, state: FilterState, exists: Any, version: str) -> Any 
     if not object_updates:
         return None
     return PC.FilterUpdate(filter=state.ref, objectSet=object_updates, missingSet=[])
-

@@ -20,7 +20,7 @@ from vlcmsim.soap.history import Histories
 from vlcmsim.soap.host_tasks import HostTasks
 from vlcmsim.soap.services import SERVICE, Caller, caller, container_view, service_content, user_session
 from vlcmsim.soap.session_objects import DEFAULT_COLLECTOR, SessionObjects, not_found
-from vlcmsim.soap.vim import API_VERSION, moid, vim, vmodl
+from vlcmsim.soap.vim import moid, vim, vmodl
 from vlcmsim.soap.wire import BadRequest, Call, UnknownMethod, decode, fault, invalid_request, result
 from vlcmsim.soap.world import World
 from vlcmsim.store.changes import SHARED_RECHECK_SECONDS, changes
@@ -116,10 +116,9 @@ class SoapEndpoint:
             return Response(500, fault(error, call.version), list(XML))
         except VapiError as err:
             kind = vim.fault.InvalidLogin if err.name == "unauthenticated" else vmodl.fault.SystemError
-            error = kind(msg=err.text)
-            return Response(500, fault(error, call.version), list(XML))
+            return Response(500, fault(kind(msg=err.text), call.version), list(XML))
         except (TypeError, ValueError, AttributeError) as exc:  # arguments of the wrong shape
-            log.warning("%s refused: %s", call.name, str(exc)[:200], exc_info=True)
+            log.info("%s refused: %s", call.name, str(exc)[:200])
             return Response(500, invalid_request(f"The request's arguments are not valid: {exc}"[:500]), list(XML))
         finally:
             caller.reset(token)
@@ -144,9 +143,10 @@ class SoapEndpoint:
                 msg=f"The method {call.name} is not implemented by vlcmsim.", receiver=call.this, method=call.name
             )
         if ctx.session is None and call.name not in NO_SESSION_NEEDED and not self._anonymous(call):
-            raise vim.fault.NotAuthenticated(msg="The session is not authenticated.", object=call.this,
-                                             privilegeId="System.View")
-        if not isinstance(call.this, vim.ServiceInstance) and not self.exists(call.this, ctx.session):
+            raise vim.fault.NotAuthenticated(
+                msg="The session is not authenticated.", object=call.this, privilegeId="System.View"
+            )
+        if not self.exists(call.this, ctx.session):
             raise not_found(call.this)
         outcome = handler(ctx, call)
         if asyncio.iscoroutine(outcome):
@@ -171,8 +171,10 @@ class SoapEndpoint:
         if any(moid(obj) == moid(s) and type(obj) is type(s) for s in SERVICE.values()):
             return True
         if isinstance(obj, vmodl.query.PropertyCollector):
-            return session is not None and (session.id, moid(obj)) in self.objects.collectors or (
-                moid(obj) == DEFAULT_COLLECTOR
+            return (
+                session is not None
+                and (session.id, moid(obj)) in self.objects.collectors
+                or (moid(obj) == DEFAULT_COLLECTOR)
             )
         if isinstance(obj, vmodl.query.PropertyCollector.Filter):
             return moid(obj) in self.objects.filters
@@ -221,8 +223,12 @@ def login(ctx: Context, call: Call) -> Any:
         "UserLoginSessionEvent",
         f"User {user.display_name}@{_address(ctx.req)} logged in as {ctx.req.header(b'user-agent') or 'unknown'}",
         user=user.display_name,
-        details={"ipAddress": _address(ctx.req), "userAgent": ctx.req.header(b"user-agent") or "", "locale": "en",
-                 "sessionId": created.id},
+        details={
+            "ipAddress": _address(ctx.req),
+            "userAgent": ctx.req.header(b"user-agent") or "",
+            "locale": "en",
+            "sessionId": created.id,
+        },
     )
     return user_session(created, _address(ctx.req), ctx.req.header(b"user-agent") or "")
 
@@ -250,8 +256,9 @@ def terminate_session(ctx: Context, call: Call) -> Any:
     for session in ctx.endpoint.sessions.active():
         if session.id in keys:
             if session.id == ctx.sid:
-                raise vmodl.fault.InvalidArgument(msg="A session cannot terminate itself: log out.",
-                                                  invalidProperty="sessionId")
+                raise vmodl.fault.InvalidArgument(
+                    msg="A session cannot terminate itself: log out.", invalidProperty="sessionId"
+                )
             _end_session(ctx, session)
             keys.discard(session.id)
     if keys:
@@ -268,8 +275,10 @@ def session_is_active(ctx: Context, call: Call) -> Any:
 def create_container_view(ctx: Context, call: Call) -> Any:
     container = call.args.get("container")
     if container is None or not ctx.exists(container):
-        raise not_found(container) if container is not None else vmodl.fault.InvalidArgument(
-            msg="No container.", invalidProperty="container"
+        raise (
+            not_found(container)
+            if container is not None
+            else vmodl.fault.InvalidArgument(msg="No container.", invalidProperty="container")
         )
     return container_view(container, list(call.args.get("type") or []), bool(call.args.get("recursive")))
 
@@ -496,7 +505,9 @@ def fetch(ctx: Context, call: Call) -> Any:
     try:
         value = properties.get(ctx.world, call.this, path)
     except properties.InvalidProperty:
-        raise vmodl.query.InvalidProperty(msg=f"{type(call.this).__name__} has no property {path}.", name=path) from None
+        raise vmodl.query.InvalidProperty(
+            msg=f"{type(call.this).__name__} has no property {path}.", name=path
+        ) from None
     except LookupError:
         raise not_found(call.this) from None
     return collector.typed(call.this, path, value)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyVmomi import VmomiSupport
-
 from vlcmsim.inventory.events import Event, EventLog
 from vlcmsim.inventory.model import Host
 from vlcmsim.sim.knobs import SimKnobs
 from vlcmsim.soap.properties import prop
 from vlcmsim.soap.tree import refs
-from vlcmsim.soap.vim import vim
+from vlcmsim.soap.vim import VmomiSupport, vim
 from vlcmsim.soap.world import World
 
 LATEST_PAGE = 10
@@ -80,8 +78,13 @@ def host_events(log: EventLog, knobs: SimKnobs) -> Any:
         if old.connection_state != new.connection_state:
             if new.connection_state == "NOT_RESPONDING":
                 if knobs.get(new.id).rebooting:
-                    _post(log, "HostShutdownEvent", f"Shut down of {new.name}: Rebooting to remediate", new,
-                          {"reason": "Rebooting to remediate"})
+                    _post(
+                        log,
+                        "HostShutdownEvent",
+                        f"Shut down of {new.name}: Rebooting to remediate",
+                        new,
+                        {"reason": "Rebooting to remediate"},
+                    )
                 _post(log, "HostConnectionLostEvent", f"Host {new.name} is not responding", new)
             elif new.connection_state == "DISCONNECTED":
                 _post(log, "HostDisconnectedEvent", f"Disconnected from {new.name}", new, {"reason": "userRequest"})

@@ -70,8 +70,9 @@ def matching_events(w: World, spec: Any, limit: int = 10_000) -> list[Any]:
     users = set(spec.userName.userList or []) if spec is not None and spec.userName is not None else None
     begin = spec.time.beginTime if spec is not None and spec.time is not None else None
     end = spec.time.endTime if spec is not None and spec.time is not None else None
-    found = w.events.query(entities=ids, kinds=kinds, users=users or None, begin=begin, end=end, limit=limit,
-                           newest_first=False)
+    found = w.events.query(
+        entities=ids, kinds=kinds, users=users or None, begin=begin, end=end, limit=limit, newest_first=False
+    )
     return [event(w, e) for e in found]
 
 
@@ -165,8 +166,8 @@ def _latest(w: World, obj: Any) -> list[Any]:
             continue
     if found is None:
         raise LookupError(moid(obj))
-    items = matching_tasks(w, found.spec) if isinstance(obj, vim.TaskHistoryCollector) else matching_events(
-        w, found.spec
+    items = (
+        matching_tasks(w, found.spec) if isinstance(obj, vim.TaskHistoryCollector) else matching_events(w, found.spec)
     )
     return items[-found.page_size :] if found.page_size else []
 

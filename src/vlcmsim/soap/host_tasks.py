@@ -81,19 +81,30 @@ class HostTasks:
             ctx.progress(2, 100, "Entering maintenance mode")
             vms = self.world.vms.running(host_id)
             if self.world.knobs.take(host_id, "fail_maintenance_mode"):
-                raise _error("timed_out", "Timedout", f"{host.name} could not enter maintenance mode: "
-                             f"{vms} VM(s) could not be moved in time.")
+                raise _error(
+                    "timed_out",
+                    "Timedout",
+                    f"{host.name} could not enter maintenance mode: {vms} VM(s) could not be moved in time.",
+                )
             targets = self.hosts.evacuation_targets(host) if isinstance(self.hosts, SimulatedHosts) else []
             cluster = self.world.inventory.cluster(host.cluster) if host.cluster else None
             if vms and (cluster is None or not cluster.drs_enabled):
                 where = "it is standalone" if cluster is None else "DRS is off in its cluster"
-                raise _error("timed_out", "Timedout", f"{host.name} cannot enter maintenance mode: {vms} powered-on "
-                             f"VM(s) must be moved or powered off by hand ({where}).")
-            await self._take(self.settings.maintenance_mode_seconds + vms * self.settings.maintenance_mode_seconds_per_vm)
+                raise _error(
+                    "timed_out",
+                    "Timedout",
+                    f"{host.name} cannot enter maintenance mode: {vms} powered-on "
+                    f"VM(s) must be moved or powered off by hand ({where}).",
+                )
+            await self._take(
+                self.settings.maintenance_mode_seconds + vms * self.settings.maintenance_mode_seconds_per_vm
+            )
             try:
                 moves = self.world.vms.evacuate(host_id, targets, None)
             except MoveRefused as refused:
-                raise _error("timed_out", "Timedout", f"{host.name} cannot enter maintenance mode: {refused}.") from None
+                raise _error(
+                    "timed_out", "Timedout", f"{host.name} cannot enter maintenance mode: {refused}."
+                ) from None
             for vm, target in moves:
                 self.world.events.post(
                     "VmMigratedEvent",

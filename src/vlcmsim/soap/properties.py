@@ -81,4 +81,3 @@ def get(world: World, obj: Any, path: str, memo: Memo | None = None) -> Any:
         except AttributeError:
             raise InvalidProperty(path) from None
     return value
-

@@ -23,10 +23,16 @@ def _in_datacenter(ctx: Context, call: Call, datacenter_of: str | None) -> bool:
 def _hosts_named(ctx: Context, call: Call) -> list[Any]:
     name = str(call.args.get("dnsName", "")).lower()
     if call.args.get("vmSearch"):
-        return [refs.vm(v.id) for v in ctx.world.vms.all() if v.name.lower() == name
-                and _in_datacenter(ctx, call, _vm_dc(ctx, v.host))]
-    return [refs.host(h.id) for h in ctx.world.inventory.hosts()
-            if h.name.lower() == name and _in_datacenter(ctx, call, h.datacenter)]
+        return [
+            refs.vm(v.id)
+            for v in ctx.world.vms.all()
+            if v.name.lower() == name and _in_datacenter(ctx, call, _vm_dc(ctx, v.host))
+        ]
+    return [
+        refs.host(h.id)
+        for h in ctx.world.inventory.hosts()
+        if h.name.lower() == name and _in_datacenter(ctx, call, h.datacenter)
+    ]
 
 
 def _vm_dc(ctx: Context, host: str) -> str | None:

@@ -185,10 +185,10 @@ class SessionObjects:
                 self.filters.pop(filter_id, None)
             del self.collectors[k]
         for table in (self.histories, self.list_views):
-            for k in [k for k, v in table.items() if v.session == session]:
-                del table[k]
-        for k in [k for k, v in self.tokens.items() if v[0] == session]:
-            del self.tokens[k]
+            for name in [n for n, v in table.items() if v.session == session]:
+                del table[name]
+        for token in [t for t, v in self.tokens.items() if v[0] == session]:
+            del self.tokens[token]
 
 
 def not_found(ref: Any) -> Exception:

@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from vlcmsim.soap.properties import prop
-from pyVmomi import VmomiSupport
-
 from vlcmsim.soap import properties
-from vlcmsim.soap.vim import managed_type, moid, vim, vmodl, wsdl_name
+from vlcmsim.soap.properties import prop
+from vlcmsim.soap.vim import VmomiSupport, managed_type, moid, vim, vmodl, wsdl_name
 from vlcmsim.soap.world import World
 from vlcmsim.tasks.manager import RUNNING_STATES, TaskRecord
 from vlcmsim.vapi.codec import now
@@ -82,8 +80,9 @@ def info(w: World, record: TaskRecord) -> Any:
         description=description,
         name=name,
         descriptionId=(
-            f"{record.service.removeprefix(VIM_SERVICE)}.{record.operation[0].lower()}{record.operation[1:]}"
-            .removesuffix("_Task")
+            f"{record.service.removeprefix(VIM_SERVICE)}.{record.operation[0].lower()}{record.operation[1:]}".removesuffix(
+                "_Task"
+            )
             if name
             else f"{record.service}.{record.operation}"
         ),

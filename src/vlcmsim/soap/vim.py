@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyVmomi import VmomiSupport, vim, vmodl
+from pyVmomi import SoapAdapter as _soap_adapter
+from pyVmomi import VmomiSupport as _vmomi_support
+from pyVmomi import vim as _vim
+from pyVmomi import vmodl as _vmodl
+
+# pyVmomi's types are made at run time: to the type checker they are Any
+vim: Any = _vim
+vmodl: Any = _vmodl
+VmomiSupport: Any = _vmomi_support
+SoapAdapter: Any = _soap_adapter
 
 NS = "urn:vim25"
 VERSION = "vim.version.v8_0_3_0"  # what /sdk/vimServiceVersions.xml says the server is
 API_VERSION = "8.0.3.0"
 
-__all__ = ["NS", "VERSION", "vim", "vmodl"]
+__all__ = ["NS", "VERSION", "SoapAdapter", "VmomiSupport", "vim", "vmodl"]
 
 
 def version_of(soap_action: str | None) -> str:

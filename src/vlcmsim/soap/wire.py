@@ -12,9 +12,8 @@ from io import StringIO
 from typing import Any
 from xml.parsers import expat
 
-from pyVmomi import SoapAdapter, VmomiSupport
-
 from vlcmsim.soap import vim
+from vlcmsim.soap.vim import SoapAdapter, VmomiSupport
 
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -107,7 +106,7 @@ class _RequestReader(SoapAdapter.ExpatDeserializerNSHandlers):  # type: ignore[m
             raise BadRequest(f"{self.method.wsdlName} names no object (_this)")
         return Call(self.method, self.this, self.args, self.version)
 
-    def StartElementHandler(self, tag: str, attr: dict[str, str]) -> None:  # noqa: N802 (expat's names)
+    def StartElementHandler(self, tag: str, attr: dict[str, str]) -> None:
         self._collect()
         self.depth += 1
         ns, _, name = tag.rpartition(SEP)
@@ -159,11 +158,11 @@ class _RequestReader(SoapAdapter.ExpatDeserializerNSHandlers):  # type: ignore[m
         else:
             self.args[name] = value
 
-    def EndElementHandler(self, tag: str) -> None:  # noqa: N802
+    def EndElementHandler(self, tag: str) -> None:
         self._collect()
         self.depth -= 1
 
-    def CharacterDataHandler(self, data: str) -> None:  # noqa: N802
+    def CharacterDataHandler(self, data: str) -> None:
         pass
 
 
@@ -226,9 +225,7 @@ def result(call: Call, value: Any) -> bytes:
     """The method's response envelope with `value` as its returnval."""
     info = call.method
     inner = "" if value is None else serialize(value, "returnval", info.result, call.version, info.resultFlags)
-    return (
-        f'{_HEAD}<{info.wsdlName}Response xmlns="{vim.NS}">{inner}</{info.wsdlName}Response>{_TAIL}'
-    ).encode()
+    return (f'{_HEAD}<{info.wsdlName}Response xmlns="{vim.NS}">{inner}</{info.wsdlName}Response>{_TAIL}').encode()
 
 
 def fault(error: Any, version: str = vim.VERSION) -> bytes:

@@ -80,4 +80,3 @@ class World:
     def datacenter_name(self, dc: str) -> str:
         found = self.inventory.datacenter(dc)
         return found.name if found else dc
-
