@@ -135,6 +135,7 @@ def test_a_schema_2_store_gains_the_hosts_own_image_management(tmp_path: Path) -
     store = Store.open(None, tmp_path)
     with store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE hosts DROP COLUMN image_managed"))
+        conn.execute(text("ALTER TABLE hosts DROP COLUMN boot_time"))  # schema 5's
         conn.execute(text("INSERT INTO datacenters VALUES ('datacenter-1','DC')"))
         conn.execute(
             text("INSERT INTO hosts VALUES ('host-77','esx-edge',NULL,'datacenter-1','CONNECTED','POWERED_ON',0)")

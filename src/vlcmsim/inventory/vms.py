@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select, update
 
-from vlcmsim.sim.knobs import SimKnobs
 from vlcmsim.store import schema
 from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.changes import changes
@@ -31,12 +31,20 @@ class VirtualMachine:
     uuid: str
 
 
+class VmCounts(Protocol):
+    """Where each host's VM count is kept (the simulation's knobs: vlcmsim.sim.knobs.SimKnobs)."""
+
+    def get(self, host: str, max_age: float = 0.0) -> Any: ...
+
+    def set(self, host: str, **changes: Any) -> Any: ...
+
+
 class MoveRefused(Exception):
     """No host can take a VM (vSphere: the host cannot enter maintenance mode)."""
 
 
 class VirtualMachines:
-    def __init__(self, store: Store, knobs: SimKnobs, ttl: float = 1.0) -> None:
+    def __init__(self, store: Store, knobs: VmCounts, ttl: float = 1.0) -> None:
         self.store = store
         self.knobs = knobs
         self._snapshot = TTLSnapshot(self._load, ttl, lambda: store.version(VERSION))
