@@ -10,6 +10,7 @@ work of a call runs in a thread: a big retrieval never holds the others up."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,13 +19,22 @@ from vlcmsim.sessions import Sessions
 from vlcmsim.soap import collector, entities, events, history, hostsystem, machines, properties, search, tasks
 from vlcmsim.soap.history import Histories
 from vlcmsim.soap.host_tasks import HostTasks
-from vlcmsim.soap.services import SERVICE, Caller, caller, container_view, service_content, user_session
+from vlcmsim.soap.services import (
+    SERVICE,
+    Caller,
+    caller,
+    container_view,
+    service_content,
+    user_session,
+    view_definition,
+)
 from vlcmsim.soap.session_objects import DEFAULT_COLLECTOR, SessionObjects, not_found
-from vlcmsim.soap.vim import moid, vim, vmodl
+from vlcmsim.soap.vim import moid, property_names, vim, vmodl
 from vlcmsim.soap.wire import BadRequest, Call, UnknownMethod, decode, fault, invalid_request, result
 from vlcmsim.soap.world import World
 from vlcmsim.store.changes import SHARED_RECHECK_SECONDS, changes
 from vlcmsim.vapi.auth import Session
+from vlcmsim.vapi.codec import now
 from vlcmsim.vapi.errors import VapiError
 from vlcmsim.vapi.http import Request, Response
 from vlcmsim.vapi.operations import current_operation
@@ -181,8 +191,6 @@ class SoapEndpoint:
         if isinstance(obj, vim.view.ListView):
             return moid(obj) in self.objects.list_views
         if isinstance(obj, vim.view.ContainerView):
-            from vlcmsim.soap.services import view_definition
-
             return view_definition(obj) is not None
         if isinstance(obj, vim.HistoryCollector):
             return moid(obj) in self.objects.histories
@@ -199,8 +207,7 @@ class SoapEndpoint:
 
 def _in_thread(fn: Callable[[], Any]) -> Awaitable[Any]:
     """Work that reads many objects runs beside the loop: other clients are answered meanwhile."""
-    context = __import__("contextvars").copy_context()
-    return asyncio.to_thread(context.run, fn)
+    return asyncio.to_thread(contextvars.copy_context().run, fn)
 
 
 def retrieve_service_content(ctx: Context, call: Call) -> Any:
@@ -208,8 +215,6 @@ def retrieve_service_content(ctx: Context, call: Call) -> Any:
 
 
 def current_time(ctx: Context, call: Call) -> Any:
-    from vlcmsim.vapi.codec import now
-
     return now()
 
 
@@ -370,16 +375,10 @@ def create_filter(ctx: Context, call: Call) -> Any:
     for p in spec.propSet or []:  # a path no object of the type has is refused now, not at the first wait
         for path in p.pathSet or []:
             head = str(path).split(".")[0]
-            if p.type is not None and head not in vim_property_names(p.type):
+            if p.type is not None and head not in property_names(p.type):
                 raise vmodl.query.InvalidProperty(msg=f"{p.type._wsdlName} has no property {path}.", name=path)
     pc = ctx.objects.collector(ctx.sid, call.this)
     return ctx.objects.add_filter(pc, spec, bool(call.args.get("partialUpdates")))
-
-
-def vim_property_names(kind: Any) -> list[str]:
-    from vlcmsim.soap.vim import property_names
-
-    return property_names(kind)
 
 
 def destroy_filter(ctx: Context, call: Call) -> Any:
