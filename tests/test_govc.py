@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import wait_task
 from vlcmsim.testing import Server
 
 HOST = "/Datacenter/host/Cluster-A/esx-a1.vlcmsim.local"
@@ -76,10 +77,36 @@ def test_maintenance_mode_moves_the_vms_and_is_logged(govc) -> None:  # type: ig
     assert govc("object.collect", "-s", HOST, "vm").strip() == ""  # DRS moved its VMs
     assert "Host:" in govc("vm.info", "esx-a1-vm1") and "esx-a1.vlcmsim.local" not in govc("vm.info", "esx-a1-vm1")
     events = govc("events", HOST)
-    assert "has entered maintenance mode" in events
+    assert "[info] Host esx-a1.vlcmsim.local has entered maintenance mode" in events
+    assert "[info] Task: Enter maintenance mode" in events
     govc("host.maintenance.exit", HOST)
     assert govc("object.collect", "-s", HOST, "runtime.inMaintenanceMode").strip() == "false"
     assert "has exited maintenance mode" in govc("events", HOST)
+    assert "logged in" in govc("events", "-n", "200")  # the root folder's events: logins too
+    tasks = [line.split() for line in govc("tasks").splitlines()[1:]]
+    assert [t[0] for t in tasks] == ["EnterMaintenanceMode", "ExitMaintenanceMode"]
+    assert all(t[1] == "esx-a1.vlcmsim.local" and "success" in t for t in tasks)
+
+
+def test_a_remediation_in_tasks_and_what_the_host_runs_after_it(govc, fresh_server: Server) -> None:  # type: ignore[no-untyped-def]
+    before = govc("host.esxcli", "-host", HOST, "system", "version", "get")
+    assert "Version:  8.0.2" in before and "Product:  VMware ESXi" in before
+    rest = fresh_server.client()
+    task = rest.post(
+        "/api/esx/settings/clusters/domain-c1/software?action=apply&vmw-task=true", json={"accept_eula": True}
+    ).json()
+    assert wait_task(rest, task)["status"] == "SUCCEEDED"
+    assert any(
+        line.startswith("apply") or "Remediate" in line or "apply" in line for line in govc("tasks").splitlines()
+    )
+    assert "Remediation of Cluster-A succeeded" in govc("events", "/Datacenter/host/Cluster-A")
+    after = govc("host.esxcli", "-host", HOST, "system", "version", "get")
+    assert "Version:  8.0.3" in after
+    vibs = govc("host.esxcli", "-host", HOST, "software", "vib", "list").splitlines()
+    assert vibs[0].split()[:2] == ["Name", "Version"] and any(line.startswith("esxi ") for line in vibs)
+    components = govc("host.esxcli", "-host", HOST, "software", "component", "list")
+    assert "ESXi" in components and "8.0 U3" in components
+    assert "cpu.usagemhz.average" in govc("metric.ls", HOST).split()
 
 
 def test_a_saved_session_the_server_forgot_logs_in_again(govc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -92,3 +119,8 @@ def test_a_saved_session_the_server_forgot_logs_in_again(govc, tmp_path: Path) -
             cookie["Value"] = "0" * 32
         path.write_text(json.dumps(saved_session))
     assert "/Datacenter/host/Cluster-A" in govc("find", "/", "-type", "c")
+    # every command works on the new session govc made
+    assert "esx-a1.vlcmsim.local" in govc("host.info", HOST)
+    assert "Task" in govc("tasks") and "logged in" in govc("events", "-n", "50")
+    assert "sys.uptime.latest" in govc("metric.ls", HOST)
+    assert "esxi" in govc("host.esxcli", "-host", HOST, "software", "vib", "list")

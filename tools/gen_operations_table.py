@@ -46,13 +46,13 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    text = render()
+def write_or_check(out: Path, text: str) -> None:
+    """Write the generated file, or with --check exit 1 when it is stale."""
     if "--check" in sys.argv:
-        sys.exit(0 if OUT.exists() and OUT.read_text() == text else 1)
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
+        sys.exit(0 if out.exists() and out.read_text() == text else 1)
+    out.write_text(text)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    main()
+    write_or_check(OUT, render())

@@ -71,7 +71,7 @@ from vlcmsim.sessions import Sessions
 from vlcmsim.sim.api import SimApi
 from vlcmsim.sim.knobs import DepotKnobs, HostKnobs, SimKnobs
 from vlcmsim.soap.endpoint import SoapEndpoint
-from vlcmsim.soap.events import host_events
+from vlcmsim.soap.events import host_events, task_events
 from vlcmsim.soap.host_tasks import HostTasks
 from vlcmsim.soap.world import World
 from vlcmsim.store import schema
@@ -303,6 +303,7 @@ class App:
         backend.vms = vms
         log_ = EventLog(store)
         backend.inventory.on_host_changed.append(host_events(log_, backend.knobs))
+        backend.tasks.on_transition.append(task_events(log_, backend.inventory))
         world = World(
             inventory=backend.inventory,
             vms=vms,

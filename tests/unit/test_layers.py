@@ -59,3 +59,12 @@ def test_the_table_of_operations_in_docs_is_up_to_date() -> None:
     tool = Path(__file__).resolve().parents[2] / "tools" / "gen_operations_table.py"
     done = subprocess.run([sys.executable, str(tool), "--check"], timeout=60)
     assert done.returncode == 0, "run tools/gen_operations_table.py"
+
+
+def test_the_table_of_vim25_methods_in_docs_is_up_to_date() -> None:
+    import subprocess
+    import sys
+
+    tool = Path(__file__).resolve().parents[2] / "tools" / "gen_vim25_table.py"
+    done = subprocess.run([sys.executable, str(tool), "--check"], timeout=60)
+    assert done.returncode == 0, "run tools/gen_vim25_table.py"

@@ -16,7 +16,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from vlcmsim.sessions import Sessions
-from vlcmsim.soap import collector, entities, events, history, hostsystem, machines, properties, search, tasks
+from vlcmsim.soap import (
+    collector,
+    entities,
+    esxcli,
+    events,
+    history,
+    hostsystem,
+    machines,
+    performance,
+    properties,
+    search,
+    tasks,
+)
 from vlcmsim.soap.history import Histories
 from vlcmsim.soap.host_tasks import HostTasks
 from vlcmsim.soap.services import (
@@ -89,8 +101,8 @@ class SoapEndpoint:
         self.sessions = sessions
         self.world = world
         self.objects = SessionObjects()
+        world.objects = self.objects
         self.histories = Histories(world, self.objects)
-        history._registries.append(self.objects)
         self.host_tasks = host_tasks
         self.secure_cookie = secure_cookie
 
@@ -124,6 +136,10 @@ class SoapEndpoint:
             body = result(call, value)
         except vmodl.MethodFault as error:
             return Response(500, fault(error, call.version), list(XML))
+        except properties.PropertyFailed as failed:
+            return Response(
+                500, fault(vmodl.fault.SystemError(msg=str(failed), reason=str(failed)), call.version), list(XML)
+            )
         except VapiError as err:
             kind = vim.fault.InvalidLogin if err.name == "unauthenticated" else vmodl.fault.SystemError
             return Response(500, fault(kind(msg=err.text), call.version), list(XML))
@@ -196,6 +212,9 @@ class SoapEndpoint:
             return moid(obj) in self.objects.histories
         if isinstance(obj, vim.Task):
             return self.world.tasks.get(moid(obj)) is not None
+        if isinstance(obj, esxcli.Executer | esxcli.TypeManager):
+            owner = esxcli.host_of(obj)
+            return owner is not None and self.world.inventory.host(owner) is not None
         if isinstance(obj, vim.host.ImageConfigManager | vim.option.OptionManager):
             host = moid(obj).rsplit("-host-", 1)
             return len(host) == 2 and self.world.inventory.host(f"host-{host[1]}") is not None
@@ -290,7 +309,9 @@ def create_container_view(ctx: Context, call: Call) -> Any:
 
 def create_list_view(ctx: Context, call: Call) -> Any:
     objects = [o for o in call.args.get("obj") or [] if ctx.exists(o)]
-    return ctx.objects.create_list_view(ctx.sid, objects)
+    view = ctx.objects.create_list_view(ctx.sid, objects)
+    changes.notify()
+    return view
 
 
 def modify_list_view(ctx: Context, call: Call) -> Any:
@@ -301,6 +322,7 @@ def modify_list_view(ctx: Context, call: Call) -> Any:
     kept = [o for o in view.view if (type(o), moid(o)) not in remove]
     known = {(type(o), moid(o)) for o in kept}
     view.view = kept + [o for o in add if (type(o), moid(o)) not in known]
+    changes.notify()  # a filter that traverses the view sees its new objects
     return missing
 
 
@@ -308,6 +330,7 @@ def reset_list_view(ctx: Context, call: Call) -> Any:
     view = ctx.objects.list_view(call.this, ctx.sid)
     wanted = list(call.args.get("obj") or [])
     view.view = [o for o in wanted if ctx.exists(o)]
+    changes.notify()
     return [o for o in wanted if not ctx.exists(o)]
 
 
@@ -492,6 +515,18 @@ def fetch_software_packages(ctx: Context, call: Call) -> Any:
     return hostsystem.software_packages(ctx.world, "host-" + moid(call.this).rsplit("-host-", 1)[1])
 
 
+def image_profile(ctx: Context, call: Call) -> Any:
+    """The image profile the host runs: its base image's ("ESXi-8.0.3-24280767-standard")."""
+    host = "host-" + moid(call.this).rsplit("-host-", 1)[1]
+    version = ctx.world.base_image(host)
+    name = f"ESXi-{version.split('-')[0]}-{version.rsplit('.', 1)[-1]}-standard"
+    return vim.host.ImageConfigManager.ImageProfileSummary(name=name, vendor="VMware, Inc.")
+
+
+def acceptance_level(ctx: Context, call: Call) -> Any:
+    return "partner"
+
+
 def query_options(ctx: Context, call: Call) -> Any:
     host = "host-" + moid(call.this).rsplit("-host-", 1)[1]
     name = call.args.get("name")
@@ -542,7 +577,9 @@ METHODS: dict[str, Handler] = {
     "DisconnectHost_Task": disconnect_host,
     "ReconnectHost_Task": reconnect_host,
     "CancelTask": cancel_task,
-    "FetchSoftwarePackages": fetch_software_packages,
+    "fetchSoftwarePackages": fetch_software_packages,  # vim25 spells this one lower-case
+    "HostImageConfigGetProfile": image_profile,
+    "HostImageConfigGetAcceptance": acceptance_level,
     "QueryOptions": query_options,
     "Fetch": fetch,
 }
@@ -562,4 +599,6 @@ def versions() -> bytes:
 
 METHODS.update(history.METHODS)
 METHODS.update(search.METHODS)
+METHODS.update(esxcli.METHODS)
+METHODS.update(performance.METHODS)
 _REGISTERED = (events, machines, entities, properties)  # their import registers their properties

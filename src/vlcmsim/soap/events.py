@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.inventory.events import Event, EventLog
-from vlcmsim.inventory.model import Host
+from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE, Host
+from vlcmsim.inventory.store import Inventory
 from vlcmsim.sim.knobs import SimKnobs
 from vlcmsim.soap.properties import prop
 from vlcmsim.soap.tree import refs
 from vlcmsim.soap.vim import VmomiSupport, vim
 from vlcmsim.soap.world import World
+from vlcmsim.tasks.manager import TaskRecord
 
 LATEST_PAGE = 10
 
@@ -39,7 +41,11 @@ def event(w: World, e: Event) -> Any:
     if e.vm:
         vm = w.vms.get(e.vm)
         value.vm = vim.event.VmEventArgument(name=vm.name if vm else e.vm, vm=refs.vm(e.vm))
+    if isinstance(value, vim.event.TaskEvent):
+        value.info = _task_info(w, str((e.details or {}).get("task", "")))
     for name, field_value in (e.details or {}).items():
+        if name == "task":
+            continue
         if name == "sourceHost" and isinstance(field_value, str):
             source = w.inventory.host(field_value)
             value.sourceHost = vim.event.HostEventArgument(
@@ -48,6 +54,58 @@ def event(w: World, e: Event) -> Any:
         elif hasattr(value, name):
             setattr(value, name, field_value)
     return value
+
+
+def _task_info(w: World, task: str) -> Any:
+    from vlcmsim.soap.tasks import info
+
+    record = w.tasks.get(task)
+    if record is not None:
+        return info(w, record)
+    # the task has been forgotten (tasks are kept for a while, events longer)
+    return vim.TaskInfo(key=task, task=vim.Task(task), state="success", cancelled=False, cancelable=False)
+
+
+# what each kind of event is, as EventManager.description tells (govc prints the category)
+CATEGORIES = {
+    "UserLoginSessionEvent": ("info", "User login"),
+    "UserLogoutSessionEvent": ("info", "User logout"),
+    "HostAddedEvent": ("info", "Host Added"),
+    "HostRemovedEvent": ("info", "Host removed"),
+    "HostConnectedEvent": ("info", "Host connected"),
+    "HostDisconnectedEvent": ("info", "Host disconnected"),
+    "HostConnectionLostEvent": ("error", "Host connection lost"),
+    "HostShutdownEvent": ("info", "Host shut down"),
+    "EnteredMaintenanceModeEvent": ("info", "Entered maintenance mode"),
+    "ExitMaintenanceModeEvent": ("info", "Exit maintenance mode"),
+    "VmMigratedEvent": ("info", "VM migrated"),
+    "VmPoweredOffEvent": ("info", "VM powered off"),
+    "VmSuspendedEvent": ("info", "VM suspended"),
+    "TaskEvent": ("info", "Task"),
+    "EventEx": ("info", "Event"),
+}
+
+
+@prop(vim.event.EventManager, "description")
+def _description(w: World, obj: Any) -> Any:
+    Detail = vim.event.EventDescription.EventDetail
+    levels = [
+        vim.ElementDescription(key=k, label=k.capitalize(), summary=k) for k in ("info", "warning", "error", "user")
+    ]
+    details = [
+        Detail(
+            key=VmomiSupport.GetWsdlType("urn:vim25", kind),  # a type name: pyVmomi takes the type
+            description=label,
+            category=category,
+            formatOnDatacenter=label,
+            formatOnComputeResource=label,
+            formatOnHost=label,
+            formatOnVm=label,
+            fullFormat=label,
+        )
+        for kind, (category, label) in CATEGORIES.items()
+    ]
+    return vim.event.EventDescription(category=levels, eventInfo=details)
 
 
 @prop(vim.event.EventManager, "latestEvent")
@@ -101,3 +159,64 @@ def host_events(log: EventLog, knobs: SimKnobs) -> Any:
 
 def _post(log: EventLog, kind: str, message: str, host: Host, details: dict[str, Any] | None = None) -> None:
     log.post(kind, message, datacenter=host.datacenter, cluster=host.cluster, host=host.id, details=details)
+
+
+# -- tasks and remediations -----------------------------------------------------------
+
+REMEDIATION = "apply"  # the operation of clusters.software / hosts.software that remediates
+REMEDIATION_EVENT = "com.vmware.vlcmsim.remediation"  # our event type ids (vLCM's own are not public)
+
+
+def task_events(log: EventLog, inventory: Inventory) -> Any:
+    """A listener of the task manager's transitions: a TaskEvent when a task is created (as
+    vCenter logs every task), and an EventEx when a remediation starts, succeeds or fails."""
+
+    def transitioned(record: TaskRecord) -> None:
+        where = _where(inventory, record)
+        description = record.description.default_message
+        if record.status == "PENDING":
+            log.post("TaskEvent", f"Task: {description}", user=record.user or "", details={"task": record.id}, **where)
+            return
+        if record.operation != REMEDIATION or not record.service.endswith(".software"):
+            return
+        name = _target_name(inventory, record)
+        if record.status == "RUNNING":
+            outcome, severity, text = "started", "info", f"Remediation of {name} started"
+        elif record.status == "SUCCEEDED":
+            outcome, severity, text = "succeeded", "info", f"Remediation of {name} succeeded"
+        elif record.status == "FAILED":
+            reason = record.error.text if record.error else "unknown error"
+            outcome, severity, text = "failed", "error", f"Remediation of {name} failed: {reason}"
+        else:
+            return
+        log.post(
+            "EventEx",
+            text,
+            user=record.user or "",
+            details={"eventTypeId": f"{REMEDIATION_EVENT}.{outcome}", "severity": severity, "objectId": record.id},
+            **where,
+        )
+
+    return transitioned
+
+
+def _where(inventory: Inventory, record: TaskRecord) -> dict[str, str | None]:
+    if record.target is None:
+        return {}
+    kind, value = record.target
+    if kind == CLUSTER_TYPE:
+        cluster = inventory.cluster(value)
+        return {"cluster": value, "datacenter": cluster.datacenter if cluster else None}
+    if kind == HOST_TYPE:
+        host = inventory.host(value)
+        if host is not None:
+            return {"host": value, "cluster": host.cluster, "datacenter": host.datacenter}
+    return {}
+
+
+def _target_name(inventory: Inventory, record: TaskRecord) -> str:
+    if record.target is None:
+        return "the inventory"
+    kind, value = record.target
+    found = inventory.cluster(value) if kind == CLUSTER_TYPE else inventory.host(value)
+    return found.name if found is not None else value

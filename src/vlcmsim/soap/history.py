@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from vlcmsim.soap import tasks
 from vlcmsim.soap.events import event
 from vlcmsim.soap.properties import prop
+from vlcmsim.soap.services import caller
 from vlcmsim.soap.session_objects import History, SessionObjects
+from vlcmsim.soap.tree import refs
 from vlcmsim.soap.vim import moid, vim, vmodl, wsdl_name
 from vlcmsim.soap.world import World
 
@@ -27,6 +29,8 @@ def _entity_ids(w: World, entity_spec: Any) -> set[str] | None:
         return None
     root = entity_spec.entity
     recursion = entity_spec.recursion or "self"
+    if recursion == "all" and isinstance(root, vim.Folder) and moid(root) == moid(refs.root()):
+        return None  # the whole inventory, and what names no entity (logins)
     if recursion == "self":
         return {moid(root)}
     children = w.tree.below(root)
@@ -153,26 +157,23 @@ def destroy(ctx: Context, call: Call) -> Any:
     return None
 
 
-def _latest(w: World, obj: Any) -> list[Any]:
-    from vlcmsim.soap.services import caller
-
+def _history(w: World, obj: Any) -> History:
     c = caller.get()
-    found = None
-    for endpoint_objects in _registries:
-        try:
-            found = endpoint_objects.history(obj, c.session.id if c and c.session else None)
-            break
-        except vmodl.fault.ManagedObjectNotFound:
-            continue
-    if found is None:
+    if w.objects is None:
         raise LookupError(moid(obj))
+    try:
+        return w.objects.history(obj, c.session.id if c and c.session else None)
+    except vmodl.fault.ManagedObjectNotFound:
+        raise LookupError(moid(obj)) from None
+
+
+def _latest(w: World, obj: Any) -> list[Any]:
+    found = _history(w, obj)
     items = (
         matching_tasks(w, found.spec) if isinstance(obj, vim.TaskHistoryCollector) else matching_events(w, found.spec)
     )
     return items[-found.page_size :] if found.page_size else []
 
-
-_registries: list[SessionObjects] = []  # the endpoint's, registered when it is built
 
 prop(vim.TaskHistoryCollector, "latestPage")(_latest)
 prop(vim.event.EventHistoryCollector, "latestPage")(_latest)
@@ -180,11 +181,7 @@ prop(vim.event.EventHistoryCollector, "latestPage")(_latest)
 
 @prop(vim.HistoryCollector, "filter")
 def _filter(w: World, obj: Any) -> Any:
-    for objects in _registries:
-        found = objects.histories.get(moid(obj))
-        if found is not None:
-            return found.spec
-    raise LookupError(moid(obj))
+    return _history(w, obj).spec
 
 
 METHODS = {

@@ -197,8 +197,8 @@ def _config_manager(w: World, obj: Any) -> Any:
     )
 
 
-def software_packages(w: World, host: str) -> list[Any]:
-    """The VIBs of the host's installed image (HostImageConfigManager.FetchSoftwarePackages)."""
+def installed_vibs(w: World, host: str) -> list[tuple[Any, Any]]:
+    """(component, VIB) of every VIB of the host's installed image."""
     from vlcmsim.lifecycle.spec import effective_components
 
     spec = w.installed(host)
@@ -212,33 +212,38 @@ def software_packages(w: World, host: str) -> list[Any]:
             continue
         for vib_id in component.vib_ids:
             vib = catalog.vibs.get(vib_id)
-            if vib is None:
-                continue
-            out.append(
-                vim.host.SoftwarePackage(
-                    name=vib.name,
-                    version=vib.version,
-                    type=vib.vib_type,
-                    vendor=vib.vendor,
-                    acceptanceLevel=vib.acceptance_level,
-                    summary=vib.summary or vib.name,
-                    description=vib.summary or vib.name,
-                    referenceURL=[],
-                    creationDate=component.release_date,
-                    depends=[],
-                    conflicts=[],
-                    replaces=[],
-                    provides=[],
-                    maintenanceModeRequired=True,
-                    hardwarePlatformsRequired=[],
-                    capability=vim.host.SoftwarePackage.Capability(
-                        liveInstallAllowed=False, liveRemoveAllowed=False, statelessReady=True, overlay=False
-                    ),
-                    tag=[],
-                    payload=[],
-                )
-            )
+            if vib is not None:
+                out.append((component, vib))
     return out
+
+
+def software_packages(w: World, host: str) -> list[Any]:
+    """The VIBs of the host's installed image (HostImageConfigManager.fetchSoftwarePackages)."""
+    return [
+        vim.host.SoftwarePackage(
+            name=vib.name,
+            version=vib.version,
+            type=vib.vib_type,
+            vendor=vib.vendor,
+            acceptanceLevel=vib.acceptance_level,
+            summary=vib.summary or vib.name,
+            description=vib.summary or vib.name,
+            referenceURL=[],
+            creationDate=component.release_date,
+            depends=[],
+            conflicts=[],
+            replaces=[],
+            provides=[],
+            maintenanceModeRequired=True,
+            hardwarePlatformsRequired=[],
+            capability=vim.host.SoftwarePackage.Capability(
+                liveInstallAllowed=False, liveRemoveAllowed=False, statelessReady=True, overlay=False
+            ),
+            tag=[],
+            payload=[],
+        )
+        for component, vib in installed_vibs(w, host)
+    ]
 
 
 ADVANCED_OPTIONS = {

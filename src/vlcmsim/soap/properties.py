@@ -6,11 +6,14 @@ function serves is unset, as vCenter leaves optional properties."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vlcmsim.soap.vim import moid, property_names, wsdl_name
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from vlcmsim.soap.world import World
@@ -47,6 +50,15 @@ class Memo:
     values: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
 
+def registered() -> dict[str, list[str]]:
+    """Every served property, by the managed type it is registered on (docs/vim25.md)."""
+    return {kind: sorted(table) for kind, table in _REGISTRY.items()}
+
+
+class PropertyFailed(Exception):
+    """A property's getter failed: a SystemError to the caller (not "your arguments are invalid")."""
+
+
 def getter(obj: Any, name: str) -> Getter | None:
     for kind in type(obj).__mro__:
         table = _REGISTRY.get(getattr(kind, "_wsdlName", ""))
@@ -70,7 +82,11 @@ def get(world: World, obj: Any, path: str, memo: Memo | None = None) -> Any:
         value = memo.values[key]
     else:
         fn = getter(obj, head)
-        value = fn(world, obj) if fn is not None else None
+        try:
+            value = fn(world, obj) if fn is not None else None
+        except (TypeError, ValueError, AttributeError) as exc:  # our bug, not the caller's request
+            log.exception("reading %s of %s failed", head, moid(obj))
+            raise PropertyFailed(f"Reading {head} of {moid(obj)} failed: {exc}") from None
         if memo is not None:
             memo.values[key] = value
     for part in rest.split(".") if rest else ():

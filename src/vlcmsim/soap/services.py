@@ -198,3 +198,15 @@ def _types(w: World, obj: Any) -> list[str]:
 def _recursive(w: World, obj: Any) -> bool:
     definition = view_definition(obj)
     return bool(definition and definition[2])
+
+
+@prop(vim.view.ListView, "view")
+def _list_view(w: World, obj: Any) -> list[Any]:
+    """A list view's objects: its session's own (ManagedObjectNotFound for another's)."""
+    c = caller.get()
+    if w.objects is None:
+        raise LookupError(moid(obj))
+    try:
+        return list(w.objects.list_view(obj, c.session.id if c and c.session else None).view)
+    except vmodl.fault.ManagedObjectNotFound:
+        raise LookupError(moid(obj)) from None

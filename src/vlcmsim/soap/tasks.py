@@ -6,6 +6,7 @@ RECENT_SECONDS, and each entity's recentTask those that target it."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -79,13 +80,7 @@ def info(w: World, record: TaskRecord) -> Any:
         task=vim.Task(record.id),
         description=description,
         name=name,
-        descriptionId=(
-            f"{record.service.removeprefix(VIM_SERVICE)}.{record.operation[0].lower()}{record.operation[1:]}".removesuffix(
-                "_Task"
-            )
-            if name
-            else f"{record.service}.{record.operation}"
-        ),
+        descriptionId=description_id(record),
         entity=entity,
         entityName=entity_name,
         state=state,
@@ -97,7 +92,7 @@ def info(w: World, record: TaskRecord) -> Any:
         queueTime=record.created_time,
         startTime=record.start_time,
         completeTime=record.end_time,
-        eventChainId=abs(hash(record.id)) % 2**31,
+        eventChainId=zlib.crc32(record.id.encode()) & 0x7FFFFFFF,  # the same in every worker
     )
 
 
@@ -127,3 +122,24 @@ def _info(w: World, obj: Any) -> Any:
     if record is None:
         raise LookupError(moid(obj))
     return info(w, record)
+
+
+def description_id(record: TaskRecord) -> str:
+    """ "HostSystem.enterMaintenanceMode" for a vim25 task, "<service>.<operation>" for vLCM's."""
+    if record.service.startswith(VIM_SERVICE):
+        operation = record.operation.removesuffix("_Task")
+        return f"{record.service.removeprefix(VIM_SERVICE)}.{operation[0].lower()}{operation[1:]}"
+    return f"{record.service}.{record.operation}"
+
+
+@prop(vim.TaskManager, "description")
+def _description(w: World, obj: Any) -> Any:
+    """What each kind of recent task is called (`govc tasks -l` prints these labels)."""
+    labels: dict[str, str] = {}
+    for record in recent(w):
+        labels.setdefault(description_id(record), record.description.default_message.split(":")[0])
+    return vim.TaskDescription(
+        methodInfo=[vim.ElementDescription(key=k, label=v, summary=v) for k, v in sorted(labels.items())],
+        state=[vim.ElementDescription(key=k, label=k.capitalize(), summary=k) for k in STATES.values()],
+        reason=[vim.TypeDescription(key=vim.TaskReasonUser, label="User", summary="Started by a user")],
+    )

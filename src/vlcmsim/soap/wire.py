@@ -118,7 +118,7 @@ class _RequestReader(SoapAdapter.ExpatDeserializerNSHandlers):  # type: ignore[m
             return
         if self.depth == 3 and self.method is None and (ns != SOAPENV):
             try:
-                self.method = FETCH if name == "Fetch" else vim.method(name)
+                self.method = INTERNAL_METHODS[name] if name in INTERNAL_METHODS else vim.method(name)
             except KeyError:
                 raise UnknownMethod(name) from None
             self.params = {p.name: p for p in self.method.params}
@@ -177,6 +177,10 @@ FETCH = VmomiSupport.Object(
     result=object,
     resultFlags=VmomiSupport.F_OPTIONAL,
 )
+
+
+# methods vim25's WSDL does not publish, by name (esxcli's add theirs)
+INTERNAL_METHODS: dict[str, Any] = {"Fetch": FETCH}
 
 
 class UnknownMethod(Exception):

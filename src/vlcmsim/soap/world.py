@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.inventory.events import EventLog
@@ -21,6 +22,9 @@ from vlcmsim.sim.knobs import SimKnobs
 from vlcmsim.soap.tree import Tree
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.codec import now
+
+if TYPE_CHECKING:
+    from vlcmsim.soap.session_objects import SessionObjects
 
 DEFAULT_BASE_IMAGE = "8.0.2-0.0.22380479"
 
@@ -61,6 +65,7 @@ class World:
     catalog: Callable[[], Catalog]
     instance_uuid: str
     started: datetime = field(default_factory=now)
+    objects: SessionObjects | None = None  # the endpoint's: collectors, views, histories of sessions
 
     def __post_init__(self) -> None:
         self.tree = Tree(self.inventory, self.vms)

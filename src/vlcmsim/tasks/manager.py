@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vlcmsim.ids import PROGRESS_ID, VLCMSIM
 from vlcmsim.store import schema
+from vlcmsim.store.changes import changes
 from vlcmsim.store.db import Store, outside_request
 from vlcmsim.vapi.codec import CLEAN, Frozen, Opaque, aware, encode, from_clean, now
 from vlcmsim.vapi.errors import Message, VapiError, internal_error
@@ -208,6 +209,7 @@ class TaskManager:
         self.dead_after = timedelta(seconds=dead_after_seconds)
         self.result_flush_every = 1.0 if shared else _RESULT_FLUSH_EVERY
         self.interrupted: Interrupted | None = None  # set by recover(): ends a crashed run's stored result
+        self.on_transition: list[Callable[[TaskRecord], None]] = []  # created, running, ended (the event log)
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_result_flush: dict[str, float] = {}
@@ -360,7 +362,7 @@ class TaskManager:
             result_td=result_td,
         )
         self._write(record, insert=True, locks=locks)  # a failed write leaves no trace: nothing is registered yet
-        _transition(record)
+        self._transitioned(record)
         self.live[record.id] = record
         # the work outlives the request that started it: it must not read the request's versions
         self._runners[record.id] = asyncio.get_running_loop().create_task(
@@ -377,7 +379,7 @@ class TaskManager:
             record.start_time = now()
             record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
             self._write(record)
-            _transition(record)
+            self._transitioned(record)
             result = await work(TaskContext(self, record))
             record.result = result if result is not None else record.result
             record.status = "SUCCEEDED"
@@ -410,13 +412,21 @@ class TaskManager:
                 total, completed, _ = record.progress
                 record.progress = (total, completed, Message(PROGRESS_ID, "Failed"))
             self._write(record, unlock=True)
-            _transition(record)
+            self._transitioned(record)
             self._remember(record)
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
             self._last_result_flush.pop(record.id, None)
             self._dirty.discard(record.id)
             self._canceled_early.discard(record.id)
+
+    def _transitioned(self, record: TaskRecord) -> None:
+        _transition(record)
+        for listener in self.on_transition:
+            try:
+                listener(record)
+            except Exception:  # a listener's failure is not the task's
+                log.warning("a listener of task %s failed", record.id, exc_info=True)
 
     def cancel(self, task_id: str) -> bool:
         """Stop a running task: it ends FAILED, canceled — at once when it runs
@@ -522,6 +532,7 @@ class TaskManager:
                     self._last_result_flush[record.id] = t
                 values = self._values(record, with_result)
                 conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+        changes.notify()
 
     def _write(
         self,
@@ -542,6 +553,7 @@ class TaskManager:
                     )
             except IntegrityError:
                 raise TargetBusy(self._holder(locks)) from None
+            changes.notify()
             return
         with self.store.engine.begin() as conn:
             if insert:
@@ -550,6 +562,7 @@ class TaskManager:
                 conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
             if unlock:
                 conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task == record.id))
+        changes.notify()  # a vim25 client waiting on this task's info is woken
 
     def _holder(self, locks: Sequence[tuple[str, str]]) -> TaskRecord | None:
         table = schema.task_locks
