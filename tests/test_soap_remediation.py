@@ -45,6 +45,12 @@ def test_hello_world_and_maintenance_mode_with_wait_for_task(fresh_server: Serve
     image = host.configManager.imageConfigManager  # what Ansible's vmware_host_package_info reads
     assert "esxi" in {p.name for p in image.FetchSoftwarePackages()}
     assert image.HostImageConfigGetProfile().name == "ESXi-8.0.2-22380479-standard"
+    cluster = host.parent  # what Ansible's vmware_cluster_info reads of it
+    das = cluster.configurationEx.dasConfig
+    assert das.enabled and das.defaultVmSettings.vmToolsMonitoringSettings.vmMonitoring == "vmMonitoringDisabled"
+    assert cluster.configurationEx.vsanConfigInfo.defaultConfig.autoClaimStorage is False
+    usage = cluster.GetResourceUsage()
+    assert usage.cpuCapacityMHz == cluster.summary.totalCpu and 0 < usage.storageUsedMB < usage.storageCapacityMB
     task = host.EnterMaintenanceMode_Task(timeout=0)
     assert WaitForTask(task) == "success"
     assert host.runtime.inMaintenanceMode and host.vm == []  # DRS moved its VMs away

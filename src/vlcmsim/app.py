@@ -150,6 +150,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
     fetcher = Fetcher(settings.allowed_import_dirs, settings.fetch_timeout_seconds, cert)
     depot_knobs = DepotKnobs(store)
     tasks = TaskManager(store, settings.task_retention_seconds, settings.shared_store, settings.worker_dead_seconds)
+    tasks.keep_ended = max(1, settings.task_keep_count)
     hosts: SimulatedHosts
     if isinstance(staging, AgentStaging):
         hosts = RemoteHosts(settings, inventory, knobs, staging)
@@ -418,6 +419,15 @@ class App:
             raise no_matching_method(req.method, req.path)
         return Response.json(201, {"file_id": req.upload.name})
 
+    def _require_login(self, req: Request) -> None:
+        """A session id or basic auth of any user (`metrics_require_login`)."""
+        if self.backend.sessions.lookup(req.header(b"vmware-api-session-id") or "") is not None:
+            return
+        basic = req.basic_auth()
+        if basic is None:
+            raise unauthenticated()
+        self.backend.sessions.authenticate(basic[0], basic[1], req.client)  # unauthenticated when wrong
+
     # -- dispatch ----------------------------------------------------------------
 
     async def dispatch(self, req: Request) -> Response:
@@ -457,6 +467,8 @@ class App:
             if self.dashboard.handles(path):
                 return self.dashboard.handle(req)
             if path == "/metrics" and self.metrics is not None:
+                if self.settings.metrics_require_login:
+                    self._require_login(req)
                 return self.metrics.response()
             if path.startswith("/sim/"):
                 return await started.sim.handle(req)

@@ -117,8 +117,9 @@ def _granian_options(settings: Settings, cert: Path | None, key: Path | None) ->
     import logging
 
     from granian.constants import Interfaces, SSLProtocols
-    from granian.http import HTTP1Settings
     from granian.log import LogLevels
+
+    from vlcmsim.server.limits import http_options
 
     # granian warns that its embedded mode is experimental at every start
     logging.getLogger("_granian").setLevel(logging.ERROR)
@@ -127,12 +128,11 @@ def _granian_options(settings: Settings, cert: Path | None, key: Path | None) ->
         "port": settings.port,
         "interface": Interfaces.RSGI,
         "websockets": False,
-        "backlog": 1024,
         "log_level": LogLevels(settings.log_level),
         "ssl_cert": cert,
         "ssl_key": key,
         "ssl_protocol_min": SSLProtocols.tls12,
-        "http1_settings": HTTP1Settings(header_read_timeout=int(settings.header_read_timeout_seconds * 1000)),
+        **http_options(settings.header_read_timeout_seconds, settings.workers),
     }
 
 

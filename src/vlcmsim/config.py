@@ -111,6 +111,8 @@ class Settings:
     failed_logins_allowed: int = 5  # wrong passwords in a row (per user, per address) before tries must wait
     login_lockout_max_seconds: float = 60.0  # the longest such wait
     task_retention_seconds: int = 24 * 3600
+    task_keep_count: int = 10_000  # ended tasks kept at most, besides their retention time
+    metrics_require_login: bool = False  # /metrics answers only with a session (or basic auth) when true
     max_body_bytes: int = 1024 * 1024
     header_read_timeout_seconds: float = 10.0  # a request head must arrive within this (both ports)
     body_read_timeout_seconds: float = 30.0  # and its body within this, once the head is in
@@ -184,6 +186,8 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "failed_logins_allowed",
         "login_lockout_max_seconds",
         "task_retention_seconds",
+        "task_keep_count",
+        "metrics_require_login",
         "max_body_bytes",
         "header_read_timeout_seconds",
         "body_read_timeout_seconds",

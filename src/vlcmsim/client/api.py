@@ -51,7 +51,9 @@ def save_profile(name: str, profile: Profile) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "profiles.json"
     tmp = folder / "profiles.json.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)  # O_CREAT keeps a leftover file's mode: the file must be new, and ours
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # whatever the umask
     with os.fdopen(fd, "w") as f:
         json.dump({n: asdict(p) for n, p in profiles.items()}, f, indent=2)
     os.replace(tmp, path)

@@ -61,6 +61,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     s.add_argument("--embedded", action="store_true", help="serve vlcmsim's embedded content")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8090)
+    s.add_argument(
+        "--header-timeout", type=float, default=10.0, help="seconds a request head may take; silent connections close"
+    )
     m = dsub.add_parser("mirror", help="copy an online depot into a folder (then `depot serve` it)")
     m.add_argument("url", help="the online depot: the URL of its index.xml")
     m.add_argument("dir")
@@ -79,7 +82,7 @@ def serve(args: argparse.Namespace) -> int:
     else:
         print("give a folder, or --embedded", file=sys.stderr)
         return 2
-    run(folder, args.host, args.port)
+    run(folder, args.host, args.port, args.header_timeout)
     return 0
 
 

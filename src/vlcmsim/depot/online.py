@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 import queue
+import socket
 import ssl
 import threading
 import time
@@ -181,8 +182,17 @@ class UrlTree(_StreamedTree):
         self.client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=True, max_redirects=5)
         self.faults = faults
         self.moved = moved
+        self._reading: socket.socket | None = None  # the connection a download reads now
 
     def close(self) -> None:
+        """Close the depot's connections — from another thread too: a read blocked on the one in
+        use ends at once (closing a socket alone does not wake a thread blocked on it)."""
+        sock = self._reading
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self.client.close()
 
     def _url(self, name: str) -> str:
@@ -195,12 +205,16 @@ class UrlTree(_StreamedTree):
             raise BundleError(f"cannot reach {self.base}: connection refused (simulated)")
         try:
             with self.client.stream("GET", self._url(name)) as r:
+                stream = r.extensions.get("network_stream")
+                self._reading = stream.get_extra_info("socket") if stream is not None else None
                 if r.status_code != 200:
                     raise BundleError(f"{name}: HTTP {r.status_code} from {self.base}")
                 with self._counted(name, r.iter_bytes(CHUNK)) as counted:
                     yield counted
         except httpx.HTTPError as exc:
             raise BundleError(f"cannot read {name} from {self.base}: {exc or type(exc).__name__}") from None
+        finally:
+            self._reading = None
 
 
 class DirTree(_StreamedTree):

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,6 +33,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 CHUNK = 1 << 20
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+MAX_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -176,15 +177,19 @@ def app(root: Path) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
 
 
 def _range(header: str, size: int) -> tuple[int, int] | None:
-    """(start, end exclusive) of a single byte range, or None when it cannot be served."""
+    """(start, end exclusive) of a single byte range, or None when it cannot be served.
+    Numbers longer than any file's size are read as "beyond the end" (not parsed)."""
     m = _RANGE.match(header.strip())
     if m is None or (not m.group(1) and not m.group(2)):
         return None
-    if not m.group(1):  # the last N bytes
-        n = int(m.group(2))
+    first, last = m.group(1), m.group(2)
+    if not first:  # the last N bytes
+        n = int(last) if len(last) <= MAX_DIGITS else size
         return (max(size - n, 0), size) if n else None
-    start = int(m.group(1))
-    end = int(m.group(2)) + 1 if m.group(2) else size
+    if len(first) > MAX_DIGITS:
+        return None
+    start = int(first)
+    end = int(last) + 1 if last and len(last) <= MAX_DIGITS else size
     if start >= size or end <= start:
         return None
     return start, min(end, size)
@@ -196,13 +201,40 @@ async def _plain(send: Send, status: int, body: bytes, extra: list[tuple[bytes, 
     await send({"type": "http.response.body", "body": body})
 
 
-def run(root: Path, host: str, port: int) -> None:
-    import uvicorn
+def run(root: Path, host: str, port: int, header_timeout: float = 10.0) -> None:
+    """Serve with the main server's limits: silent and slow-header connections are closed
+    after the header timeout, and idlers cannot fill the connection cap."""
+    import asyncio
+    import logging
+    import signal
+
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server.embed import Server
+
+    from vlcmsim.server.limits import http_options
 
     if not root.is_dir():
         raise SystemExit(f"{root} is not a folder")
+    logging.getLogger("_granian").setLevel(logging.ERROR)
+    server = Server(
+        app(root),
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        websockets=False,
+        log_level=LogLevels.warning,
+        **http_options(header_timeout),
+    )
     print(f"serving {root} as an online depot at http://{host}:{port}/index.xml", flush=True)
-    uvicorn.run(app(root), host=host, port=port, log_level="warning")
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, server.stop)
+        await server.serve()
+
+    asyncio.run(serve())
 
 
 def mirror(location: str, out: Path) -> tuple[int, int]:
@@ -219,7 +251,9 @@ def mirror(location: str, out: Path) -> tuple[int, int]:
 
         def copy(name: str, sha256: str | None = None) -> None:
             nonlocal files, moved
-            dest = out / name
+            dest = (out / name).resolve()
+            if PurePosixPath(name).is_absolute() or not dest.is_relative_to(out.resolve()):
+                raise BundleError(f"{name} is outside the mirror's folder")  # before anything is made there
             if sha256 and dest.is_file() and file_sha256(dest) == sha256:
                 return
             dest.parent.mkdir(parents=True, exist_ok=True)

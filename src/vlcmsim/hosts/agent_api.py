@@ -93,6 +93,8 @@ class AgentApi:
         elif named is not None:
             if not isinstance(named, list) or not all(isinstance(h, str) for h in named):
                 raise _bad('"hosts" must be a list of host ids.')
+            if not named:
+                raise _bad('"hosts" names no host: name at least one, or leave it out for all of them.')
             hosts = []
             for host_id in named:
                 h = self.inventory.host(host_id)
@@ -198,7 +200,7 @@ class AgentApi:
             rows.append(
                 {
                     "wid": w["id"],
-                    "completed": int(w.get("completed") or 0),
+                    "completed": _count(w.get("completed"), "completed"),
                     "retrying": bool(w.get("retrying")),
                     "started": bool(w.get("started")),
                     "status": "CLAIMED" if status == "RUNNING" else status,
@@ -242,6 +244,20 @@ class AgentApi:
             conn.execute(table.insert().values(id=agent, heartbeat=t))
 
 
+MAX_COUNT = 2**62  # bytes and counts an agent reports: what a signed 64-bit column holds, with room
+
+
+def _count(value: Any, what: str) -> int:
+    """A non-negative whole number an agent reports (bytes done, bytes used), within the store's range."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise _bad(f'"{what}" must be a whole number of bytes.')
+    if not 0 <= value <= MAX_COUNT:
+        raise _bad(f'"{what}" must be between 0 and {MAX_COUNT}; got {value:.3g}.')
+    return int(value)
+
+
 def _staged(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     raw = body.get("staged") or {}
     if not isinstance(raw, dict):
@@ -252,6 +268,6 @@ def _staged(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
             raise _bad(f'"staged" of host {host} must be {{"payloads": [...], "used_bytes": n}}.')
         out[str(host)] = {
             "payloads": sorted(str(p) for p in held.get("payloads", [])),
-            "used_bytes": int(held.get("used_bytes") or 0),
+            "used_bytes": _count(held.get("used_bytes"), "used_bytes"),
         }
     return out

@@ -9,6 +9,7 @@ from typing import Any
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import owner_text
 from vlcmsim.lifecycle.notifications import notification
+from vlcmsim.redact import redact
 from vlcmsim.vapi.errors import (
     Message,
     VapiError,
@@ -280,16 +281,14 @@ def upload_not_found(file_id: str) -> VapiError:
     )
 
 
-def depot_location_invalid(location: str) -> VapiError:
-    return invalid_argument(
-        f"{LIFECYCLE}.DepotLocationInvalid",
-        f"Unsupported depot location {location}: use http(s):// or file://.",
-        location,
-    )
+def depot_location_invalid(location: str, why: str = "use http(s):// or file://") -> VapiError:
+    shown = redact(location)
+    return invalid_argument(f"{LIFECYCLE}.DepotLocationInvalid", f"Invalid depot location {shown}: {why}.", shown)
 
 
 def depot_download_failed(location: str, why: str) -> VapiError:
-    return invalid_argument(f"{LIFECYCLE}.DepotDownloadFailed", f"Cannot download {location}: {why}.", location)
+    shown = redact(location)
+    return invalid_argument(f"{LIFECYCLE}.DepotDownloadFailed", f"Cannot download {shown}: {redact(why)}.", shown)
 
 
 def depot_invalid(location: str, why: str) -> VapiError:

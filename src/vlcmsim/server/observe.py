@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from vlcmsim.redact import RedactingFilter, redact
 from vlcmsim.vapi.http import Request, Response
 
 _SESSION_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")  # sessions.py: token_hex(16)
@@ -172,6 +173,7 @@ def configure_logging(level: str, log_format: str) -> None:
         logging.Formatter.converter = time.gmtime
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(RedactingFilter())  # no location's password in any line
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -189,7 +191,7 @@ class Tracer:
 
     def trace(self, req: Request, resp: Response) -> None:
         query = "&".join(f"{k}={v}" for k, v in req.query)
-        lines = [f"> {req.method} {req.path}{'?' + query if query else ''}"]
+        lines = [redact(f"> {req.method} {req.path}{'?' + query if query else ''}")]
         lines += [f"> {k.decode('latin-1')}: {_shown(k, v)}" for k, v in req.headers.items()]
         if req.body:
             lines.append(self._body(req.body))
@@ -203,7 +205,7 @@ class Tracer:
         self.out.flush()
 
     def _body(self, body: bytes) -> str:
-        shown = _SESSION_ID.sub("<session id>", body[: self.limit].decode("utf-8", "replace"))
+        shown = redact(_SESSION_ID.sub("<session id>", body[: self.limit].decode("utf-8", "replace")))
         return shown + (f"\n[... {len(body) - self.limit} more bytes]" if len(body) > self.limit else "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from vlcmsim.backend import Call
@@ -57,10 +58,22 @@ async def get_task(call: Call, task: str, spec: dict[str, Any] | None = None) ->
 async def list_tasks(
     call: Call, filter_spec: dict[str, Any] | None = None, result_spec: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """The newest tasks that match (at most MAX_LISTED), read and encoded beside the loop."""
     with_result = not (result_spec or {}).get("exclude_result", False)
     f = as_sets(filter_spec)
     targets = {(t["type"], t["id"]) for t in f.get("targets") or ()}
-    return {r.id: r.info(with_result=with_result) for r in call.backend.tasks.list() if _matches(r, f, targets)}
+    tasks = call.backend.tasks
+
+    def listed() -> dict[str, Any]:
+        records = tasks.list(
+            services=f.get("services") or None,
+            statuses=f.get("status") or None,
+            users=f.get("users") or None,
+            ids=f.get("tasks") or None,
+        )
+        return {r.id: r.info(with_result=with_result) for r in records if _matches(r, f, targets)}
+
+    return await asyncio.to_thread(listed)
 
 
 def _matches(r: TaskRecord, f: dict[str, Any], targets: set[tuple[str, str]]) -> bool:

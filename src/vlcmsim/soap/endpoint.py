@@ -515,6 +515,12 @@ def fetch_software_packages(ctx: Context, call: Call) -> Any:
     return hostsystem.software_packages(ctx.world, "host-" + moid(call.this).rsplit("-host-", 1)[1])
 
 
+def get_resource_usage(ctx: Context, call: Call) -> Any:
+    if not isinstance(call.this, vim.ClusterComputeResource):
+        raise vmodl.fault.InvalidArgument(msg="GetResourceUsage is a method of a cluster.", invalidProperty="_this")
+    return entities.resource_usage(ctx.world, call.this)
+
+
 def image_profile(ctx: Context, call: Call) -> Any:
     """The image profile the host runs: its base image's ("ESXi-8.0.3-24280767-standard")."""
     host = "host-" + moid(call.this).rsplit("-host-", 1)[1]
@@ -579,6 +585,7 @@ METHODS: dict[str, Handler] = {
     "CancelTask": cancel_task,
     "fetchSoftwarePackages": fetch_software_packages,  # vim25 spells this one lower-case
     "HostImageConfigGetProfile": image_profile,
+    "GetResourceUsage": get_resource_usage,
     "HostImageConfigGetAcceptance": acceptance_level,
     "QueryOptions": query_options,
     "Fetch": fetch,

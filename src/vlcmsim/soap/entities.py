@@ -240,7 +240,20 @@ def _cluster_settings(w: World, obj: Any) -> tuple[Any, Any]:
         vmComponentProtecting="disabled",
         failoverLevel=1,
         admissionControlEnabled=ha,
-        defaultVmSettings=vim.cluster.DasVmSettings(restartPriority="medium", isolationResponse="none"),
+        admissionControlPolicy=vim.cluster.FailoverLevelAdmissionControlPolicy(failoverLevel=1) if ha else None,
+        defaultVmSettings=vim.cluster.DasVmSettings(
+            restartPriority="medium",
+            isolationResponse="none",
+            vmToolsMonitoringSettings=vim.cluster.VmToolsMonitoringSettings(
+                enabled=False,
+                vmMonitoring="vmMonitoringDisabled",
+                clusterSettings=True,
+                failureInterval=30,
+                minUpTime=120,
+                maxFailures=3,
+                maxFailureWindow=3600,
+            ),
+        ),
         hBDatastoreCandidatePolicy="allFeasibleDsWithUserPreference",
     )
     drs_config = vim.cluster.DrsConfigInfo(
@@ -265,7 +278,9 @@ def _cluster_configuration_ex(w: World, obj: Any) -> Any:
         dasConfig=das,
         drsConfig=drs_config,
         dpmConfigInfo=vim.cluster.DpmConfigInfo(enabled=False, defaultDpmBehavior="automated"),
-        vsanConfigInfo=vim.vsan.cluster.ConfigInfo(enabled=False),
+        vsanConfigInfo=vim.vsan.cluster.ConfigInfo(
+            enabled=False, defaultConfig=vim.vsan.cluster.ConfigInfo.HostDefaultInfo(autoClaimStorage=False)
+        ),
         rule=[],
         group=[],
         dasVmConfig=[],
@@ -398,3 +413,21 @@ def _net_hosts(w: World, obj: Any) -> list[Any]:
 @prop(vim.Network, "vm")
 def _net_vms(w: World, obj: Any) -> list[Any]:
     return [refs.vm(v.id) for v in w.tree.vms_of_hosts(w.tree.hosts_of(obj))]
+
+
+def resource_usage(w: World, cluster: Any) -> Any:
+    """ClusterComputeResource.GetResourceUsage: what its hosts' VMs use of what they have."""
+    hosts = w.tree.hosts_of(cluster)
+    total_cpu, total_mem, *_ = _totals(w, hosts)
+    running = [v for v in w.tree.vms_of_hosts(hosts) if v.power_state == "poweredOn"]
+    datastores = _cr_datastores(w, cluster)
+    capacity = sum(_datastore_size(w, d)[0] for d in datastores)
+    free = sum(_datastore_size(w, d)[1] for d in datastores)
+    return vim.cluster.ResourceUsageSummary(
+        cpuUsedMHz=len(running) * 400,
+        cpuCapacityMHz=total_cpu,
+        memUsedMB=len(running) * VM_MEMORY_MB // 2,
+        memCapacityMB=total_mem // MB,
+        storageUsedMB=(capacity - free) // MB,
+        storageCapacityMB=capacity // MB,
+    )

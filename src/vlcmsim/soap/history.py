@@ -53,7 +53,7 @@ def matching_tasks(w: World, spec: Any) -> list[Any]:
     begin = spec.time.beginTime if spec is not None and spec.time is not None else None
     end = spec.time.endTime if spec is not None and spec.time is not None else None
     out = []
-    for record in w.tasks.list():
+    for record in w.tasks.list(since=begin):
         if ids is not None and (record.target is None or record.target[1] not in ids):
             continue
         info = tasks.info(w, record)

@@ -14,7 +14,7 @@ from vlcmsim.soap import properties
 from vlcmsim.soap.properties import prop
 from vlcmsim.soap.vim import VmomiSupport, managed_type, moid, vim, vmodl, wsdl_name
 from vlcmsim.soap.world import World
-from vlcmsim.tasks.manager import RUNNING_STATES, TaskRecord
+from vlcmsim.tasks.manager import TaskRecord
 from vlcmsim.vapi.codec import now
 
 RECENT_SECONDS = 600
@@ -98,7 +98,7 @@ def info(w: World, record: TaskRecord) -> Any:
 
 def recent(w: World) -> list[TaskRecord]:
     cutoff = now() - timedelta(seconds=RECENT_SECONDS)
-    return [r for r in w.tasks.list() if r.status in RUNNING_STATES or (r.end_time and r.end_time >= cutoff)]
+    return w.tasks.list(since=cutoff)
 
 
 def recent_tasks_of(w: World, obj: Any) -> list[Any]:

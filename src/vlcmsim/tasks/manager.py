@@ -35,6 +35,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vlcmsim.ids import PROGRESS_ID, VLCMSIM
+from vlcmsim.redact import redact, redact_value
 from vlcmsim.store import schema
 from vlcmsim.store.changes import changes
 from vlcmsim.store.db import Store, outside_request
@@ -49,7 +50,10 @@ _FLUSH_EVERY = 0.5  # seconds between writes of a running task's progress
 _RESULT_FLUSH_EVERY = 5.0  # ... and of its partial result (encoding a 100-host result is not free)
 _RESULTS_PER_FLUSH = 10  # partial results written at most per write of running tasks
 LIVE_TTL = 0.25  # a live result, once built, serves the reads of this long
-_ENDED_CACHE = 10_000
+MAX_LISTED = 1000  # a task list answers the newest this many (ours: vCenter bounds its own list too)
+_ENDED_CACHE = MAX_LISTED + 500  # ended tasks kept decoded, with their encodings (a listing reads no more)
+KEEP_ENDED = 10_000  # ended tasks kept, besides their retention time (ours, as vCenter keeps a bounded history)
+_PURGE_EVERY = 100  # ended tasks between two purges
 
 
 RUNNING_STATES = ("PENDING", "RUNNING", "BLOCKED")
@@ -210,6 +214,8 @@ class TaskManager:
         self.result_flush_every = 1.0 if shared else _RESULT_FLUSH_EVERY
         self.interrupted: Interrupted | None = None  # set by recover(): ends a crashed run's stored result
         self.on_transition: list[Callable[[TaskRecord], None]] = []  # created, running, ended (the event log)
+        self.keep_ended = KEEP_ENDED
+        self._ended_since_purge = 0
         self.live: dict[str, TaskRecord] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._last_result_flush: dict[str, float] = {}
@@ -316,11 +322,36 @@ class TaskManager:
         self.sweep()
 
     def purge(self) -> None:
+        """Drop ended tasks older than the retention, and all but the newest KEEP_ENDED ended ones."""
         cutoff = now() - self.retention
+        t = schema.tasks
         with self.store.engine.begin() as conn:
-            conn.execute(delete(schema.tasks).where(schema.tasks.c.end_time < cutoff))
+            conn.execute(delete(t).where(t.c.end_time < cutoff))
+            oldest_kept = conn.execute(
+                select(t.c.end_time)
+                .where(t.c.end_time.is_not(None))
+                .order_by(t.c.end_time.desc())
+                .offset(self.keep_ended - 1)
+                .limit(1)
+            ).scalar()
+            if oldest_kept is not None:
+                conn.execute(delete(t).where(t.c.end_time < oldest_kept))
+                cutoff = max(cutoff, aware(oldest_kept))
         for tid in [t for t, r in self._ended.items() if r.end_time and r.end_time < cutoff]:
             del self._ended[tid]
+
+    def _purge_now_and_then(self) -> None:
+        self._ended_since_purge += 1
+        if self._ended_since_purge < _PURGE_EVERY:
+            return
+        self._ended_since_purge = 0
+        asyncio.get_running_loop().run_in_executor(None, self._purge_quietly)  # beside the loop
+
+    def _purge_quietly(self) -> None:
+        try:
+            self.purge()
+        except Exception:  # the store is busy: the next round purges
+            log.warning("could not purge ended tasks", exc_info=True)
 
     async def shutdown(self) -> None:
         """A clean stop ends running tasks FAILED, saying the server stopped."""
@@ -403,6 +434,8 @@ class TaskManager:
             log.exception("task %s failed", record.id)
             record.status, record.error = "FAILED", internal_error(f"Internal error: {exc}")
         finally:
+            if record.error is not None:  # every reader of the task sees its error, read-only users too
+                record.error = _redacted(record.error)
             if record.live is not None:  # ended without a final result: its last live one stays
                 if record.result is None:
                     record.result = record.live()
@@ -419,6 +452,7 @@ class TaskManager:
             self._last_result_flush.pop(record.id, None)
             self._dirty.discard(record.id)
             self._canceled_early.discard(record.id)
+            self._purge_now_and_then()
 
     def _transitioned(self, record: TaskRecord) -> None:
         _transition(record)
@@ -476,11 +510,44 @@ class TaskManager:
                 return _record(row)
         return None
 
-    def list(self) -> list[TaskRecord]:
+    def list(
+        self,
+        *,
+        services: set[str] | None = None,
+        statuses: set[str] | None = None,
+        users: set[str] | None = None,
+        ids: set[str] | None = None,
+        since: datetime | None = None,
+        limit: int = MAX_LISTED,
+    ) -> list[TaskRecord]:
+        """The newest `limit` tasks matching every given condition (`since`: running, or
+        created or ended since then), oldest first. The filter runs in the store: a
+        listing never loads every task kept."""
+        t = schema.tasks
+        q = select(t.c.id, t.c.status)
+        if services:
+            q = q.where(t.c.service.in_(services))
+        if statuses:
+            q = q.where(t.c.status.in_(statuses))
+        if users:
+            q = q.where(t.c.user.in_(users))
+        if ids:
+            q = q.where(t.c.id.in_(ids))
+        if since is not None:
+            q = q.where(t.c.status.in_(RUNNING_STATES) | (t.c.end_time >= since) | (t.c.created_time >= since))
+        q = q.order_by(t.c.created_time.desc()).limit(limit)
         with self.store.engine.connect() as conn:
-            rows = conn.execute(select(schema.tasks).order_by(schema.tasks.c.created_time)).all()
-        records = [self.live.get(r.id) or _record(r) for r in rows]
-        return records
+            matching = list(reversed(conn.execute(q).all()))
+            # ended tasks never change: those decoded before are not read (nor decoded) again
+            known = {r.id: found for r in matching if (found := self.live.get(r.id) or self._ended.get(r.id))}
+            wanted = [r.id for r in matching if r.id not in known]
+            rows = conn.execute(select(t).where(t.c.id.in_(wanted))).all() if wanted else []
+        for row in rows:
+            record = _record(row)
+            known[record.id] = record
+            if record.status in ("SUCCEEDED", "FAILED"):
+                self._remember(record)
+        return [known[r.id] for r in matching if r.id in known]
 
     def _load(self, task_id: str) -> TaskRecord | None:
         row = self.store.read(_ONE_TASK, {"id": task_id})
@@ -613,6 +680,12 @@ class TaskManager:
         if record.error is not None:
             values["error"] = {"id": record.error.error_id, "value": record.error.as_value()}
         return values
+
+
+def _redacted(error: VapiError) -> VapiError:
+    """The error without the passwords of the locations it names."""
+    messages = [Message(m.id, redact(m.default_message), tuple(redact(a) for a in m.args)) for m in error.messages]
+    return VapiError(error.name, messages, redact_value(error.data))
 
 
 def _transition(record: TaskRecord) -> None:

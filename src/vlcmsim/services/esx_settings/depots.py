@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from vlcmsim.backend import Call
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.fetch import FetchError
+from vlcmsim.depot.locations import location_problem, masked
 from vlcmsim.depot.payloads import file_sha256
 from vlcmsim.depot.reader import BundleError, import_bundle
 from vlcmsim.depot.repository import Depot
@@ -49,8 +50,9 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
         location = f"upload:{file_id}"
     else:
         location = spec["location"]
-        if urlparse(location).scheme.lower() not in ("http", "https", "file"):
-            raise errors.depot_location_invalid(location)
+        problem = location_problem(location)
+        if problem is not None:
+            raise errors.depot_location_invalid(location, problem)
 
     async def work(ctx: TaskContext) -> dict[str, str]:
         tmp = backend.payloads.tmp / f"bundle-{uuid.uuid4().hex}.zip"
@@ -104,18 +106,6 @@ def _summary(call: Call, d: Depot) -> dict[str, Any]:
         "file_id": d.file_id,
         "owner": d.owner,
     }
-
-
-def masked(location: str | None) -> str | None:
-    """A location without the password it may carry (https://user:secret@host/...)."""
-    if not location:
-        return location
-    parsed = urlparse(location)
-    if parsed.password is None:
-        return location
-    host = parsed.hostname or ""
-    netloc = f"{parsed.username}:****@{host}" + (f":{parsed.port}" if parsed.port else "")
-    return parsed._replace(netloc=netloc).geturl()
 
 
 def _require_depot(call: Call, depot: str) -> Depot:

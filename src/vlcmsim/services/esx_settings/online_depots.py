@@ -9,14 +9,17 @@ from typing import Any
 from urllib.parse import urlparse
 
 from vlcmsim.backend import Backend, Call
+from vlcmsim.depot.locations import location_problem, masked
 from vlcmsim.depot.model import DepotContent
 from vlcmsim.depot.reader import BundleError
 from vlcmsim.depot.repository import Depot
+from vlcmsim.depot.sync import Abort
 from vlcmsim.ids import VLCMSIM
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.values import offline_content
+from vlcmsim.redact import redact
 from vlcmsim.services.common import start_done_task, start_task
-from vlcmsim.services.esx_settings.depots import check_deletable, masked
+from vlcmsim.services.esx_settings.depots import check_deletable
 from vlcmsim.tasks.manager import TaskContext, TaskFailed, Work
 from vlcmsim.vapi.codec import now
 from vlcmsim.vapi.errors import Message
@@ -31,8 +34,9 @@ W = Privilege.WRITE
 
 
 def _check_location(location: str) -> None:
-    if urlparse(location).scheme.lower() not in ("http", "https", "file"):
-        raise errors.depot_location_invalid(location)
+    problem = location_problem(location)
+    if problem is not None:
+        raise errors.depot_location_invalid(location, problem)
 
 
 def _info(call: Call, d: Depot) -> dict[str, Any]:
@@ -243,15 +247,23 @@ def sync_work(backend: Backend, cleanup: bool) -> Work:
     syncer = backend.syncer
 
     async def work(ctx: TaskContext) -> None:
+        abort = Abort()
+        try:
+            await run(ctx, abort)
+        except asyncio.CancelledError:  # its downloads stop now, their connections closed
+            abort.abort()
+            raise
+
+    async def run(ctx: TaskContext, abort: Abort) -> None:
         failed: list[tuple[str, str]] = []
         plans = []
         before = {p.sha256 for d in syncer.online() for v in d.content.vibs for p in v.payloads}
         for depot in syncer.online():
             ctx.progress(0, 1, f"Reading the metadata of {depot.id}")
             try:
-                await asyncio.to_thread(syncer.read_metadata, depot)
-            except BundleError as exc:
-                failed.append((depot.id, str(exc)))
+                await asyncio.to_thread(syncer.read_metadata, depot, abort)
+            except (BundleError, OSError, ValueError) as exc:  # this depot's failure, not the others'
+                failed.append((depot.id, redact(str(exc) or type(exc).__name__)))
                 continue
             fresh = backend.depots.get(depot.id)
             if fresh is not None:
@@ -273,9 +285,9 @@ def sync_work(backend: Backend, cleanup: bool) -> Work:
             if not vibs:
                 continue
             try:
-                await asyncio.to_thread(syncer.fetch, depot, vibs, moved_from_thread)
-            except BundleError as exc:
-                failed.append((depot.id, str(exc)))
+                await asyncio.to_thread(syncer.fetch, depot, vibs, moved_from_thread, abort)
+            except (BundleError, OSError, ValueError) as exc:
+                failed.append((depot.id, redact(str(exc) or type(exc).__name__)))
         if cleanup:  # payloads the online depots named before and no depot names now
             named = {p.sha256 for d in backend.depots.list() for v in d.content.vibs for p in v.payloads}
             for sha in before - named:
