@@ -178,3 +178,66 @@ def test_ctrl_c_offers_to_cancel_the_task(env: dict[str, str], fresh_admin: http
         time.sleep(0.1)
         task = next(t for t in fresh_admin.get("/api/cis/tasks").json().values() if t["operation"] == "stage")
     assert task["status"] == "FAILED" and task["error"]["error_type"] == "CANCELED"
+
+
+def test_results_that_report_errors_exit_3_and_show_each_check_and_notification(
+    env: dict[str, str], fresh_admin: httpx.Client
+) -> None:
+    """A task that succeeds with a result whose status is ERROR is a failure to the user."""
+    sim(fresh_admin, "host-3", connection_state="DISCONNECTED")
+    checked = vlcmsim(env, "check", "Cluster-A")  # a name, and followed without --watch
+    assert checked.returncode == 3, checked.stderr
+    assert "Host esx-a3.vlcmsim.local is disconnected." in checked.stdout and "checks: ERROR" in checked.stdout
+    draft = vlcmsim(env, "draft", "create", "Cluster-A").stdout.strip()
+    assert (
+        "component Nope set to 1.0-1" in vlcmsim(env, "draft", "component", "Cluster-A", draft, "Nope", "1.0-1").stdout
+    )
+    validated = vlcmsim(env, "draft", "validate", "Cluster-A", draft)
+    assert validated.returncode == 3 and "error: component Nope is not in any depot" in validated.stdout
+    removed = vlcmsim(env, "draft", "component", "Cluster-A", draft, "Nope", "--remove")
+    assert "component Nope removed" in removed.stdout
+    committed = vlcmsim(env, "draft", "commit", "domain-c1", draft)
+    assert committed.returncode == 0 and "commit 2" in committed.stdout  # the new commit's id
+
+
+def test_a_downgrade_says_which_component_from_which_version_to_which(
+    env: dict[str, str], fresh_admin: httpx.Client
+) -> None:
+    """Cluster-A's hosts run i40en 1.11.3.0; a draft that pins 1.10 is INCOMPATIBLE, and says why."""
+    older = "1.11.3.0-1OEM.800.1.0.20143090"
+    hosts = fresh_admin.get("/api/esx/settings/clusters/domain-c1/software/compliance").json()
+    assert hosts["hosts"]["host-1"]["components"]["Intel-i40en"]["current"]["version"] == older
+    draft = vlcmsim(env, "draft", "create", "domain-c1").stdout.strip()
+    # the draft goes back to 8.0 U1's base image: older than the 8.0 U2 the hosts run
+    assert vlcmsim(env, "draft", "base-image", "domain-c1", draft, "8.0.1-0.0.21495797").returncode == 0
+    validated = vlcmsim(env, "draft", "validate", "domain-c1", draft)
+    assert "warning: The base image would go from 8.0.2-0.0.22380479 down to 8.0.1-0.0.21495797" in validated.stdout
+    assert vlcmsim(env, "draft", "commit", "domain-c1", draft).returncode == 0
+    task = fresh_admin.post("/api/esx/settings/clusters/domain-c1/software?action=scan&vmw-task=true").json()
+    from helpers import wait_task
+
+    assert wait_task(fresh_admin, task)["status"] == "SUCCEEDED"
+    compliance = fresh_admin.get("/api/esx/settings/clusters/domain-c1/software/compliance").json()
+    assert compliance["status"] == "INCOMPATIBLE"
+    why = compliance["notifications"]["errors"][0]["message"]["default_message"]
+    assert "down to 8.0.1-0.0.21495797" in why and "downgrades are not supported" in why
+    base = compliance["hosts"]["host-1"]["base_image"]
+    assert "8.0.2-0.0.22380479" in base["notifications"]["errors"][0]["message"]["default_message"]
+    shown = vlcmsim(env, "compliance", "Cluster-A").stdout
+    assert "base image (ESXi): 8.0 U2 (8.0.2-0.0.22380479) -> 8.0 U1 (8.0.1-0.0.21495797) [INCOMPATIBLE" in shown
+
+
+def test_the_commands_a_newcomer_reaches_for(env: dict[str, str], fresh_server: Server) -> None:
+    content = vlcmsim(env, "depots", "content")
+    assert content.returncode == 0 and "8.0.3-0.0.24022510" in content.stdout and "DEL-ESXi" in content.stdout
+    assert "Intel-i40en" in content.stdout and "depot-1" in vlcmsim(env, "depots").stdout  # alone: the list
+    assert vlcmsim(env, "--version").stdout.startswith("vlcmsim ")
+    assert "no cluster named 'Nope'" in vlcmsim(env, "compliance", "Nope").stderr
+    for _ in range(3):
+        vlcmsim(env, "check", "domain-c1")
+    listed = vlcmsim(env, "tasks", "--operation", "check", "--limit", "2", "--json")
+    assert len(json.loads(listed.stdout)) == 2
+    assert json.loads(vlcmsim(env, "tasks", "--status", "FAILED", "--json").stdout) == {}
+    untrusted = {**env, "VLCMSIM_CONFIG_DIR": env["VLCMSIM_CONFIG_DIR"] + "-2"}
+    refused = vlcmsim(untrusted, "login", fresh_server.url)
+    assert refused.returncode == 2 and "--ca-file" in refused.stderr and "--insecure" in refused.stderr

@@ -172,9 +172,19 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
     asyncio.run(run())
 
 
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vlcmsim")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and flag of `vlcmsim` (the deployment manifests are checked against it)."""
     parser = argparse.ArgumentParser(prog="vlcmsim", description="A vSphere Lifecycle Manager endpoint.")
+    parser.add_argument("--version", action="version", version=f"vlcmsim {_package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the server")
     s.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -227,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[client.common_parser()],
         help="the hosts (client), or `hosts run`: simulated hosts as an agent",
     )
-    h.add_argument("--cluster", dest="cluster", help="only this cluster's hosts")
+    h.add_argument("--cluster", dest="cluster", help="only this cluster's hosts (its id or name)")
     hsub = h.add_subparsers(dest="hosts_command")
     run = hsub.add_parser("run", help="run hosts as an agent of a server started with --hosts external")
     run.add_argument(

@@ -256,3 +256,16 @@ async def test_canceling_a_sync_closes_its_download_at_once(server: InProcessSer
     await asyncio.wait_for(closed.wait(), timeout=10)  # not the fetch timeout (an hour)
     assert (await wait_ended(admin, task))["status"] == "FAILED"
     remote.close()
+
+
+# -- noted by design: /metrics is open unless asked otherwise ----------------------------------
+
+
+async def test_metrics_can_require_a_login(tmp_path: Path) -> None:
+    async with in_process(tmp_path / "data", metrics_require_login=True) as locked:
+        anonymous = await locked.client(None)
+        assert (await anonymous.get("/metrics")).status_code == 401
+        assert (await anonymous.get("/metrics", auth=("readonly@vsphere.local", "wrong"))).status_code == 401
+        assert (await anonymous.get("/metrics", auth=READONLY)).status_code == 200
+        reader = await locked.client(READONLY)
+        assert "vlcmsim_" in (await reader.get("/metrics")).text

@@ -68,6 +68,17 @@ def verify_of(insecure: bool, ca_file: str | None) -> ssl.SSLContext | bool:
     return True
 
 
+def unreachable(url: str, exc: httpx.HTTPError) -> ClientError:
+    """A connection failure, with the way out when it is the certificate."""
+    text = f"cannot reach {url}: {exc}"
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc) or isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+        text += (
+            "\n  the server's certificate is not trusted: log in again with --ca-file <its certificate>"
+            " (vlcmsim: <data dir>/server.crt), or --insecure to skip the check"
+        )
+    return ClientError(text)
+
+
 def error_text(r: httpx.Response) -> str:
     """A vAPI error's messages, or the HTTP status."""
     try:
@@ -111,7 +122,7 @@ class Api:
                 timeout=30,
             )
         except httpx.HTTPError as exc:
-            raise ClientError(f"cannot reach {url}: {exc}") from None
+            raise unreachable(url, exc) from None
         if r.status_code != 201:
             raise ClientError(f"login refused: {error_text(r)}")
         return Profile(url.rstrip("/"), r.json(), user, insecure, ca_file)
@@ -120,7 +131,7 @@ class Api:
         try:
             r = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise ClientError(f"cannot reach {self.profile.url}: {exc}") from None
+            raise unreachable(self.profile.url, exc) from None
         if r.status_code == 401:
             raise ClientError("the session has ended: run `vlcmsim login` again")
         if r.status_code >= 400:

@@ -13,6 +13,7 @@ import argparse
 import getpass
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,11 +23,18 @@ from rich.console import Console
 from rich.table import Table
 
 from vlcmsim.client.api import Api, ClientError, Profile, save_profile
+from vlcmsim.client.report import notification_lines
 from vlcmsim.client.watch import Watcher
 
 SETTINGS = "/api/esx/settings/clusters"
 DEFAULT_USER = "administrator@vsphere.local"
 UPLOADS = "/vum/repository/uploads"  # vlcmsim's own bundle upload (a vCenter uploads through its UI)
+
+CLUSTER_HELP = "a cluster's id (domain-c1) or its name (Cluster-A)"
+RAW = argparse.RawDescriptionHelpFormatter
+EXIT_CODES = """exit codes: 0 done, and its result reports no error; 1 the task failed; 2 the command could not
+run (no login, bad arguments, refused); 3 the task succeeded but its result reports errors (a
+check or validation: each one is printed); 130 interrupted, the task going on"""
 
 COMMANDS = ("login", "clusters", "hosts", "compliance", "depots", "draft", "stage", "apply", "check", "tasks")
 
@@ -52,37 +60,39 @@ def add_parsers(sub: Any) -> None:
 
     sub.add_parser("clusters", parents=[common], help="the clusters")
     p = sub.add_parser("compliance", parents=[common], help="a cluster's compliance (its last scan)")
-    p.add_argument("cluster")
+    p.add_argument("cluster", help=CLUSTER_HELP)
 
-    p = sub.add_parser("depots", parents=[common], help="offline depots")
-    dsub = p.add_subparsers(dest="depots_command", required=True)
+    p = sub.add_parser("depots", parents=[common], help="offline depots (list) and what the depots hold (content)")
+    dsub = p.add_subparsers(dest="depots_command")
     d = dsub.add_parser("import", parents=[common], help="import an offline bundle from a file or a URL")
     d.add_argument("source", help="a .zip path (uploaded) or an http(s)/file URL (pulled by the server)")
     d.add_argument("--description", default="")
-    dsub.add_parser("list", parents=[common], help="the offline depots")
+    dsub.add_parser("list", parents=[common], help="the offline depots (the default)")
+    d = dsub.add_parser("content", parents=[common], help="base images, add-ons and components, with versions")
+    d.add_argument("--kind", choices=("base-images", "add-ons", "components"), help="only this kind")
 
     p = sub.add_parser("draft", parents=[common], help="edit a cluster's desired image in a draft")
     dsub = p.add_subparsers(dest="draft_command", required=True)
     d = dsub.add_parser("create", parents=[common], help="a draft from the latest commit")
-    d.add_argument("cluster")
+    d.add_argument("cluster", help=CLUSTER_HELP)
     d = dsub.add_parser("base-image", parents=[common], help="set the draft's base image")
-    d.add_argument("cluster")
+    d.add_argument("cluster", help=CLUSTER_HELP)
     d.add_argument("draft")
     d.add_argument("version")
     d = dsub.add_parser("add-on", parents=[common], help="set the draft's add-on (no name: remove it)")
-    d.add_argument("cluster")
+    d.add_argument("cluster", help=CLUSTER_HELP)
     d.add_argument("draft")
     d.add_argument("name", nargs="?")
     d.add_argument("version", nargs="?")
     d = dsub.add_parser("component", parents=[common], help="set a component's version (--remove: take it out)")
-    d.add_argument("cluster")
+    d.add_argument("cluster", help=CLUSTER_HELP)
     d.add_argument("draft")
     d.add_argument("name")
     d.add_argument("version", nargs="?")
     d.add_argument("--remove", action="store_true")
     for name, text in (("validate", "validate the draft"), ("commit", "commit the draft")):
-        d = dsub.add_parser(name, parents=[common], help=text)
-        d.add_argument("cluster")
+        d = dsub.add_parser(name, parents=[common], help=text, epilog=EXIT_CODES, formatter_class=RAW)
+        d.add_argument("cluster", help=CLUSTER_HELP)
         d.add_argument("draft")
         if name == "commit":
             d.add_argument("--message", default="")
@@ -92,18 +102,26 @@ def add_parsers(sub: Any) -> None:
         ("apply", "remediate the cluster's hosts to its desired image"),
         ("check", "run the pre-checks of a remediation"),
     ):
-        p = sub.add_parser(name, parents=[common], help=text)
-        p.add_argument("cluster")
-        p.add_argument("--hosts", help="comma-separated host ids (default: every host)")
+        p = sub.add_parser(name, parents=[common], help=text, epilog=EXIT_CODES, formatter_class=RAW)
+        p.add_argument("cluster", help=CLUSTER_HELP)
+        p.add_argument("--hosts", help="comma-separated host ids or names (default: every host)")
         if name != "check":
             p.add_argument("--commit", help="at least this commit (the newest is used)")
-        p.add_argument("--watch", action="store_true", help="follow the task live; exit non-zero when it fails")
+            p.add_argument("--watch", action="store_true", help="follow the task live; exit non-zero when it fails")
+        else:
+            p.add_argument("--no-wait", action="store_true", help="print the task id and return at once")
 
     p = sub.add_parser("tasks", parents=[common], help="recent tasks, or follow one")
     p.add_argument("--watch", metavar="TASK", help="follow this task to its end")
+    p.add_argument("--limit", type=int, default=30, help="the newest this many (30)")
+    p.add_argument("--status", help="only PENDING, RUNNING, SUCCEEDED or FAILED ones")
+    p.add_argument("--operation", help="only this operation (stage, apply, check, scan, commit...)")
+    p.add_argument("--target", help="only those of this cluster or host (id or name)")
 
 
 def run(args: argparse.Namespace) -> int:
+    # Ctrl-C reaches the command even when started from a shell that ignores SIGINT (a background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # in a pipe, tables as wide as they need: a reader of the text, not a screen, takes them
     console = Console() if sys.stdout.isatty() else Console(width=240)
     try:
@@ -149,25 +167,70 @@ def clusters(args: argparse.Namespace, console: Console) -> int:
 
 
 def hosts(args: argparse.Namespace, console: Console) -> int:
-    value = _api(args).get("/api/vcenter/host", clusters=args.cluster)
+    api = _api(args)
+    value = api.get("/api/vcenter/host", clusters=cluster_id(api, args.cluster) if args.cluster else None)
     rows = [[h["host"], h["name"], h["connection_state"], h.get("power_state")] for h in value]
     return show(args, console, value, ["host", "name", "connection", "power"], rows)
 
 
 def compliance(args: argparse.Namespace, console: Console) -> int:
-    value = _api(args).get(f"{SETTINGS}/{args.cluster}/software/compliance")
-    rows = [
-        [h, v.get("status"), v.get("stage_status"), v.get("impact"), (v.get("commit") or "")]
-        for h, v in sorted((value.get("hosts") or {}).items())
-    ]
-    if not args.json:
-        console.print(f"{args.cluster}: {value.get('status')} (commit {value.get('commit')}), {value.get('impact')}")
-    return show(args, console, value, ["host", "status", "stage status", "impact", "commit"], rows)
+    api = _api(args)
+    cluster = cluster_id(api, args.cluster)
+    value = api.get(f"{SETTINGS}/{cluster}/software/compliance")
+    if args.json:
+        print(json.dumps(value, indent=2))
+        return 0
+    names = {h: v.get("name", h) for h, v in (value.get("host_info") or {}).items()}
+    console.print(f"{cluster}: {value.get('status')} (commit {value.get('commit')}), {value.get('impact')}")
+    for level, text in notification_lines(value.get("notifications")):
+        console.print(f"{level}: {text}", markup=False)
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("host", "name", "status", "stage status", "impact", "what changes (current -> target)"):
+        table.add_column(column)
+    for host, v in sorted((value.get("hosts") or {}).items()):
+        table.add_row(host, names.get(host, host), v.get("status"), v.get("stage_status"), v.get("impact"),
+                      "\n".join(changes_of(v)))  # fmt: skip
+    console.print(table)
+    return 0
+
+
+def _version_text(side: dict[str, Any] | None) -> str:
+    if not side:
+        return "(none)"
+    details = side.get("details") or {}
+    shown = details.get("display_version") or side.get("version", "")
+    return f"{shown} ({side.get('version')})" if shown != side.get("version") else str(shown)
+
+
+def changes_of(host: dict[str, Any]) -> list[str]:
+    """Each part of the image that is not compliant: its name, current -> target, and why."""
+    out = []
+    parts: list[tuple[str, dict[str, Any]]] = []
+    if host.get("base_image"):
+        parts.append(("base image", host["base_image"]))
+    if host.get("add_on"):
+        parts.append(("add-on", host["add_on"]))
+    for name, c in sorted((host.get("components") or {}).items()):
+        parts.append((name, c))
+    for name, part in parts:
+        if part.get("status") in (None, "COMPLIANT"):
+            continue
+        target = part.get("target") or {}
+        label = (target.get("details") or (part.get("current") or {}).get("details") or {}).get("display_name") or name
+        label = f"{name} ({label})" if name in ("base image", "add-on") else label
+        why = "; ".join(text for _, text in notification_lines(part.get("notifications")))
+        line = f"{label}: {_version_text(part.get('current'))} -> {_version_text(part.get('target'))}"
+        out.append(line + (f" [{part.get('status')}: {why}]" if why else f" [{part.get('status')}]"))
+    for _, text in notification_lines(host.get("notifications")):
+        out.append(text)
+    return out
 
 
 def depots(args: argparse.Namespace, console: Console) -> int:
     api = _api(args)
-    if args.depots_command == "list":
+    if args.depots_command == "content":
+        return depot_content(args, console, api)
+    if args.depots_command in (None, "list"):
         value = api.get("/api/esx/settings/depots/offline")
         rows = [[d, v.get("description"), v.get("source_type"), v.get("location") or v.get("file_name")]
                 for d, v in value.items()]  # fmt: skip
@@ -189,50 +252,80 @@ def depots(args: argparse.Namespace, console: Console) -> int:
     return Watcher(api, console).follow(task, args.json)
 
 
+def depot_content(args: argparse.Namespace, console: Console, api: Api) -> int:
+    """What the depots hold, newest versions last: what a draft can name."""
+    kinds = [args.kind] if args.kind else ["base-images", "add-ons", "components"]
+    value = {kind: api.get(f"/api/esx/settings/depot-content/{kind}") for kind in kinds}
+    if args.json:
+        print(json.dumps(value, indent=2))
+        return 0
+    for kind in kinds:
+        table = Table(title=kind, show_edge=False, pad_edge=False, title_justify="left")
+        for column in ("name", "display name", "version", "display version", "vendor", "released"):
+            table.add_column(column)
+        for item in value[kind]:
+            versions = [item] if kind == "base-images" else item.get("versions") or []
+            for v in versions:
+                table.add_row(item.get("name", "ESXi" if kind == "base-images" else ""), item.get("display_name"),
+                              v.get("version"), v.get("display_version"), item.get("vendor", "VMware, Inc."),
+                              (v.get("release_date") or "")[:10])  # fmt: skip
+        console.print(table)
+    return 0
+
+
 def draft(args: argparse.Namespace, console: Console) -> int:
     api = _api(args)
-    base = f"{SETTINGS}/{args.cluster}/software/drafts"
+    cluster = cluster_id(api, args.cluster)
+    base = f"{SETTINGS}/{cluster}/software/drafts"
     command = args.draft_command
     if command == "create":
         created = api.post(base)
         print(json.dumps(created) if args.json else created)
         return 0
     here = f"{base}/{args.draft}/software"
+    done = ""
     if command == "base-image":
         api.call("PUT", f"{here}/base-image", json={"version": args.version})
+        done = f"base image set to {args.version}"
     elif command == "add-on":
         if args.name:
             api.call("PUT", f"{here}/add-on", json={"name": args.name, "version": args.version})
+            done = f"add-on set to {args.name} {args.version}"
         else:
             api.call("DELETE", f"{here}/add-on")
+            done = "add-on removed"
     elif command == "component":
         if args.remove:
             api.call("DELETE", f"{here}/components/{args.name}")
+            done = f"component {args.name} removed"
         else:
             if not args.version:
                 raise ClientError("give the component's version, or --remove")
             api.call("PATCH", f"{here}/components", json={"components_to_set": {args.name: args.version}})
+            done = f"component {args.name} set to {args.version}"
     elif command == "validate":
         return Watcher(api, console).follow(api.task_of(f"{base}/{args.draft}?action=validate"), args.json)
     elif command == "commit":
         task = api.task_of(f"{base}/{args.draft}?action=commit", {"message": args.message})
         return Watcher(api, console).follow(task, args.json)
     if not args.json:
-        print(f"draft {args.draft} of {args.cluster}: {command} set")
+        print(f"draft {args.draft} of {cluster}: {done}")
     return 0
 
 
 def remediation(args: argparse.Namespace, console: Console) -> int:
     api = _api(args)
+    cluster = cluster_id(api, args.cluster)
     spec: dict[str, Any] = {}
     if args.hosts:
-        spec["hosts"] = [h.strip() for h in args.hosts.split(",") if h.strip()]
+        spec["hosts"] = [host_id(api, h.strip()) for h in args.hosts.split(",") if h.strip()]
     if getattr(args, "commit", None):
         spec["commit"] = args.commit
     if args.command == "apply":
         spec["accept_eula"] = True
-    task = api.task_of(f"{SETTINGS}/{args.cluster}/software?action={args.command}", spec)
-    if args.watch:
+    task = api.task_of(f"{SETTINGS}/{cluster}/software?action={args.command}", spec)
+    # a pre-check is quick and its table is the point: followed unless told not to
+    if getattr(args, "watch", False) or (args.command == "check" and not args.no_wait):
         return Watcher(api, console).follow(task, args.json)
     print(json.dumps(task) if args.json else task)
     return 0
@@ -242,13 +335,56 @@ def tasks(args: argparse.Namespace, console: Console) -> int:
     api = _api(args)
     if args.watch:
         return Watcher(api, console).follow(args.watch, args.json)
-    value = api.get("/api/cis/tasks")
-    ordered = sorted(value.items(), key=lambda kv: kv[1].get("start_time") or "")
+    spec: dict[str, Any] = {}
+    if args.status:
+        spec["status"] = [args.status.upper()]
+    if args.operation:
+        spec["operations"] = [args.operation, f"{args.operation}$task"]
+    if args.target:
+        kind, ident = _target(api, args.target)
+        spec["targets"] = [{"type": kind, "id": ident}]
+    value = api.post("/api/cis/tasks?action=list", {"filter_spec": spec}) if spec else api.get("/api/cis/tasks")
+    ordered = sorted(value.items(), key=lambda kv: kv[1].get("start_time") or "")[-max(args.limit, 0) :]
     rows = [
-        [t, v.get("operation"), (v.get("target") or {}).get("id"), v.get("status"), v.get("start_time")]
-        for t, v in ordered[-30:]
-    ]
-    return show(args, console, value, ["task", "operation", "target", "status", "started"], rows)
+        [t, v.get("operation"), (v.get("target") or {}).get("id"), v.get("status"), v.get("start_time"),
+         v.get("end_time")]
+        for t, v in ordered
+    ]  # fmt: skip
+    shown = dict(ordered)
+    return show(args, console, shown, ["task", "operation", "target", "status", "started", "ended"], rows)
+
+
+def cluster_id(api: Api, given: str) -> str:
+    """A cluster's id from its id or its (unambiguous) name."""
+    if given.startswith("domain-c"):
+        return given
+    found = api.get("/api/vcenter/cluster", names=given)
+    if len(found) == 1:
+        return str(found[0]["cluster"])
+    if not found:
+        raise ClientError(f"no cluster named {given!r} (give its name or its id, e.g. domain-c1: `vlcmsim clusters`)")
+    raise ClientError(f"{len(found)} clusters are named {given!r}: give the id of one (`vlcmsim clusters`)")
+
+
+def host_id(api: Api, given: str) -> str:
+    """A host's id from its id or its (unambiguous) name."""
+    if given.startswith("host-"):
+        return given
+    found = api.get("/api/vcenter/host", names=given)
+    if len(found) == 1:
+        return str(found[0]["host"])
+    if not found:
+        raise ClientError(f"no host named {given!r} (give its name or its id, e.g. host-1: `vlcmsim hosts`)")
+    raise ClientError(f"{len(found)} hosts are named {given!r}: give the id of one (`vlcmsim hosts`)")
+
+
+def _target(api: Api, given: str) -> tuple[str, str]:
+    if given.startswith("host-"):
+        return "HostSystem", given
+    try:
+        return "ClusterComputeResource", cluster_id(api, given)
+    except ClientError:
+        return "HostSystem", host_id(api, given)
 
 
 def _api(args: argparse.Namespace) -> Api:

@@ -6,6 +6,7 @@ Ctrl-C offers to cancel the task."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,9 +19,12 @@ from rich.table import Table
 from rich.text import Text
 
 from vlcmsim.client.api import Api, ClientError
+from vlcmsim.client.report import report
 
 POLL = 0.5
 ENDED = ("SUCCEEDED", "FAILED")
+BYTE_OPERATIONS = ("stage", "sync", "create")  # their progress counts bytes; a remediation's counts percent
+TRY = re.compile(r"try (\d+) of \d+")
 
 
 @dataclass
@@ -84,12 +88,13 @@ class Watcher:
 
     def table(self, info: dict[str, Any]) -> Group:
         progress = info.get("progress") or {}
+        total, completed = int(progress.get("total", 0)), int(progress.get("completed", 0))
+        in_bytes = info.get("operation") in BYTE_OPERATIONS and total > 100
         head = Text.assemble(
             (f"{info.get('description', {}).get('default_message', info.get('operation', 'task'))}", "bold"),
             f"  {info.get('status')}  ",
-            f"{human(progress.get('completed', 0))} of {human(progress.get('total', 0))}"
-            if progress.get("total", 0) > 100
-            else f"{progress.get('completed', 0)}%",
+            f"{human(completed)} of {human(total)}" if in_bytes else f"{completed * 100 // max(total, 1)}%",
+            f"  {(progress.get('message') or {}).get('default_message', '')}",
         )
         table = Table(show_edge=False, pad_edge=False)
         for column in ("host", "name", "status", "progress", "done", "retries", "message"):
@@ -115,6 +120,9 @@ class Watcher:
             before = self._last_status.get(line.host)
             if line.status == "RETRY_PENDING" and before != "RETRY_PENDING":
                 self.retries[line.host] = self.retries.get(line.host, 0) + 1
+            tried = TRY.search(line.message)  # "try 3 of 3": two retries, whether or not a poll saw them
+            if tried:
+                self.retries[line.host] = max(self.retries.get(line.host, 0), int(tried.group(1)) - 1)
             if plain and line.status != before:
                 extra = f" {line.errors[0]}" if line.errors else ""
                 done = f"{line.completed}%" if in_percent else f"{human(line.completed)}/{human(line.total)}"
@@ -153,7 +161,7 @@ class Watcher:
                 self.console.print(self.table(info))
             print(f"task {info.get('status')}")
         if info["status"] == "SUCCEEDED":
-            return 0
+            return report(info, self.console, quiet=as_json)
         why = [m.get("default_message", "") for m in (info.get("error") or {}).get("messages", [])]
         failed = [f"{line.host} ({line.name}): {'; '.join(line.errors) or line.status}" for line in hosts_of(info)
                   if line.status in ("ERROR", "TIMED_OUT")]  # fmt: skip

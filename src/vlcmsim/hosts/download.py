@@ -37,6 +37,31 @@ class Link:
 
     bandwidth_bytes_per_s: int = 0  # 0 = unlimited
     corrupt: bool = False  # this download arrives with a flipped byte
+    # whether the host is still connected (asked every CONNECTED_EVERY seconds during a download):
+    # a host disconnected while a payload is in flight stops downloading within a moment
+    connected: Callable[[], bool] | None = None
+
+    def check_connected(self, state: list[float]) -> None:
+        """Raise Disconnected when the host has lost its connection (`state`: when it was last asked)."""
+        if self.connected is None:
+            return
+        t = time.monotonic()
+        if t - state[0] < CONNECTED_EVERY:
+            return
+        state[0] = t
+        if not self.connected():
+            raise Disconnected("the host lost its connection while it downloaded", retriable=True)
+
+
+CONNECTED_EVERY = 0.2
+
+
+class Disconnected(Exception):
+    """The host was disconnected while a payload was in flight."""
+
+    def __init__(self, message: str, retriable: bool) -> None:
+        super().__init__(message)
+        self.retriable = retriable
 
 
 _local = threading.local()
@@ -105,10 +130,12 @@ def download(
         started = time.monotonic()
         buf = _buffer(min(CHUNK, max(size, 1)))
         view = memoryview(buf)
+        asked = [time.monotonic()]
         with open(tmp, "wb") as f:
             while True:
                 if cancel.is_set():
                     raise Cancelled()
+                link.check_connected(asked)
                 try:
                     n = resp.readinto(view[: size - received] if size - received < len(buf) else buf)
                 except (OSError, http.client.HTTPException) as exc:
@@ -127,6 +154,7 @@ def download(
                     while ahead > 0:
                         if cancel.is_set():
                             raise Cancelled()
+                        link.check_connected(asked)
                         time.sleep(min(ahead, 0.05))
                         ahead = received / link.bandwidth_bytes_per_s - (time.monotonic() - started)
         if received != size:
@@ -210,7 +238,9 @@ async def download_small(
             data = bytearray()
             started = time.monotonic()
             piece = PACED_PIECE if link.bandwidth_bytes_per_s else length
+            asked = [time.monotonic()]
             while len(data) < length:  # on a slow link, a piece at a time at its pace
+                link.check_connected(asked)
                 part = await reader.readexactly(min(piece, length - len(data)))
                 data += part
                 on_bytes(len(part))

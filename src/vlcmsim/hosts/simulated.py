@@ -161,4 +161,8 @@ class SimulatedHosts:
 
     def _link(self, host: str) -> Link:
         corrupt = self.knobs.take_corrupt_download(host)
-        return Link(bandwidth_bytes_per_s=self.knobs.get(host, RUN_MAX_AGE).bandwidth_bytes_per_s, corrupt=corrupt)
+        return Link(
+            bandwidth_bytes_per_s=self.knobs.get(host, RUN_MAX_AGE).bandwidth_bytes_per_s,
+            corrupt=corrupt,
+            connected=lambda: self._state(host)[0] == "CONNECTED",
+        )

@@ -20,6 +20,7 @@ from vlcmsim.hosts.download import (
     AsyncDepotConnection,
     Cancelled,
     DepotConnection,
+    Disconnected,
     DownloadError,
     Link,
     download,
@@ -127,6 +128,15 @@ class Stager:
                 return
             except Cancelled:
                 raise asyncio.CancelledError() from None
+            except Disconnected:
+                progress.completed = before
+                raise StageFailure(
+                    f"{LIFECYCLE}.HostNotConnected",
+                    f"Host {plan.host_name} was disconnected while it downloaded payload {payload.name}: "
+                    "its software could not be staged.",
+                    "Reconnect the host and stage again.",
+                    retriable=True,
+                ) from None
             except DownloadError as exc:
                 progress.completed = before  # the bytes of a failed try do not count
                 if not exc.retriable or attempt == tries:

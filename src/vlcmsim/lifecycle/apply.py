@@ -46,6 +46,19 @@ class ApplyRun(StageRun):
     def new_progress(self, missing: list[Payload]) -> HostProgress:
         return PhasedProgress(total=100, stage_bytes=sum(p.size for p in missing), phase="Waiting for its turn")
 
+    def activity(self) -> str:
+        """What the hosts being remediated do now: "Rebooting esx-a1.vlcmsim.local", or a count of each."""
+        doing: dict[str, list[str]] = {}
+        for run in self.runs.values():
+            phase = getattr(run.progress, "phase", None)
+            if run.status in ("RUNNING", "RETRY_PENDING") and phase and phase != "Waiting for its turn":
+                doing.setdefault(str(phase), []).append(run.host.name)
+        if not doing:
+            return "Remediating"
+        parts = [f"{phase} {names[0]}" if len(names) == 1 else f"{phase} {len(names)} hosts" for phase, names in
+                 sorted(doing.items())]  # fmt: skip
+        return "; ".join(parts)
+
     def done_text(self, plan: StagePlan, progress: HostProgress) -> str:
         received = progress.received if isinstance(progress, PhasedProgress) else 0
         return f"Host {plan.host_name} runs the desired image: remediated ({received} bytes downloaded)."

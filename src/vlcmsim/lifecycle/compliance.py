@@ -30,6 +30,44 @@ def _versioned(current: str | None, target: str | None) -> str:
     return "INCOMPATIBLE" if compare(current, target) > 0 else "NON_COMPLIANT"
 
 
+def _shown(version: str, display: str | None) -> str:
+    return f"{display} ({version})" if display and display != version else version
+
+
+def downgrade_notification(what: str, current: str, target: str, catalog: Catalog, name: str | None = None) -> Any:
+    """Why a part of the image is INCOMPATIBLE: its desired version is older than the installed one."""
+    display_cur = display_tgt = None
+    if name is not None:
+        display_cur = (component_info(name, current, catalog).get("details") or {}).get("display_version")
+        display_tgt = (component_info(name, target, catalog).get("details") or {}).get("display_version")
+    return notification(
+        "ERROR",
+        f"{LIFECYCLE}.Downgrade",
+        f"{what} would go from {_shown(current, display_cur)} down to {_shown(target, display_tgt)}: "
+        "downgrades are not supported.",
+        what,
+        current,
+        target,
+        resolution="Set a version at least as new as the installed one in the desired image.",
+    )
+
+
+def downgrades(installed: SoftwareSpec, desired: SoftwareSpec, catalog: Catalog) -> list[Any]:
+    """A notification for each part of `desired` older than what `installed` runs."""
+    out = []
+    if installed.base_image and desired.base_image and compare(installed.base_image, desired.base_image) > 0:
+        out.append(downgrade_notification("The base image", installed.base_image, desired.base_image, catalog))
+    cur_add_on, tgt_add_on = installed.add_on, desired.add_on
+    if cur_add_on and tgt_add_on and cur_add_on[0] == tgt_add_on[0] and compare(cur_add_on[1], tgt_add_on[1]) > 0:
+        out.append(downgrade_notification(f"Add-on {tgt_add_on[0]}", cur_add_on[1], tgt_add_on[1], catalog))
+    current, target = effective_components(installed, catalog), effective_components(desired, catalog)
+    for name in sorted(set(current) & set(target)):
+        cur, tgt = current[name].version, target[name].version
+        if compare(cur, tgt) > 0:
+            out.append(downgrade_notification(f"Component {name}", cur, tgt, catalog, name))
+    return out
+
+
 def host_compliance(
     host: Host,
     installed: SoftwareSpec,
@@ -57,6 +95,9 @@ def host_compliance(
             "status": _versioned(cur.version if cur else None, tgt.version if tgt else None),
             "notifications": empty,
         }
+        if entry["status"] == "INCOMPATIBLE" and cur and tgt:
+            why = downgrade_notification(f"Component {name}", cur.version, tgt.version, catalog, name)
+            entry["notifications"] = {"errors": [why]}
         if cur:
             entry["current"] = component_info(name, cur.version, catalog)
             entry["current_source"] = cur.source
@@ -82,6 +123,10 @@ def host_compliance(
     else:
         impact = "MAINTENANCE_MODE_REQUIRED"
     add_on: dict[str, Any] = {"status": add_on_status, "notifications": empty}
+    if add_on_status == "INCOMPATIBLE" and cur_add_on and tgt_add_on:
+        add_on["notifications"] = {
+            "errors": [downgrade_notification(f"Add-on {tgt_add_on[0]}", cur_add_on[1], tgt_add_on[1], catalog)]
+        }
     if cur_add_on:
         add_on["current"] = add_on_info(cur_add_on, catalog)
     if tgt_add_on:
@@ -89,14 +134,22 @@ def host_compliance(
     result: dict[str, Any] = {
         "impact": impact,
         "status": status,
-        "notifications": _notifications(host, status),
+        "notifications": _notifications(host, status, downgrades(installed, desired, catalog)),
         "scan_time": now(),
         "commit": str(commit),
         "base_image": {
             "status": base_status,
             "current": base_image_info(installed.base_image, catalog),
             "target": base_image_info(desired.base_image, catalog),
-            "notifications": empty,
+            "notifications": (
+                {
+                    "errors": [
+                        downgrade_notification("The base image", installed.base_image, desired.base_image, catalog)
+                    ]
+                }
+                if base_status == "INCOMPATIBLE" and installed.base_image and desired.base_image
+                else empty
+            ),
         },
         "add_on": add_on,
         "components": components,
@@ -109,7 +162,9 @@ def host_compliance(
     return result
 
 
-def _notifications(host: Host, status: str) -> dict[str, Any]:
+def _notifications(host: Host, status: str, downgraded: list[Any]) -> dict[str, Any]:
+    if status == "INCOMPATIBLE":
+        return {"errors": downgraded} if downgraded else {}
     if status != "UNAVAILABLE":
         return {}
     return {
@@ -131,10 +186,15 @@ def cluster_compliance(hosts: list[Host], per_host: dict[str, dict[str, Any]], c
     statuses = [c["status"] for c in per_host.values()]
     status = worst(statuses)
     impact = max((c["impact"] for c in per_host.values()), key=_IMPACT_RANK.__getitem__, default="NO_IMPACT")
+    # why hosts are incompatible, once per reason (each host's own notifications say which)
+    reasons: dict[str, Any] = {}
+    for host_id in sets["INCOMPATIBLE"]:
+        for n in (per_host[host_id].get("notifications") or {}).get("errors") or []:
+            reasons.setdefault(n["message"]["default_message"], n)
     result: dict[str, Any] = {
         "impact": impact,
         "status": status,
-        "notifications": {},
+        "notifications": {"errors": list(reasons.values())} if reasons else {},
         "scan_time": now(),
         "commit": str(commit),
         "compliant_hosts": sets["COMPLIANT"],

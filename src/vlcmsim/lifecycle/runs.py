@@ -238,6 +238,10 @@ class StageRun:
     def finish(self) -> None:
         """When every host is done, before the result is final."""
 
+    def activity(self) -> str:
+        """The task's progress message: what the run does now."""
+        return "Staging"
+
     def moved_bytes(self) -> int:
         """Payload bytes the hosts downloaded and kept in this run."""
         total = 0
@@ -250,7 +254,7 @@ class StageRun:
         """The task's progress; its live result is built when read (`set_live`)."""
         while True:
             done, total = self.progress()
-            ctx.progress(done, max(total, 1), "Staging")
+            ctx.progress(done, max(total, 1), self.activity())
             await asyncio.sleep(TICK)
 
     async def _stage_host(self, plan: StagePlan) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 
 from vlcmsim.backend import Call
 from vlcmsim.depot.fetch import FetchError
+from vlcmsim.inventory.model import CLUSTER_TYPE
 from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle.compliance import downgrades
 from vlcmsim.lifecycle.desired import Commit, Draft
 from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
 from vlcmsim.lifecycle.errors import invalid_notification
@@ -113,12 +115,28 @@ async def validate_task(call: Call, cluster: str, draft: str) -> str:
 
     desired = call.backend.desired
 
+    owner = require_drafts_owner(call, cluster)
+    inventory = call.backend.inventory
+
     async def work(ctx: TaskContext) -> dict[str, Any]:
         fresh = desired.draft(cluster, d.id) or d
-        found = problems(fresh.spec, depots.catalog())
+        catalog = depots.catalog()
+        found = problems(fresh.spec, catalog)
         desired.set_draft_status(d.id, "INVALID" if found else "VALID")
         notes = [invalid_notification(p) for p in found]
-        return {"notifications": notifications(errors=notes)}
+        # a valid image can still be older than what hosts run: say so before it is committed
+        kind, ident = owner.target
+        hosts = inventory.hosts(ident) if kind == CLUSTER_TYPE else [h for h in [inventory.host(ident)] if h]
+        warned: dict[str, Any] = {}
+        for host in hosts:
+            running = desired.installed(host.id)
+            for n in downgrades(running, fresh.spec, catalog) if running is not None else []:
+                text = n["message"]["default_message"]
+                if text not in warned:
+                    n = dict(n, type="WARNING")
+                    n["message"] = dict(n["message"], default_message=f"{text} (host {host.name} and maybe others)")
+                    warned[text] = n
+        return {"notifications": notifications(errors=notes, warnings=list(warned.values()))}
 
     return start_task(call, work, require_drafts_owner(call, cluster).target, "Validate draft")
 
