@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,7 +74,10 @@ def test_stage_and_a_disconnect_rehearsed_from_the_page(browser: WebDriver, fres
     assert "Cluster-A" in browser.find_element(By.ID, "inventory").text
     wait.until(lambda w: "depot-1" in w.execute_script("return document.getElementById('depots').innerText"))
 
+    click(browser, "open-host-1")  # the host's own panel holds the simulation's knobs
     click(browser, "slow-host-1")  # host-1's link: slow enough to disconnect it mid-stage
+    wait.until(lambda w: "64 KiB/s" in w.find_element(By.ID, "knob-link").text)  # the knob's state is shown
+    wait.until(lambda w: "slow link 64 KiB/s" in w.find_element(By.ID, "host-host-1").text)
     click(browser, "stage-domain-c1")
     wait.until(lambda w: row_status(w, "host-1") in ("RUNNING", "RETRY_PENDING"))
     click(browser, "disconnect-host-1")
@@ -102,3 +106,53 @@ def test_the_dashboard_ships_its_own_assets(fresh_server: Server) -> None:
             assert "://" not in r.text  # no CDN, no external address
         assert c.get("/ui/../server.key").status_code == 404
         assert c.get("/ui/nothing.js").status_code == 404
+
+
+def login_as(browser: WebDriver, server: Server, user: str) -> WebDriverWait:  # type: ignore[type-arg]
+    wait = WebDriverWait(browser, 30, poll_frequency=0.1)
+    browser.get(f"{server.url}/ui")
+    user_box = browser.find_element(By.ID, "user")
+    user_box.clear()
+    user_box.send_keys(user)
+    browser.find_element(By.ID, "password").send_keys("VMware1!")
+    click(browser, "login-button")
+    wait.until(lambda w: w.find_elements(By.ID, "stage-domain-c1"))
+    return wait
+
+
+def test_a_refused_action_shows_its_error_and_keeps_it(browser: WebDriver, fresh_server: Server) -> None:
+    wait = login_as(browser, fresh_server, "readonly@vsphere.local")
+    click(browser, "open-host-1")
+    click(browser, "disconnect-host-1")  # a read-only user may not
+    wait.until(lambda w: w.find_element(By.ID, "action-error").is_displayed())
+    text = browser.find_element(By.ID, "action-error-text").text
+    assert "refused" in text and "readonly@vsphere.local" in text, text
+    time.sleep(2.5)  # two refreshes later, it is still there
+    assert browser.find_element(By.ID, "action-error").is_displayed()
+    click(browser, "action-error-dismiss")
+    wait.until(lambda w: not w.find_element(By.ID, "action-error").is_displayed())
+
+
+def test_depot_content_lists_its_components_and_a_selection_survives_refreshes(
+    browser: WebDriver, fresh_server: Server
+) -> None:
+    wait = login_as(browser, fresh_server, "administrator@vsphere.local")
+    click(browser, "content-depot-1")
+    wait.until(lambda w: w.find_elements(By.ID, "depot-content-table"))
+    content = browser.find_element(By.ID, "depot-content-table").text
+    assert "Intel-i40en" in content and "1.12.3.0" in content and "8.0 U3 (8.0.3-0.0.24022510)" in content
+    click(browser, "open-host-2")
+    wait.until(lambda w: "selected" in w.find_element(By.ID, "host-host-2").get_attribute("class"))
+    browser.execute_script("window.keptRow = document.getElementById('host-host-2');")
+    time.sleep(2.5)  # refreshed twice meanwhile: the same element, still selected
+    assert browser.execute_script("return window.keptRow === document.getElementById('host-host-2');")
+    assert "selected" in browser.find_element(By.ID, "host-host-2").get_attribute("class")
+    # the standalone host managed with an image shows its compliance in the tree
+    assert "NON_COMPLIANT" in browser.find_element(By.ID, "host-host-10").text
+    # remediation asks first
+    click(browser, "apply-domain-c1")
+    wait.until(lambda w: w.find_elements(By.ID, "apply-confirm-domain-c1"))
+    click(browser, "apply-cancel-domain-c1")
+    wait.until(lambda w: w.find_elements(By.ID, "apply-domain-c1"))
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []

@@ -354,28 +354,26 @@ def tasks(args: argparse.Namespace, console: Console) -> int:
     return show(args, console, shown, ["task", "operation", "target", "status", "started", "ended"], rows)
 
 
-def cluster_id(api: Api, given: str) -> str:
-    """A cluster's id from its id or its (unambiguous) name."""
-    if given.startswith("domain-c"):
+def _by_name(api: Api, kind: str, given: str) -> str:
+    """The id of the cluster or host (`kind`) named `given`, or `given` itself when it is an id."""
+    prefix, path, key = {"cluster": ("domain-c", "/api/vcenter/cluster", "cluster"),
+                         "host": ("host-", "/api/vcenter/host", "host")}[kind]  # fmt: skip
+    if given.startswith(prefix):
         return given
-    found = api.get("/api/vcenter/cluster", names=given)
+    found = api.get(path, names=given)
     if len(found) == 1:
-        return str(found[0]["cluster"])
+        return str(found[0][key])
     if not found:
-        raise ClientError(f"no cluster named {given!r} (give its name or its id, e.g. domain-c1: `vlcmsim clusters`)")
-    raise ClientError(f"{len(found)} clusters are named {given!r}: give the id of one (`vlcmsim clusters`)")
+        raise ClientError(f"no {kind} named {given!r} (give its name or its id, e.g. {prefix}1: `vlcmsim {kind}s`)")
+    raise ClientError(f"{len(found)} {kind}s are named {given!r}: give the id of one (`vlcmsim {kind}s`)")
+
+
+def cluster_id(api: Api, given: str) -> str:
+    return _by_name(api, "cluster", given)
 
 
 def host_id(api: Api, given: str) -> str:
-    """A host's id from its id or its (unambiguous) name."""
-    if given.startswith("host-"):
-        return given
-    found = api.get("/api/vcenter/host", names=given)
-    if len(found) == 1:
-        return str(found[0]["host"])
-    if not found:
-        raise ClientError(f"no host named {given!r} (give its name or its id, e.g. host-1: `vlcmsim hosts`)")
-    raise ClientError(f"{len(found)} hosts are named {given!r}: give the id of one (`vlcmsim hosts`)")
+    return _by_name(api, "host", given)
 
 
 def _target(api: Api, given: str) -> tuple[str, str]:
