@@ -11,7 +11,7 @@ import pytest
 
 from helpers import commit_draft, host_compliance, stage, staged_files, wait_task
 from postgres import postgres_server
-from vlcmsim.testing import start_server
+from vlcmsim.testing import Server, start_server
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +46,44 @@ def test_stage_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
             assert info["status"] == "SUCCEEDED" and info["result"]["commit"] == "2"
     finally:
         again.stop()
+
+
+def test_two_servers_starting_at_once_on_an_empty_database_take_turns(postgres_url: str, tmp_path: Path) -> None:
+    """Two replicas of a Deployment start together on a new database and one data volume."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE race"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/race"
+    data = tmp_path / "shared"
+    servers: list[Server] = []
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            servers.append(start_server(data, "--database-url", url))
+        except BaseException as exc:  # a server that could not start
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert not failures and len(servers) == 2, failures
+        for srv in servers:
+            with srv.client() as c:
+                assert len(c.get("/api/vcenter/cluster").json()) == 3
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM vlcmsim_meta WHERE key = 'store_id'")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM hosts")).scalar() == 11  # seeded once
+        engine.dispose()
+    finally:
+        for srv in servers:
+            srv.stop()

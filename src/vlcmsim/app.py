@@ -76,6 +76,7 @@ from vlcmsim.soap.host_tasks import HostTasks
 from vlcmsim.soap.world import World
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store, request_scope
+from vlcmsim.store.start_lock import one_start_at_a_time
 from vlcmsim.tasks.manager import TaskManager
 from vlcmsim.vapi.errors import (
     Message,
@@ -209,7 +210,12 @@ class App:
         return self.started.backend
 
     def start(self) -> Started:
-        """Open the store, seed a new data dir, make the certificate, recover tasks."""
+        """Open the store, seed a new data dir, make the certificate, recover tasks — one
+        starting server at a time on a data dir or a database (see `one_start_at_a_time`)."""
+        with one_start_at_a_time(self.settings.data_dir, self.settings.database_url):
+            return self._start()
+
+    def _start(self) -> Started:
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         (settings.data_dir / "hosts").mkdir(exist_ok=True)

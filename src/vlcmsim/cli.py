@@ -154,8 +154,10 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
 
     from granian.server.embed import Server
 
+    from vlcmsim.server.limits import quiet_embedded_warning
     from vlcmsim.server.rsgi import RsgiApp
 
+    quiet_embedded_warning()
     server = Server(RsgiApp(app), **_granian_options(settings, cert, key))
 
     async def run() -> None:

@@ -72,3 +72,20 @@ def test_the_kubernetes_api_pods_share_postgresql_and_advertise_their_own_addres
     assert ("Service", "vlcmsim-postgres") in docs and ("PersistentVolumeClaim", "vlcmsim-data") in docs
     agent = docs[("StatefulSet", "vlcmsim-hosts-cluster-a")]["spec"]["template"]["spec"]["containers"][0]
     assert parses(agent["args"]).server == "https://vlcmsim-api"
+
+
+def test_the_image_and_pods_can_write_their_volumes_and_hosts_reach_the_depot_port() -> None:
+    """A named volume or a PVC comes up root-owned: the image makes /data and /agent its user's,
+    Kubernetes gives the pods an fsGroup; the depot port the image exposes is the one served."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "mkdir -p /data /agent && chown vlcmsim:vlcmsim /data /agent" in dockerfile
+    assert dockerfile.index("chown") < dockerfile.index("USER vlcmsim") and "EXPOSE 8443 9084" in dockerfile
+    for doc in manifests():
+        if doc["kind"] in ("Deployment", "StatefulSet"):
+            pod = doc["spec"]["template"]["spec"]
+            if any(c["image"].startswith("vlcmsim") for c in pod["containers"]):
+                assert pod["securityContext"]["fsGroup"] == 1000
+                assert all(c.get("imagePullPolicy") for c in pod["containers"])
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for name in ("api-1", "api-2"):
+        assert parses(services[name]["command"]).depot_port == 9084

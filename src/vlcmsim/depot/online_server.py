@@ -212,11 +212,12 @@ def run(root: Path, host: str, port: int, header_timeout: float = 10.0) -> None:
     from granian.log import LogLevels
     from granian.server.embed import Server
 
-    from vlcmsim.server.limits import http_options
+    from vlcmsim.server.limits import http_options, quiet_embedded_warning
 
     if not root.is_dir():
         raise SystemExit(f"{root} is not a folder")
     logging.getLogger("_granian").setLevel(logging.ERROR)
+    quiet_embedded_warning()
     server = Server(
         app(root),
         address=host,

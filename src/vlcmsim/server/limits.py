@@ -38,3 +38,15 @@ def http_options(header_timeout_seconds: float = HEADER_TIMEOUT_SECONDS, workers
         "backlog": 1024,
         "backpressure": connection_cap(workers),
     }
+
+
+def quiet_embedded_warning() -> None:
+    """granian warns "Embedded server is experimental!" at every start of its embedded mode, which
+    vlcmsim uses on purpose (the application's own loop runs the server): not a user's concern."""
+    import logging
+
+    class _Drop(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "Embedded server is experimental" not in record.getMessage()
+
+    logging.getLogger("_granian").addFilter(_Drop())
