@@ -12,6 +12,7 @@ from typing import Any
 from vlcmsim.vapi.errors import HTTP_STATUS
 from vlcmsim.vapi.model import TD, model
 from vlcmsim.vapi.operations import Operation
+from vlcmsim.vapi.sdk_docs import operation_doc, type_doc
 
 STD_ERROR = "com.vmware.vapi.std.errors"
 
@@ -31,6 +32,7 @@ def describe(operations: Iterable[Operation], version: str) -> dict[str, Any]:
             op_id += f"_{spec.method.lower()}"
         seen_ids.add(op_id)
         paths.setdefault(key, {})[spec.method.lower()] = _operation(op, op_id, definitions)
+    paths.update(_own_endpoints(definitions))
     return {
         "swagger": "2.0",
         "info": {
@@ -92,8 +94,11 @@ def _operation(op: Operation, op_id: str, definitions: dict[str, Any]) -> dict[s
         code = str(HTTP_STATUS.get(error, 500))
         responses.setdefault(code, {"description": "", "schema": _schema({"kind": "error"}, definitions)})
         responses[code]["description"] = ", ".join(filter(None, [responses[code]["description"], error]))
+    summary, description = operation_doc(spec.service, spec.operation)
     described: dict[str, Any] = {
         "operationId": op_id,
+        "summary": summary,
+        "description": description,
         "tags": [spec.service.rsplit(".", 1)[-1]],
         "x-vmw-vapi-service": spec.service,
         "x-vmw-vapi-operation": spec.operation,
@@ -143,6 +148,12 @@ def _object(fields: Iterable[tuple[str, TD]], definitions: dict[str, Any]) -> di
     return schema
 
 
+def _document(definition: dict[str, Any], vapi_id: str) -> None:
+    definition["description"] = (
+        type_doc(vapi_id) or f"{vapi_id} (vAPI {'enumeration' if 'enum' in definition else 'structure'})."
+    )
+
+
 def _schema(td: TD, definitions: dict[str, Any]) -> dict[str, Any]:
     kind = td["kind"]
     if kind == "optional":
@@ -172,18 +183,22 @@ def _schema(td: TD, definitions: dict[str, Any]) -> dict[str, Any]:
         name = td["id"]
         if name not in definitions:
             definitions[name] = {"type": "string", "enum": sorted(model().enums[name].values)}
+            _document(definitions[name], name)
         return {"$ref": f"#/definitions/{name}"}
     if kind == "struct":
         name = td["id"]
         if name not in definitions:
             definitions[name] = {}  # placeholder: a struct may refer to itself
             definitions[name] = _object(model().struct(name).fields, definitions)
+            _document(definitions[name], name)
         return {"$ref": f"#/definitions/{name}"}
     if kind in ("error", "AnyError"):
         name = f"{STD_ERROR}.Error"
         if name not in definitions:
             definitions[name] = {
                 "type": "object",
+                "description": "A vAPI standard error: its type (NOT_FOUND, INVALID_ARGUMENT...), the messages "
+                "that say what is wrong, and data of its own.",
                 "properties": {
                     "error_type": {"type": "string"},
                     "messages": {"type": "array", "items": {"type": "object"}},
@@ -192,3 +207,122 @@ def _schema(td: TD, definitions: dict[str, Any]) -> dict[str, Any]:
             }
         return {"$ref": f"#/definitions/{name}"}
     return {"type": "object"}  # dynamic structures, opaque values
+
+
+# -- vlcmsim's own endpoints (not vAPI operations) -------------------------------------------
+
+_KNOBS = {
+    "connection_state": {"type": "string", "enum": ["CONNECTED", "DISCONNECTED", "NOT_RESPONDING"]},
+    "bandwidth_bytes_per_s": {"type": "integer", "format": "int64", "description": "0: unlimited"},
+    "staging_capacity_bytes": {"type": "integer", "format": "int64"},
+    "corrupt_downloads": {"type": "integer", "format": "int64", "description": "the next N downloads arrive corrupted"},
+    "vm_count": {"type": "integer", "format": "int64"},
+    "fail_maintenance_mode": {"type": "integer", "format": "int64"},
+    "fail_installs": {"type": "integer", "format": "int64"},
+    "hang_on_reboot": {"type": "integer", "format": "int64"},
+}
+
+
+def _own_endpoints(definitions: dict[str, Any]) -> dict[str, Any]:
+    """/sim (the simulation's knobs), the bundle upload and /metrics, described as the rest is."""
+    definitions["vlcmsim.sim.host"] = {
+        "type": "object",
+        "description": "A simulated host and the knobs that make it fail the way real hosts do.",
+        "properties": {
+            "host": {"type": "string"},
+            "name": {"type": "string"},
+            "cluster": {"type": "string", "x-nullable": True, "description": "null: a standalone host"},
+            **_KNOBS,
+            "rebooting": {"type": "integer", "format": "int64"},
+            "staging_used_bytes": {"type": "integer", "format": "int64"},
+            "staged_payloads": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    definitions["vlcmsim.sim.changes"] = {
+        "type": "object",
+        "description": "The knobs to change (any of them); the others stay.",
+        "properties": dict(_KNOBS),
+    }
+    host_param = {"name": "host", "in": "path", "required": True, "type": "string"}
+    error = {"schema": _schema({"kind": "error"}, definitions)}
+    ref = {"$ref": "#/definitions/vlcmsim.sim.host"}
+    own = {"x-vlcmsim": True, "tags": ["vlcmsim"]}
+    return {
+        "/sim/hosts": {
+            "get": {
+                **own,
+                "operationId": "vlcmsim.sim.hosts.list",
+                "summary": "Every simulated host and its knobs",
+                "description": "vlcmsim's own: what the simulation does to each host (its link, staging area, "
+                "faults to come). Any user may read it.",
+                "responses": {"200": {"description": "The hosts.", "schema": {"type": "array", "items": ref}}},
+            }
+        },
+        "/sim/hosts/{host}": {
+            "get": {
+                **own,
+                "operationId": "vlcmsim.sim.hosts.get",
+                "summary": "A simulated host and its knobs",
+                "description": "vlcmsim's own.",
+                "parameters": [host_param],
+                "responses": {
+                    "200": {"description": "The host.", "schema": ref},
+                    "404": {"description": "not_found", **error},
+                },
+            },
+            "patch": {
+                **own,
+                "operationId": "vlcmsim.sim.hosts.update",
+                "summary": "Change a simulated host's knobs: disconnect it, slow its link, fill its disk...",
+                "description": "vlcmsim's own; administrators only. A change is seen by a stage or an apply "
+                "in progress within a moment (a disconnected host stops its download).",
+                "parameters": [
+                    host_param,
+                    {
+                        "name": "changes",
+                        "in": "body",
+                        "required": True,
+                        "schema": {"$ref": "#/definitions/vlcmsim.sim.changes"},
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "The host, changed.", "schema": ref},
+                    "400": {"description": "invalid_argument", **error},
+                    "403": {"description": "unauthorized", **error},
+                    "404": {"description": "not_found", **error},
+                },
+            },
+        },
+        "/vum/repository/uploads": {
+            "post": {
+                **own,
+                "operationId": "vlcmsim.uploads.create",
+                "summary": "Upload an offline bundle (then import it as a PUSH depot with its file_id)",
+                "description": "vlcmsim's own (a vCenter uploads through its UI): the request body is the zip, "
+                "streamed to disk, at most 64 GiB; administrators only.",
+                "consumes": ["application/octet-stream"],
+                "parameters": [
+                    {"name": "bundle", "in": "body", "required": True, "schema": {"type": "string", "format": "binary"}}
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Stored.",
+                        "schema": {"type": "object", "properties": {"file_id": {"type": "string"}}},
+                    },
+                    "403": {"description": "unauthorized", **error},
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                **own,
+                "operationId": "vlcmsim.metrics",
+                "summary": "Prometheus metrics: requests, latencies, tasks, staged bytes, hosts",
+                "description": "vlcmsim's own, in Prometheus' text format. Open unless the server's "
+                "metrics_require_login setting is true.",
+                "produces": ["text/plain"],
+                "security": [],
+                "responses": {"200": {"description": "The metrics.", "schema": {"type": "string"}}},
+            }
+        },
+    }
