@@ -31,6 +31,18 @@ SERVICES = [
     ("com.vmware.esx.settings.hosts.policies_client", "Apply"),
     ("com.vmware.esx.settings.hosts.policies.apply_client", "Effective"),
     ("com.vmware.vcenter_client", "Folder"),
+    # Configuration Profiles: the cluster's desired host configuration
+    ("com.vmware.esx.settings.clusters_client", "Configuration"),
+    ("com.vmware.esx.settings.clusters.configuration_client", "AuditRecords"),
+    ("com.vmware.esx.settings.clusters.configuration_client", "Drafts"),
+    ("com.vmware.esx.settings.clusters.configuration_client", "Schema"),
+    ("com.vmware.esx.settings.clusters.configuration.reports_client", "LastApplyResult"),
+    ("com.vmware.esx.settings.clusters.configuration.reports_client", "LastComplianceResult"),
+    ("com.vmware.esx.settings.clusters.configuration.reports_client", "LastPrecheckResult"),
+    ("com.vmware.esx.settings.clusters.configuration.reports_client", "RecentTasks"),
+    ("com.vmware.esx.settings.clusters.enablement_client", "Configuration"),
+    ("com.vmware.esx.settings.clusters.enablement.configuration_client", "Transition"),
+    ("com.vmware.esx.settings.hosts_client", "Configuration"),
 ]
 
 

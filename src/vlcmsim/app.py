@@ -40,6 +40,7 @@ from vlcmsim.ids import VLCMSIM
 from vlcmsim.inventory.events import EventLog
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.inventory.vms import VirtualMachines
+from vlcmsim.lifecycle.configurations import Configurations, SimulatedConfiguration
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import export_token, exported_document
 from vlcmsim.lifecycle.policies import ApplyPolicies
@@ -52,6 +53,7 @@ from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_o
 from vlcmsim.server.upload import UploadSink
 from vlcmsim.services import cis, vcenter
 from vlcmsim.services.esx_settings import (
+    configuration,
     depot_content,
     depots,
     drafts,
@@ -114,6 +116,7 @@ OPERATION_SETS = [
     enablement.ops,
     inventory.ops,
     online_depots.ops,
+    configuration.ops,
 ]
 
 
@@ -177,6 +180,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         reports=reports,
         scanner=Scanner(inventory, desired, depots, staging, reports),
         policies=ApplyPolicies(store),
+        configurations=Configurations(store),
     )
 
 
@@ -292,6 +296,7 @@ class App:
                 backend.move_host,
                 (backend.depot_knobs, lambda d: (found := backend.depots.get(d)) is not None and found.online),
                 backend.sync_schedule.clock,
+                SimulatedConfiguration(backend.configurations),
             ),
             agents=agents,
             soap=self._soap(backend, store),

@@ -20,6 +20,7 @@ from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle import errors
+from vlcmsim.lifecycle.configurations import Configurations
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
@@ -49,6 +50,7 @@ class Backend:
     reports: Reports
     scanner: Scanner
     policies: ApplyPolicies
+    configurations: Configurations  # Configuration Profiles: host configurations, documents, drafts
     secret: bytes  # the store's own: signs export URLs
     vms: VirtualMachines | None = None  # vim25's VMs per host; set by the composition root
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs

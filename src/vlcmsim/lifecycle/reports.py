@@ -18,7 +18,18 @@ COMPLIANCE: TD = {"kind": "struct", "id": "com.vmware.esx.settings.cluster_compl
 CHECK: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_check_result.check_result"}
 APPLY: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_apply_result.apply_result"}
 HCL: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.check_result"}
-KINDS: dict[str, TD] = {"compliance": COMPLIANCE, "check": CHECK, "apply": APPLY, "hcl": HCL}
+_CONFIG = "com.vmware.esx.settings.clusters.configuration"
+KINDS: dict[str, TD] = {
+    "compliance": COMPLIANCE,
+    "check": CHECK,
+    "apply": APPLY,
+    "hcl": HCL,
+    # Configuration Profiles' last results
+    "config_compliance": {"kind": "struct", "id": f"{_CONFIG}.cluster_compliance"},
+    "config_precheck": {"kind": "struct", "id": f"{_CONFIG}.cluster_precheck_result"},
+    "config_apply": {"kind": "struct", "id": f"{_CONFIG}.apply_result"},
+    "config_recent": {"kind": "struct", "id": f"{_CONFIG}.reports.recent_tasks.info"},
+}
 _HOSTS = "com.vmware.esx.settings.hosts.software.reports"
 HOST_KINDS: dict[str, TD] = {
     "compliance": {"kind": "struct", "id": "com.vmware.esx.settings.host_compliance"},

@@ -45,6 +45,14 @@ class StagingView(Protocol):
     def staged(self, host: str) -> set[str]: ...
 
 
+class HostConfiguration(Protocol):
+    def read(self, host: Host) -> dict[str, Any]: ...
+
+    def change(self, host: Host, path: str, value: Any) -> dict[str, Any]:
+        """The configuration with one setting changed (KeyError: no such setting; ValueError: bad value)."""
+        ...
+
+
 def _bad_body(text: str, *args: str) -> VapiError:
     return invalid_argument(f"{VLCMSIM}.sim.BadBody", text, *args)
 
@@ -60,6 +68,7 @@ class SimApi:
         move_host: Callable[[str, str | None], object] | None = None,
         depots: tuple[DepotKnobs, Callable[[str], bool]] | None = None,
         clock: SimClock | None = None,
+        configuration: HostConfiguration | None = None,
     ) -> None:
         self.auth = auth
         self.inventory = inventory
@@ -69,6 +78,7 @@ class SimApi:
         self.move_host = move_host
         self.depots = depots  # the depot faults, and whether an online depot exists
         self.clock = clock
+        self.configuration = configuration  # each host's actual configuration (Configuration Profiles)
 
     def state(self, h: Host) -> dict[str, Any]:
         knobs = self.knobs.get(h.id)
@@ -95,6 +105,8 @@ class SimApi:
                 return self._depots(req, parts, session.user.can_write, session.user.name)
             if req.path.rstrip("/") == PREFIX and req.method == "GET":
                 return Response.json(200, [self.state(h) for h in self.inventory.hosts()])
+            if len(parts) == 5 and parts[4] == "configuration" and "/".join(parts[:3]) == PREFIX:
+                return self._configuration(req, parts[3], session.user.can_write, session.user.name)
             if len(parts) != 4 or "/".join(parts[:3]) != PREFIX:
                 raise no_such_resource(req.path)
             host = self.inventory.host(parts[3])
@@ -121,6 +133,32 @@ class SimApi:
             return Response.json(200, self.state(updated))
         except VapiError as err:
             return error_response(err)
+
+    def _configuration(self, req: Request, host_id: str, can_write: bool, user: str) -> Response:
+        """A host's actual configuration; PATCH {"path", "value"} changes one setting behind vLCM's
+        back (to rehearse drift: the next compliance check finds it)."""
+        host = self.inventory.host(host_id)
+        if host is None:
+            raise not_found(f"{VLCMSIM}.sim.HostNotFound", f"Host {host_id} not found.", host_id)
+        if self.configuration is None:
+            raise no_such_resource(req.path)
+        if req.method == "GET":
+            return Response.json(200, self.configuration.read(host))
+        if req.method != "PATCH":
+            raise no_matching_method(req.method, req.path)
+        if not can_write:
+            raise unauthorized(f"User {user} cannot change the simulation.")
+        body = _object(req.body)
+        path = body.get("path")
+        if not isinstance(path, str) or "value" not in body:
+            raise _bad_body('Give {"path": "esx/...", "value": ...}: the setting and its new value.')
+        try:
+            changed = self.configuration.change(host, path, body["value"])
+        except KeyError:
+            raise invalid_argument(f"{VLCMSIM}.sim.UnknownSetting", f"{path} is not a setting.", path) from None
+        except ValueError as exc:
+            raise invalid_argument(f"{VLCMSIM}.sim.BadValue", f"{path}: {exc}.", path) from None
+        return Response.json(200, changed)
 
     def _clock(self, req: Request, can_write: bool, user: str) -> Response:
         """/sim/clock: the simulated time scheduled work follows (GET; PATCH

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image;
 # 4: several processes (workers, task locks, host agents and their work); 5: vim25's side (hosts'
 # boot time, virtual machines, events)
@@ -287,4 +287,62 @@ cluster_policies = Table(
     metadata,
     Column("cluster", String(64), primary_key=True),
     Column("spec", JSON, nullable=False),
+)
+
+# -- Configuration Profiles (schema 6): each host's actual configuration, and each cluster's
+# desired one (its commits, drafts, enablement transition, reports and audit trail).
+host_configs = Table(
+    "host_configs",
+    metadata,
+    Column("host", String(64), primary_key=True),
+    Column("config", JSON, nullable=False),  # the host's actual configuration document section
+)
+
+config_commits = Table(
+    "config_commits",
+    metadata,
+    Column("cluster", String(64), primary_key=True),
+    Column("id", Integer, primary_key=True),
+    Column("author", String(256), nullable=False),
+    Column("commit_time", DateTime(timezone=True), nullable=False),
+    Column("description", String(4096), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+config_drafts = Table(
+    "config_drafts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("cluster", String(64), nullable=False),
+    Column("owner", String(256), nullable=False),
+    Column("base_commit", Integer, nullable=True),
+    Column("creation_time", DateTime(timezone=True), nullable=False),
+    Column("modified_time", DateTime(timezone=True), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+# a cluster on its way to being managed by a configuration profile: its candidate document
+config_transitions = Table(
+    "config_transitions",
+    metadata,
+    Column("cluster", String(64), primary_key=True),
+    Column("status", String(32), nullable=False),  # STARTED | ENABLE_IN_PROGRESS | ENABLED
+    Column("source", String(8), nullable=True),  # HOST | FILE
+    Column("source_host", String(64), nullable=True),
+    Column("author", String(256), nullable=False),
+    Column("start_time", DateTime(timezone=True), nullable=False),
+    Column("document", JSON, nullable=True),
+    Column("validated", Boolean, nullable=False, server_default=false()),
+    Column("prechecked", Boolean, nullable=False, server_default=false()),
+)
+
+config_audit = Table(
+    "config_audit",
+    metadata,
+    Column("key", Integer, primary_key=True, autoincrement=True),
+    Column("cluster", String(64), nullable=False, index=True),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("user", String(256), nullable=False),
+    Column("operation", String(64), nullable=False),
+    Column("details", JSON, nullable=False),  # the changes: [{"path", "old", "new", "section"}]
 )

@@ -229,12 +229,20 @@ def _struct_td(td: TD) -> TD:
     return td["element"] if td["kind"] == "optional" else td
 
 
-def query_struct(td: TD, query: list[tuple[str, str]], where: str) -> dict[str, Any] | None:
+def query_struct(td: TD, query: list[tuple[str, str]], where: str) -> Any:
     """A struct input form-exploded into the query string: one parameter per field,
     repeated for lists and sets."""
     if not query:
         return None
-    st = model().struct(_struct_td(td)["id"])
+    inner_td = _struct_td(td)
+    if inner_td["kind"] != "struct":  # a scalar input named in the query (drafts.import_from_host's `host`)
+        values = [v for k, v in query if k == where]
+        if not values:
+            return None
+        if inner_td["kind"] in ("list", "set"):
+            return from_clean(inner_td, [_query_scalar(inner_td["element"], v, where) for v in values], where)
+        return from_clean(inner_td, _query_scalar(inner_td, values[0], where), where)
+    st = model().struct(inner_td["id"])
     raw: dict[str, Any] = {}
     for name, ftd in st.fields:
         values = [v for k, v in query if k == name]
