@@ -241,3 +241,32 @@ def test_the_commands_a_newcomer_reaches_for(env: dict[str, str], fresh_server: 
     untrusted = {**env, "VLCMSIM_CONFIG_DIR": env["VLCMSIM_CONFIG_DIR"] + "-2"}
     refused = vlcmsim(untrusted, "login", fresh_server.url)
     assert refused.returncode == 2 and "--ca-file" in refused.stderr and "--insecure" in refused.stderr
+
+
+def test_a_cluster_under_a_configuration_profile_from_the_cli(
+    env: dict[str, str], fresh_admin: httpx.Client, tmp_path: Path
+) -> None:
+    enabled = vlcmsim(env, "config", "enable", "Cluster-A", "--from-host", "esx-a1.vlcmsim.local")
+    assert enabled.returncode == 0, enabled.stderr
+    document = json.loads(vlcmsim(env, "config", "export", "Cluster-A").stdout)
+    assert vlcmsim(env, "config", "compliance", "Cluster-A").returncode == 0
+    sim_path = "/sim/hosts/host-2/configuration"
+    assert fresh_admin.patch(sim_path, json={"path": "esx/system/syslog/rotate", "value": 20}).status_code == 200
+    drifted = vlcmsim(env, "config", "compliance", "Cluster-A")
+    assert drifted.returncode == 3 and "esx/system/syslog/rotate: 20 -> 8" in drifted.stdout
+    document["profile"]["esx"]["advanced_options"]["Net.TcpipHeapSize"] = 4
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(document))
+    assert vlcmsim(env, "config", "import", "Cluster-A", str(path)).returncode == 0
+    prechecked = vlcmsim(env, "config", "precheck", "Cluster-A")
+    assert prechecked.returncode == 0 and prechecked.stdout.count("REBOOT_REQUIRED") == 4
+    applied = vlcmsim(env, "config", "apply", "Cluster-A")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "rebooted" in applied.stdout
+    assert vlcmsim(env, "config", "compliance", "Cluster-A").returncode == 0
+    document["profile"]["esx"]["system"]["syslog"]["rotate"] = 0
+    path.write_text(json.dumps(document))
+    refused = vlcmsim(env, "config", "import", "Cluster-A", str(path))
+    assert refused.returncode == 3 and "error: $.profile.esx.system.syslog.rotate: 0 is below the minimum 1" in (
+        refused.stdout
+    )

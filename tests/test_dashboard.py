@@ -156,3 +156,19 @@ def test_depot_content_lists_its_components_and_a_selection_survives_refreshes(
     wait.until(lambda w: w.find_elements(By.ID, "apply-domain-c1"))
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_a_clusters_configuration_drift_shows_per_host(browser: WebDriver, fresh_server: Server) -> None:
+    with fresh_server.client() as rest:
+        base = "/api/esx/settings/clusters/domain-c1/enablement/configuration/transition"
+        for action, body in (("importFromHost", "host-1"), ("enable", None)):
+            task = rest.post(base, params={"action": action, "vmw-task": "true"}, json=body).json()
+            while rest.get(f"/api/cis/tasks/{task}").json()["status"] not in ("SUCCEEDED", "FAILED"):
+                time.sleep(0.05)
+        rest.patch("/sim/hosts/host-4/configuration", json={"path": "esx/services/ssh/enabled", "value": True})
+    wait = login_as(browser, fresh_server, "administrator@vsphere.local")
+    click(browser, "image-domain-c1")
+    click(browser, "config-check-domain-c1")
+    wait.until(lambda w: w.find_elements(By.ID, "config-compliance-domain-c1"))
+    table = browser.find_element(By.ID, "config-compliance-domain-c1").text
+    assert "esx/services/ssh/enabled: true → false" in table and "NON_COMPLIANT" in table

@@ -36,7 +36,7 @@ EXIT_CODES = """exit codes: 0 done, and its result reports no error; 1 the task 
 run (no login, bad arguments, refused); 3 the task succeeded but its result reports errors (a
 check or validation: each one is printed); 130 interrupted, the task going on"""
 
-COMMANDS = ("login", "clusters", "hosts", "compliance", "depots", "draft", "stage", "apply", "check", "tasks")
+COMMANDS = ("login", "clusters", "hosts", "compliance", "depots", "draft", "stage", "apply", "check", "tasks", "config")
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -110,6 +110,25 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--watch", action="store_true", help="follow the task live; exit non-zero when it fails")
         else:
             p.add_argument("--no-wait", action="store_true", help="print the task id and return at once")
+
+    p = sub.add_parser("config", parents=[common], help="a cluster's configuration profile (host configuration)")
+    csub = p.add_subparsers(dest="config_command", required=True)
+    c = csub.add_parser("enable", parents=[common], help="manage the cluster by a configuration profile")
+    c.add_argument("cluster", help=CLUSTER_HELP)
+    c.add_argument("--from-host", required=True, help="the reference host whose configuration becomes the profile")
+    c = csub.add_parser("export", parents=[common], help="print the cluster's configuration document")
+    c.add_argument("cluster", help=CLUSTER_HELP)
+    c = csub.add_parser("import", parents=[common], help="commit a configuration document from a file")
+    c.add_argument("cluster", help=CLUSTER_HELP)
+    c.add_argument("file")
+    for name, text in (
+        ("validate", "check the document against its schema"),
+        ("precheck", "what applying the document takes on each host"),
+        ("compliance", "each host's configuration against the document (drift)"),
+        ("apply", "remediate the hosts to the document"),
+    ):
+        c = csub.add_parser(name, parents=[common], help=text, epilog=EXIT_CODES, formatter_class=RAW)
+        c.add_argument("cluster", help=CLUSTER_HELP)
 
     p = sub.add_parser("tasks", parents=[common], help="recent tasks, or follow one")
     p.add_argument("--watch", metavar="TASK", help="follow this task to its end")
@@ -368,6 +387,82 @@ def _by_name(api: Api, kind: str, given: str) -> str:
     raise ClientError(f"{len(found)} {kind}s are named {given!r}: give the id of one (`vlcmsim {kind}s`)")
 
 
+CONFIGURATION = "/api/esx/settings/clusters/{}/configuration"
+
+
+def config(args: argparse.Namespace, console: Console) -> int:
+    """Configuration Profiles: enable, export, import, validate, precheck, compliance, apply."""
+    api = _api(args)
+    cluster = cluster_id(api, args.cluster)
+    base = CONFIGURATION.format(cluster)
+    command = args.config_command
+    if command == "export":
+        print(api.post(f"{base}?action=exportConfig")["config"])
+        return 0
+    watcher = Watcher(api, console)
+    if command == "enable":
+        transition = f"/api/esx/settings/clusters/{cluster}/enablement/configuration/transition"
+        host = host_id(api, args.from_host)
+        code = watcher.follow(api.task_of(f"{transition}?action=importFromHost", host), args.json)
+        if code:
+            return code
+        return watcher.follow(api.task_of(f"{transition}?action=enable"), args.json)
+    if command == "import":
+        text = Path(args.file).expanduser().read_text()
+        return watcher.follow(api.task_of(f"{base}?action=importConfig", {"config": text}), args.json)
+    action = {"validate": "validate", "precheck": "precheck", "compliance": "checkCompliance", "apply": "apply"}
+    body: dict[str, Any] | None = {} if command == "apply" else None
+    task = api.task_of(f"{base}?action={action[command]}", body)
+    code = watcher.follow(task, True) if args.json else watcher.follow(task, False)
+    if args.json or code:
+        return code
+    return config_report(api.get(f"/api/cis/tasks/{task}").get("result") or {}, console)
+
+
+def config_report(result: dict[str, Any], console: Console) -> int:
+    """A configuration result as a table per host; 3 when it reports errors or drift."""
+    names = {h: v.get("name", h) for h, v in (result.get("host_info") or {}).items()}
+    table = Table(show_edge=False, pad_edge=False)
+    failed = False
+    if "valid" in result:
+        for error in result.get("errors") or []:
+            console.print(f"error: {error['path']}: " + " ".join(m["default_message"] for m in error["messages"]))
+        console.print("valid" if result["valid"] else "not valid")
+        return 0 if result["valid"] else 3
+    if "cluster_status" in result:
+        for column in ("host", "name", "status", "drift (current -> desired)"):
+            table.add_column(column)
+        for host, r in sorted((result.get("hosts") or {}).items()):
+            compliance = r.get("host_compliance") or {}
+            drift = [f"{d['path']}: {d.get('current')} -> {d.get('target')}"
+                     for d in (compliance.get("compliance_info") or {}).get("sets") or []]  # fmt: skip
+            table.add_row(host, names.get(host, host), compliance.get("status", r["host_status"]["status"]),
+                          "\n".join(drift))  # fmt: skip
+        console.print(table)
+        console.print(f"configuration: {result['cluster_status']}")
+        failed = result["cluster_status"] != "COMPLIANT"
+    elif "host_precheck" in result:
+        for column in ("host", "name", "impact", "why"):
+            table.add_column(column)
+        for host, r in sorted(result["host_precheck"].items()):
+            impact = r.get("impact") or {}
+            why = "; ".join(m["default_message"] for m in impact.get("info") or [])
+            table.add_row(host, names.get(host, host), impact.get("impact", r["status"]["status"]), why)
+        console.print(table)
+        console.print(f"precheck: {result['status']}")
+        failed = result["status"] == "ERROR"
+    elif "host_status" in result:
+        for column in ("host", "name", "status", "what happened"):
+            table.add_column(column)
+        for host, r in sorted(result["host_status"].items()):
+            notes = [n["message"]["default_message"] for level in ("errors", "info") for n in
+                     (r.get("notifications") or {}).get(level) or []]  # fmt: skip
+            table.add_row(host, names.get(host, host), r["status"], " ".join(notes))
+        console.print(table)
+        failed = bool(result.get("failed_hosts"))
+    return 3 if failed else 0
+
+
 def cluster_id(api: Api, given: str) -> str:
     return _by_name(api, "cluster", given)
 
@@ -400,6 +495,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "apply": remediation,
     "check": remediation,
     "tasks": tasks,
+    "config": config,
 }
 
 __all__ = ["COMMANDS", "Profile", "add_parsers", "run"]

@@ -69,6 +69,14 @@ def report(info: dict[str, Any], console: Console, quiet: bool = False) -> int:
         console.print(checks_table(result))
         failed = result.get("status") == "ERROR"
         console.print(f"checks: {result.get('status')}")
+    for error in result.get("errors") or []:  # a document's errors, each at its JSON path
+        if isinstance(error, dict) and "path" in error:
+            texts = " ".join(_text(m) for m in error.get("messages") or [])
+            console.print(f"error: {error['path']}: {texts}", markup=False)
+            failed = True
+    if result.get("status") == "ERROR" and isinstance(result.get("error"), dict):
+        console.print(f"error: {_text(result['error'])}", markup=False)
+        failed = True
     notes = notification_lines(result.get("notifications"))
     for level, text in notes:
         console.print(f"{level}: {text}", markup=False)

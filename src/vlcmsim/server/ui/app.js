@@ -272,8 +272,9 @@ async function renderCluster(cluster) {
     return;
   }
   const scan = await compliance("clusters", cluster);
+  const config = await configurationCompliance(cluster);
   title.textContent = `${cluster}: desired image`;
-  render(detail, JSON.stringify([software, scan && scan.hosts, scan && scan.notifications]), () => {
+  render(detail, JSON.stringify([software, scan && scan.hosts, scan && scan.notifications, config]), () => {
     const components = Object.entries(software.components || {}).map(([name, c]) => `${name} ${c.version}`).join(", ");
     const image = el("table", {},
       el("tr", {}, el("th", {}, "base image"), el("td", {}, software.base_image ? software.base_image.version : "-")),
@@ -287,8 +288,35 @@ async function renderCluster(cluster) {
         el("td", { class: "changes" }, ...changes(h).map((c) => el("div", {}, c)))));
     }
     const why = notes((scan && scan.notifications) || {});
-    return [image, ...why, el("h2", {}, "Hosts against it"), hosts];
+    return [image, ...why, el("h2", {}, "Hosts against it"), hosts, ...configurationPanel(cluster, config)];
   });
+}
+
+// Configuration Profiles: whether the cluster is managed by one, and its last compliance check
+async function configurationCompliance(cluster) {
+  const enabled = (await api("GET", `/api/esx/settings/clusters/${cluster}/enablement/configuration`)).enabled;
+  if (!enabled) return { enabled };
+  try {
+    return { enabled, last: await api("GET", `/api/esx/settings/clusters/${cluster}/configuration/reports/last-compliance-result`) };
+  } catch (error) {
+    return { enabled, last: null }; // never checked yet
+  }
+}
+
+function configurationPanel(cluster, config) {
+  if (!config || !config.enabled) return [];
+  const check = el("button", { id: `config-check-${cluster}`, onclick: () => act("POST", `/api/esx/settings/clusters/${cluster}/configuration?action=checkCompliance&vmw-task=true`) }, "Check configuration");
+  const head = el("h2", {}, "Host configuration ", check);
+  if (!config.last) return [head, el("p", { class: "muted" }, "Not checked yet.")];
+  const last = config.last;
+  const table = el("table", { id: `config-compliance-${cluster}` }, el("tr", {}, ...["host", "configuration", "drift (current → desired)"].map((t) => el("th", {}, t))));
+  for (const [host, r] of Object.entries(last.hosts || {})) {
+    const c = r.host_compliance || {};
+    const drift = ((c.compliance_info || {}).sets || []).map((d) => `${d.path}: ${d.current ?? "-"} → ${d.target ?? "-"}`);
+    table.append(el("tr", { "data-host": host }, el("td", { class: "host-name" }, (last.host_info[host] || {}).name || host),
+      el("td", {}, badge(c.status || r.host_status.status)), el("td", { class: "changes" }, ...drift.map((d) => el("div", {}, d)))));
+  }
+  return [head, el("p", {}, badge(last.cluster_status), " ", el("span", { class: "muted" }, `checked ${clock(last.end_time)}`)), table];
 }
 
 function version(side) {
