@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from com.vmware.esx.settings.clusters.configuration_client import Drafts
 from com.vmware.esx.settings.clusters.enablement.configuration_client import Transition
