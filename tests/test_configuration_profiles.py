@@ -181,3 +181,48 @@ def test_every_configuration_operation_answers_over_rest(fresh_server: Server) -
         assert "InternalError" not in r.text and "Internal server error" not in r.text, (service, operation, r.text)
         called += 1
     assert called == 39
+
+
+def test_every_configuration_operation_answers_over_json_rpc(fresh_server: Server) -> None:
+    """The same operations over vAPI JSON-RPC (what the SDK speaks): each is known to the server —
+    it answers, or refuses the inputs it lacks; none is OperationNotFound."""
+    from vlcmsim.vapi.model import model
+
+    with fresh_server.client(None) as anonymous:
+        login = {
+            "schemeId": "com.vmware.vapi.std.security.user_pass",
+            "userName": "administrator@vsphere.local",
+            "password": "VMware1!",
+        }
+
+        def invoke(service: str, operation: str, inputs: dict[str, object], security: dict[str, object]) -> dict:  # type: ignore[type-arg]
+            body = {
+                "jsonrpc": "2.0",
+                "method": "invoke",
+                "id": "1",
+                "params": {
+                    "serviceId": service,
+                    "operationId": operation,
+                    "input": {"STRUCTURE": {"operation-input": inputs}},
+                    "ctx": {"appCtx": {"opId": "t"}, "securityCtx": security},
+                },
+            }
+            r = anonymous.post("/api", json=body)
+            assert r.status_code == 200
+            return r.json()  # type: ignore[no-any-return]
+
+        sid = invoke("com.vmware.cis.session", "create", {}, login)["result"]["output"]["SECRET"]
+        session = {"schemeId": "com.vmware.vapi.std.security.session_id", "sessionId": sid}
+        called = 0
+        for (service, operation), spec in sorted(model().operations.items()):
+            if "configuration" not in service:
+                continue
+            ids = {"cluster": CLUSTER, "host": "host-1", "draft": "1"}
+            inputs = {name: ids[name] for name, _, _ in spec.inputs if name in ids}
+            answer = invoke(service, operation, inputs, session)
+            error = ((answer.get("result") or {}).get("error") or {}).get("ERROR") or {}
+            text = json.dumps(error)
+            assert "OperationNotFound" not in text and "operation_not_found" not in text, (service, operation, text)
+            assert "InternalError" not in text, (service, operation, text)
+            called += 1
+        assert called == 39
