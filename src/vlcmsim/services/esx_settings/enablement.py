@@ -92,9 +92,10 @@ def _host_checks(call: Call, h: Host, skip: set[str], busy: TaskRecord | None) -
 
 
 @ops.operation(HOST, "check$task", Privilege.WRITE)
-async def check_host(call: Call, host: str, spec: dict[str, Any]) -> str:
+async def check_host(call: Call, host: str, spec: dict[str, Any] | None = None) -> str:
+    """`spec` is optional in the bindings: without one, every check runs."""
     h = _standalone(call, host)
-    skip = set(spec.get("checks_to_skip") or ())
+    skip = set((spec or {}).get("checks_to_skip") or ())
     busy = call.backend.tasks.running_on((HOST_TYPE, host))
 
     async def work(_: TaskContext) -> dict[str, Any]:
@@ -105,11 +106,11 @@ async def check_host(call: Call, host: str, spec: dict[str, Any]) -> str:
 
 
 @ops.operation(HOST, "enable$task", Privilege.WRITE)
-async def enable_host(call: Call, host: str, spec: dict[str, Any]) -> str:
+async def enable_host(call: Call, host: str, spec: dict[str, Any] | None = None) -> str:
     """Manage a standalone host with an image of its own: unless it has a desired
-    document already, the image it runs becomes its first commit."""
+    document already, the image it runs becomes its first commit. `spec` is optional."""
     h = _standalone(call, host)
-    skip = {"SOFTWARE"} if spec.get("skip_software_check") else set()
+    skip = {"SOFTWARE"} if (spec or {}).get("skip_software_check") else set()
     reasons = [
         e["message"]["default_message"]
         for n in _host_checks(call, h, skip, call.backend.tasks.running_on((HOST_TYPE, host))).values()
