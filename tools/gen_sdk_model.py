@@ -165,10 +165,33 @@ def operation(
     return entry
 
 
+def discovered() -> list[tuple[str, str]]:
+    """Every service of the SDK's vLCM family (com.vmware.esx.*) that the contract's model does not
+    describe: its operations are counted in docs/operations.md, implemented or not."""
+    import pkgutil
+
+    import com.vmware.esx as esx
+
+    contract = json.loads((OUT.parent / "model.json").read_text())
+    described = {o["service"] for o in contract["operations"]}
+    found = []
+    for info in pkgutil.walk_packages(esx.__path__, "com.vmware.esx."):
+        if not info.name.endswith("_client"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__ or not hasattr(module, f"_{name}Stub"):
+                continue
+            _, _, service = stub_parts(module, name)
+            if service not in described:
+                found.append((info.name, name))
+    return found
+
+
 def main() -> None:
     collector = Collector()
     operations = []
-    for module_name, class_name in SERVICES:
+    for module_name, class_name in sorted(set(SERVICES) | set(discovered())):
         module = importlib.import_module(module_name)
         ops, rest, service = stub_parts(module, class_name)
         for op_id, op in sorted(ops.items()):
