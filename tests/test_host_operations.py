@@ -9,6 +9,7 @@ as the SDK types them, and its answer is read back as REST would show it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -198,6 +199,10 @@ def test_every_host_operation_over_both_wires(fresh_admin: httpx.Client, wire: s
     last = call(("software.reports.last_apply_result", "get"), "GET", f"{H}/software/reports/last-apply-result")
     assert last["status"]["status"] == "OK" and last["commit"] == applied["commit"]
     assert fresh_admin.get(f"{H}/software/compliance").json()["status"] == "COMPLIANT"
+
+    # the host's actual configuration (Configuration Profiles), as its document's section
+    extracted = call(("configuration", "extract"), "POST", f"{H}/configuration?action=extract")
+    assert json.loads(extracted["config"])["esx"]["network"]["dns"]["host_name"] == "esx-edge1"
 
     # every host operation vlcmsim implements was called
     assert implemented_host_operations() - call.done == set()
