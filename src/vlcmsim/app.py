@@ -59,6 +59,7 @@ from vlcmsim.services.esx_settings import (
     drafts,
     enablement,
     hardware,
+    installed,
     inventory,
     online_depots,
     policies,
@@ -117,6 +118,7 @@ OPERATION_SETS = [
     inventory.ops,
     online_depots.ops,
     configuration.ops,
+    installed.ops,
 ]
 
 

@@ -24,6 +24,7 @@ class Package:
     version: str
     description: str
     supported_releases: frozenset[str]  # base image versions
+    firmware: tuple[tuple[str, str, str], ...] = ()  # (component, display name, version) it installs
 
 
 DELL = Manager(
@@ -36,13 +37,24 @@ MANAGERS = [DELL]
 PACKAGES: dict[str, list[Package]] = {
     DELL.manager: [
         Package(
-            "Dell-PowerEdge-Gen16", "A01", "PowerEdge 16G firmware 2024-03 (BIOS 1.7, iDRAC 7.00)", frozenset({d.U2})
+            "Dell-PowerEdge-Gen16",
+            "A01",
+            "PowerEdge 16G firmware 2024-03 (BIOS 1.7, iDRAC 7.00)",
+            frozenset({d.U2}),
+            (
+                ("DEL-BIOS-R760", "PowerEdge R760 BIOS", "1.7.5"),
+                ("DEL-iDRAC9", "iDRAC9 with Lifecycle Controller", "7.00.00.00"),
+            ),
         ),
         Package(
             "Dell-PowerEdge-Gen16",
             "A02",
             "PowerEdge 16G firmware 2024-09 (BIOS 2.2, iDRAC 7.10)",
             frozenset({d.U2, d.U3}),
+            (
+                ("DEL-BIOS-R760", "PowerEdge R760 BIOS", "2.2.7"),
+                ("DEL-iDRAC9", "iDRAC9 with Lifecycle Controller", "7.10.30.00"),
+            ),
         ),
     ],
 }

@@ -38,6 +38,11 @@ class Effective:
     evacuate_offline_vms: bool
 
 
+def defaults_key(kind: str) -> str:
+    """Where the configured defaults of new clusters ("clusters") or standalone hosts ("hosts") are kept."""
+    return f"defaults:{kind}"
+
+
 class ApplyPolicies:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -59,10 +64,15 @@ class ApplyPolicies:
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.cluster_policies).where(schema.cluster_policies.c.cluster == owner))
 
+    def defaults(self, kind: str) -> dict[str, Any]:
+        """vCenter's defaults with what `defaults.{clusters,hosts}.policies.apply` configured over them."""
+        return {**DEFAULTS, **{k: v for k, v in self.configured(defaults_key(kind)).items() if v is not None}}
+
     def effective_value(self, cluster: str, max_hosts: int) -> dict[str, Any]:
-        """The EffectivePolicySpec: each configured field over its default;
-        parallel remediation is bounded by the cluster's size."""
-        value = {**DEFAULTS, **{k: v for k, v in self.configured(cluster).items() if v is not None}}
+        """The EffectivePolicySpec: each configured field over the defaults of its kind of owner
+        (a cluster's or a standalone host's); parallel remediation is bounded by the cluster's size."""
+        kind = "hosts" if cluster.startswith("host-") else "clusters"
+        value = {**self.defaults(kind), **{k: v for k, v in self.configured(cluster).items() if v is not None}}
         parallel = dict(value["parallel_remediation_action"])
         if parallel.get("enabled"):
             parallel["max_hosts"] = max(1, min(parallel.get("max_hosts") or max_hosts, max_hosts))

@@ -44,6 +44,46 @@ async def enable_cluster(call: Call, cluster: str, spec: dict[str, Any] | None =
     return start_task(call, work, (CLUSTER_TYPE, cluster), "Manage the cluster with a single image")
 
 
+@ops.operation(CLUSTER, "check$task", Privilege.WRITE)
+async def check_cluster(call: Call, cluster: str, spec: dict[str, Any] | None = None) -> str:
+    """Whether a baseline-managed cluster can be managed with a single image: each check over its
+    hosts (software readable, an installed base image, no baseline remediation running, the same
+    ESXi version on all of them, and a desired document to enable with)."""
+    c = require_cluster(call, cluster)
+    skip = set((spec or {}).get("checks_to_skip") or ())
+    backend = call.backend
+    busy = backend.tasks.running_on((CLUSTER_TYPE, cluster))
+
+    async def work(_: TaskContext) -> dict[str, Any]:
+        hosts = backend.inventory.hosts(cluster)
+        merged: dict[str, dict[str, list[Any]]] = {}
+        for h in hosts:
+            for check, found in _host_checks(call, h, skip, busy).items():
+                for level, items in found.items():
+                    merged.setdefault(check, {}).setdefault(level, []).extend(items)
+        out = {
+            check: notifications(errors=n["errors"]) if n.get("errors") else notifications(info=n["info"][:1])
+            for check, n in merged.items()
+        }
+        if "VERSION" not in skip:
+            versions = {
+                (backend.desired.installed(h.id) or SoftwareSpec()).base_image or "unknown": h.name for h in hosts
+            }
+            msg_id = f"{LIFECYCLE}.enablement.VERSION"
+            if len(versions) > 1:
+                text = "The hosts run different ESXi versions: " + ", ".join(
+                    f"{n} {v}" for v, n in sorted(versions.items())
+                )
+                out["VERSION"] = notifications(errors=[notification("ERROR", msg_id, text + ".", retriable=False)])
+        if "SOFTWARE_SPECIFICATION_EXISTENCE" not in skip and backend.desired.latest_commit(cluster) is None:
+            text = f"Cluster {c.name} has no desired document yet: commit a draft before enabling."
+            msg_id = f"{LIFECYCLE}.enablement.SOFTWARE_SPECIFICATION_EXISTENCE"
+            out["SOFTWARE_SPECIFICATION_EXISTENCE"] = notifications(errors=[notification("ERROR", msg_id, text)])
+        return {"notifications": out}
+
+    return start_task(call, work, (CLUSTER_TYPE, cluster), "Check the cluster can be managed with a single image")
+
+
 def _standalone(call: Call, host: str) -> Host:
     h = require_host(call, host)
     if not h.standalone:

@@ -1,0 +1,65 @@
+"""More of the vLCM family through the official SDK: the default apply policies new
+clusters and hosts get, a baseline cluster's enablement check, what a host runs
+(by id or by name and credentials) and its installed components, a desired
+image's metadata, the default image from the depots, a hardware support
+package's contents."""
+
+from __future__ import annotations
+
+import pytest
+from com.vmware.esx.hosts.software_client import InstalledComponents
+from com.vmware.esx.hosts_client import Software as HostSoftware
+from com.vmware.esx.settings.clusters.enablement_client import Software as ClusterEnablement
+from com.vmware.esx.settings.clusters.policies.apply_client import Effective as ClusterEffective
+from com.vmware.esx.settings.clusters.software_client import SoftwareSpecMetadata
+from com.vmware.esx.settings.clusters_client import Software
+from com.vmware.esx.settings.defaults.clusters.policies_client import Apply as ClusterDefaults
+from com.vmware.esx.settings.defaults.hosts.policies_client import Apply as HostDefaults
+from com.vmware.esx.settings.hardware_support.managers.packages_client import Versions
+from com.vmware.vapi.std.errors_client import Unauthenticated
+
+from sdk import vsphere_client, wait
+from vlcmsim.depot import defaults as d
+from vlcmsim.testing import Server
+
+
+def test_the_rest_of_the_family_through_the_sdk(fresh_server: Server) -> None:
+    client = vsphere_client(fresh_server)  # kept: the client logs out when it is collected
+    stub = client._stub_config
+
+    # default apply policies: what a cluster without its own follows
+    defaults = ClusterDefaults(stub)
+    assert defaults.get().enable_quick_boot is None
+    defaults.set(ClusterDefaults.ConfiguredPolicySpec(enable_quick_boot=True))
+    assert ClusterEffective(stub).get("domain-c1").enable_quick_boot is True
+    host_defaults = HostDefaults(stub)
+    host_defaults.set(HostDefaults.ConfiguredPolicySpec(enable_quick_boot=True))
+    assert host_defaults.get().enable_quick_boot is True
+
+    # a baseline cluster's enablement check: no desired document yet
+    checked = ClusterEnablement(stub).check_task("domain-c3")
+    assert wait(checked).status == "SUCCEEDED"
+    notes = checked.get_result().notifications
+    assert notes["SOFTWARE_SPECIFICATION_EXISTENCE"].errors and not notes["SOFTWARE"].errors
+
+    # what host-1 runs, by id and by name
+    components = InstalledComponents(stub).list("host-1")
+    assert components["ESXi"].display_version == "8.0 U2"
+    by_id = HostSoftware(stub).get(HostSoftware.ConnectionSpec(auth_type="EXISTING", host="host-1"))
+    assert by_id.software_info.base_image.version == d.U2
+    creds = HostSoftware.HostCredentials(host_name="esx-a2.vlcmsim.local", user_name="root", password="VMware1!")
+    spec = HostSoftware.ConnectionSpec(auth_type="USERNAME_PASSWORD", host_credential=creds)
+    assert HostSoftware(stub).get(spec).software_info.base_image.display_version == "8.0 U2"
+    creds.password = "wrong"
+    with pytest.raises(Unauthenticated):
+        HostSoftware(stub).get(spec)
+
+    # the desired image's metadata, and the default image from the depots
+    metadata = SoftwareSpecMetadata(stub).get("domain-c1")
+    assert metadata.software_spec_id == "1" and "ESXi 8.0 U3" in metadata.display_name
+    default = Software(stub).get_default_image("domain-c2")
+    assert default.base_image.version == d.U3 and default.add_on.name == "DEL-ESXi"
+
+    # a hardware support package's firmware
+    package = Versions(stub).get("com.dell.omivv", "Dell-PowerEdge-Gen16", "A02")
+    assert {c.name for c in package.components} == {"DEL-BIOS-R760", "DEL-iDRAC9"}
