@@ -63,3 +63,32 @@ def test_the_rest_of_the_family_through_the_sdk(fresh_server: Server) -> None:
     # a hardware support package's firmware
     package = Versions(stub).get("com.dell.omivv", "Dell-PowerEdge-Gen16", "A02")
     assert {c.name for c in package.components} == {"DEL-BIOS-R760", "DEL-iDRAC9"}
+
+
+def test_a_hosts_hardware_compatibility_through_the_sdk(fresh_server: Server) -> None:
+    """The guide's data, the releases host-1's server may take, and its report against 8.0 U3: the
+    Intel NIC's driver that host-1 runs is certified with its firmware, the report is a file too."""
+    import ssl
+
+    import httpx
+    from com.vmware.esx.hcl.hosts_client import CompatibilityReleases, CompatibilityReport
+    from com.vmware.esx.hcl_client import CompatibilityData, Reports
+
+    client = vsphere_client(fresh_server)
+    stub = client._stub_config
+    data = CompatibilityData(stub)
+    shipped = data.get().updated_at
+    assert wait(data.update_task()).status == "SUCCEEDED" and data.get().updated_at > shipped
+    releases = CompatibilityReleases(stub).list("host-1")
+    assert releases.current_compatibility_release == "8.0 U2" and releases.newer_compatibility_releases == ["8.0 U3"]
+    task = CompatibilityReport(stub).create_task("host-1", CompatibilityReport.Spec(release="8.0 U3"))
+    assert wait(task).status == "SUCCEEDED"
+    result = task.get_result()
+    assert result.report.server_hcl.model_compatibility == "CERTIFIED"
+    nic = next(d for d in result.report.devices_hcl if d.device.driver.name == "i40en")
+    assert nic.compatibility == "CERTIFIED" and nic.device.firmware.version == "9.20"
+    assert CompatibilityReport(stub).get("host-1").identifier == result.identifier
+    location = Reports(stub).get(result.identifier)
+    verify = ssl.create_default_context(cafile=str(fresh_server.cert))
+    downloaded = httpx.get(location.url, verify=verify, trust_env=False)
+    assert downloaded.status_code == 200 and downloaded.json()["target_release"] == "8.0 U3"

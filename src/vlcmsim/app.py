@@ -51,7 +51,7 @@ from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.server.dashboard import Dashboard
 from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_of
 from vlcmsim.server.upload import UploadSink
-from vlcmsim.services import cis, vcenter
+from vlcmsim.services import cis, hcl, vcenter
 from vlcmsim.services.esx_settings import (
     configuration,
     depot_content,
@@ -119,6 +119,7 @@ OPERATION_SETS = [
     online_depots.ops,
     configuration.ops,
     installed.ops,
+    hcl.ops,
 ]
 
 

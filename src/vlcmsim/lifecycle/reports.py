@@ -29,12 +29,14 @@ KINDS: dict[str, TD] = {
     "config_precheck": {"kind": "struct", "id": f"{_CONFIG}.cluster_precheck_result"},
     "config_apply": {"kind": "struct", "id": f"{_CONFIG}.apply_result"},
     "config_recent": {"kind": "struct", "id": f"{_CONFIG}.reports.recent_tasks.info"},
+    "hcl_data": {"kind": "struct", "id": "com.vmware.esx.hcl.compatibility_data.status"},
 }
 _HOSTS = "com.vmware.esx.settings.hosts.software.reports"
 HOST_KINDS: dict[str, TD] = {
     "compliance": {"kind": "struct", "id": "com.vmware.esx.settings.host_compliance"},
     "check": {"kind": "struct", "id": f"{_HOSTS}.last_check_result.check_result"},
     "apply": {"kind": "struct", "id": f"{_HOSTS}.last_apply_result.apply_result"},
+    "hcl_report": {"kind": "struct", "id": "com.vmware.esx.hcl.hosts.compatibility_report.result"},
 }
 
 
