@@ -92,3 +92,40 @@ def test_a_hosts_hardware_compatibility_through_the_sdk(fresh_server: Server) ->
     verify = ssl.create_default_context(cafile=str(fresh_server.cert))
     downloaded = httpx.get(location.url, verify=verify, trust_env=False)
     assert downloaded.status_code == 200 and downloaded.json()["target_release"] == "8.0 U3"
+
+
+def test_recommendations_and_the_images_the_hosts_run(fresh_server: Server) -> None:
+    from com.vmware.esx.settings.clusters.software_client import Recommendations
+    from com.vmware.esx.settings.clusters_client import InstalledImages
+
+    client = vsphere_client(fresh_server)
+    stub = client._stub_config
+    recommendations = Recommendations(stub)
+    assert wait(recommendations.generate_task("domain-c1")).status == "SUCCEEDED"
+    found = recommendations.get("domain-c1")
+    assert found.latest_recommendation.base_image.version == d.U3  # the newest the R760s are certified for
+    assert found.latest_recommendation.add_on.name == "DEL-ESXi"
+    assert found.current_series_recommendation.base_image.version == d.U3
+    why = {
+        e.display_version: [m.id.rsplit(".", 1)[-1] for m in e.explanation]
+        for e in found.base_image_explanation_details
+    }
+    assert why["8.0 U3"] == ["Latest", "Series"] and why["8.0 U1"] == ["Older"]
+
+    images = InstalledImages(stub)
+    assert wait(images.extract_task("domain-c1")).status == "SUCCEEDED"
+    uniform = images.get("domain-c1")
+    widest = uniform.image_categories.most_widely_used_image.host_list
+    assert uniform.uniform_image and widest == {"host-1", "host-2", "host-3", "host-4"}  # a set in the bindings
+    with fresh_server.client() as rest:
+        task = rest.post(
+            "/api/esx/settings/clusters/domain-c1/software?action=apply&vmw-task=true",
+            json={"accept_eula": True, "hosts": ["host-1"]},
+        ).json()
+        while rest.get(f"/api/cis/tasks/{task}").json()["status"] not in ("SUCCEEDED", "FAILED"):
+            pass
+    assert wait(images.extract_task("domain-c1")).status == "SUCCEEDED"
+    mixed = images.get("domain-c1")
+    assert not mixed.uniform_image and len(mixed.image_categories.host_image_list) == 2
+    assert mixed.image_categories.highest_versioned_image.host_list == {"host-1"}
+    assert mixed.image_categories.highest_versioned_image.software_info.base_image.version == d.U3

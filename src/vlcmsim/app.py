@@ -63,6 +63,7 @@ from vlcmsim.services.esx_settings import (
     inventory,
     online_depots,
     policies,
+    recommendations,
     remediation,
     reports,
     software,
@@ -120,6 +121,7 @@ OPERATION_SETS = [
     configuration.ops,
     installed.ops,
     hcl.ops,
+    recommendations.ops,
 ]
 
 

@@ -30,6 +30,11 @@ KINDS: dict[str, TD] = {
     "config_apply": {"kind": "struct", "id": f"{_CONFIG}.apply_result"},
     "config_recent": {"kind": "struct", "id": f"{_CONFIG}.reports.recent_tasks.info"},
     "hcl_data": {"kind": "struct", "id": "com.vmware.esx.hcl.compatibility_data.status"},
+    "recommendations": {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.recommendations.info"},
+    "installed_images": {
+        "kind": "struct",
+        "id": "com.vmware.esx.settings.clusters.installed_images.installed_image_info",
+    },
 }
 _HOSTS = "com.vmware.esx.settings.hosts.software.reports"
 HOST_KINDS: dict[str, TD] = {
@@ -37,6 +42,7 @@ HOST_KINDS: dict[str, TD] = {
     "check": {"kind": "struct", "id": f"{_HOSTS}.last_check_result.check_result"},
     "apply": {"kind": "struct", "id": f"{_HOSTS}.last_apply_result.apply_result"},
     "hcl_report": {"kind": "struct", "id": "com.vmware.esx.hcl.hosts.compatibility_report.result"},
+    "recommendations": {"kind": "struct", "id": "com.vmware.esx.settings.hosts.software.recommendations.info"},
 }
 
 
