@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vlcmsim.backend import Call
-from vlcmsim.depot.versions import compare
+from vlcmsim.depot.versions import version_key
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle import errors
@@ -132,23 +132,15 @@ async def default_image(call: Call, cluster: str) -> dict[str, Any]:
     catalog = call.backend.depots.catalog()
     if not catalog.base_images:
         raise not_found(f"{LIFECYCLE}.NoBaseImage", "The depots hold no base image: import one first.")
-    newest = max(catalog.base_images, key=lambda v: _Version(v))
+    newest = max(catalog.base_images, key=version_key)
     spec = SoftwareSpec(base_image=newest)
     release = newest.split("-")[0]
     # vendors number an add-on for a release by its digits: "803.24022510-A03" is for 8.0.3
     fitting = [a for a in catalog.add_ons.values() if a.version.split(".")[0] == release.replace(".", "")]
     if fitting:
-        best = max(fitting, key=lambda a: _Version(a.version))
+        best = max(fitting, key=lambda a: version_key(a.version))
         spec.add_on = (best.name, best.version)
     return software_info(spec, catalog)
-
-
-class _Version:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __lt__(self, other: _Version) -> bool:
-        return compare(self.text, other.text) < 0
 
 
 @ops.operation("com.vmware.esx.settings.hardware_support.managers.packages.versions", "get")

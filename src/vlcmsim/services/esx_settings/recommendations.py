@@ -11,7 +11,7 @@ from typing import Any
 
 from vlcmsim.backend import Call
 from vlcmsim.depot.catalog import Catalog
-from vlcmsim.depot.versions import compare
+from vlcmsim.depot.versions import compare, version_key
 from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import Host, is_host
 from vlcmsim.lifecycle.hardware import PACKAGES
@@ -49,21 +49,13 @@ def _image(base: str, catalog: Catalog, current: SoftwareSpec) -> dict[str, Any]
     release = base.split("-")[0].replace(".", "")
     add_ons = [a for a in catalog.add_ons.values() if a.version.split(".")[0] == release]
     if add_ons:
-        best = max(add_ons, key=lambda a: _Key(a.version))
+        best = max(add_ons, key=lambda a: version_key(a.version))
         spec.add_on = (best.name, best.version)
     for name in current.components:
         versions = [v for (n, v) in catalog.components if n == name]
         if versions:
-            spec.components[name] = max(versions, key=_Key)
+            spec.components[name] = max(versions, key=version_key)
     return software_info(spec, catalog)
-
-
-class _Key:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __lt__(self, other: _Key) -> bool:
-        return compare(self.text, other.text) < 0
 
 
 def recommend(call: Call, owner: str, wanted_base: str | None) -> dict[str, Any]:
@@ -74,7 +66,7 @@ def recommend(call: Call, owner: str, wanted_base: str | None) -> dict[str, Any]
     running = current.base_image or ""
     explanations = []
     latest = series = None
-    for base in sorted(catalog.base_images, key=_Key, reverse=True):
+    for base in sorted(catalog.base_images, key=version_key, reverse=True):
         info = catalog.base_images[base]
         why: list[dict[str, Any]] = []
         if running and compare(base, running) < 0:
@@ -151,7 +143,7 @@ def installed_images(call: Call, cluster: str) -> dict[str, Any]:
         key = repr(sorted(spec.to_json().items()))
         groups.setdefault(key, (spec, []))[1].append(h.id)
     images = [{"software_info": software_info(spec, catalog), "host_list": ids} for spec, ids in groups.values()]
-    ordered = sorted(groups.values(), key=lambda g: _Key(g[0].base_image or ""))
+    ordered = sorted(groups.values(), key=lambda g: version_key(g[0].base_image or ""))
     widest = max(groups.values(), key=lambda g: len(g[1])) if groups else None
     categories: dict[str, Any] = {"is_highest_and_widely_used_image_equal": bool(groups) and widest is ordered[-1]}
     if widest is not None:
