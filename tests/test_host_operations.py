@@ -200,6 +200,17 @@ def test_every_host_operation_over_both_wires(fresh_admin: httpx.Client, wire: s
     assert last["status"]["status"] == "OK" and last["commit"] == applied["commit"]
     assert fresh_admin.get(f"{H}/software/compliance").json()["status"] == "COMPLIANT"
 
+    # what vLCM recommends for the host, and its image's metadata
+    call(
+        ("software.recommendations", "generate$task"),
+        "POST",
+        f"{H}/software/recommendations?action=generate&vmw-task=true",
+    )
+    recommended = call(("software.recommendations", "get"), "GET", f"{H}/software/recommendations")
+    assert recommended["latest_recommendation"]["base_image"]["version"] == d.U3
+    metadata = call(("software.software_spec_metadata", "get"), "GET", f"{H}/software/software-spec-metadata")
+    assert metadata["software_spec_id"] == applied["commit"]
+
     # the host's actual configuration (Configuration Profiles), as its document's section
     extracted = call(("configuration", "extract"), "POST", f"{H}/configuration?action=extract")
     assert json.loads(extracted["config"])["esx"]["network"]["dns"]["host_name"] == "esx-edge1"
