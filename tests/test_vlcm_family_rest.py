@@ -129,3 +129,42 @@ def test_recommendations_and_the_images_the_hosts_run(fresh_server: Server) -> N
     assert not mixed.uniform_image and len(mixed.image_categories.host_image_list) == 2
     assert mixed.image_categories.highest_versioned_image.host_list == {"host-1"}
     assert mixed.image_categories.highest_versioned_image.software_info.base_image.version == d.U3
+
+
+def test_a_baseline_inventory_moves_to_images_through_the_sdk(fresh_server: Server) -> None:
+    """Legacy (baselines, both hosts on 8.0 U1) and the standalone esx-edge2: their images are read,
+    they transition, each takes the image its hosts ran as its commit 1; baseline operations are no
+    longer needed once nothing uses baselines."""
+    from com.vmware.esx.settings.clusters.enablement_client import Software as Enablement
+    from com.vmware.esx.settings.inventory.reports.summary_client import Clusters as Summary
+    from com.vmware.esx.settings.inventory.reports.transition_summary_client import Clusters as TransitionSummary
+    from com.vmware.esx.settings_client import Inventory
+
+    client = vsphere_client(fresh_server)
+    stub = client._stub_config
+    inventory = Inventory(stub)
+    datacenter = Inventory.EntitySpec(type="DATACENTER", datacenters={"datacenter-1"})
+    extracted = inventory.extract_installed_image_task(Inventory.ExtractInstalledImageSpec(entities=datacenter))
+    assert wait(extracted).status == "SUCCEEDED"
+    assert extracted.get_result().cluster_results["domain-c3"].uniform_image
+    before = TransitionSummary(stub).get(TransitionSummary.GetParams(type="DATACENTER", datacenters={"datacenter-1"}))
+    statuses = {s.cluster: s.status for s in before.cluster_summaries}
+    assert statuses["domain-c3"] == "ELIGIBLE" and statuses["domain-c1"] == "CONVERTED"
+
+    legacy = Inventory.EntitySpec(type="CLUSTER", clusters={"domain-c3"})
+    moved = inventory.transition_task(Inventory.TransitionSpec(entities=legacy))
+    assert wait(moved).status == "SUCCEEDED" and moved.get_result().cluster_results["domain-c3"].status == "COMPLETED"
+    assert Enablement(stub).get("domain-c3").enabled is True
+    assert Software(stub).get("domain-c3").base_image.version == d.U1
+    capability = inventory.update_vum_capability_task()
+    assert wait(capability).status == "SUCCEEDED" and capability.get_result().vum_operations_enabled is True
+
+    edge2 = Inventory.EntitySpec(type="HOST", hosts={"host-11"})
+    assert wait(inventory.transition_task(Inventory.TransitionSpec(entities=edge2))).status == "SUCCEEDED"
+    capability = inventory.update_vum_capability_task()
+    assert wait(capability).status == "SUCCEEDED" and capability.get_result().vum_operations_enabled is False
+
+    summary = Summary(stub).get(Summary.GetParams(type="CLUSTER", clusters={"domain-c1", "domain-c3"}))
+    by_cluster = {s.cluster: s for s in summary.cluster_summaries}
+    assert by_cluster["domain-c3"].software_spec_info.id == "1"
+    assert by_cluster["domain-c1"].compliance_summary.compliance_status == "NON_COMPLIANT"

@@ -68,6 +68,7 @@ from vlcmsim.services.esx_settings import (
     reports,
     software,
     solutions,
+    transition,
 )
 from vlcmsim.services.esx_settings.depots import MAX_BUNDLE_BYTES
 from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
@@ -122,6 +123,7 @@ OPERATION_SETS = [
     installed.ops,
     hcl.ops,
     recommendations.ops,
+    transition.ops,
 ]
 
 

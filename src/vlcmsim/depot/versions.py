@@ -17,4 +17,3 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
 def compare(a: str, b: str) -> int:
     ka, kb = version_key(a), version_key(b)
     return (ka > kb) - (ka < kb)
-

@@ -31,6 +31,10 @@ KINDS: dict[str, TD] = {
     "config_recent": {"kind": "struct", "id": f"{_CONFIG}.reports.recent_tasks.info"},
     "hcl_data": {"kind": "struct", "id": "com.vmware.esx.hcl.compatibility_data.status"},
     "recommendations": {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.recommendations.info"},
+    "transition": {
+        "kind": "struct",
+        "id": "com.vmware.esx.settings.inventory.reports.transition_summary.clusters.cluster_summary",
+    },
     "installed_images": {
         "kind": "struct",
         "id": "com.vmware.esx.settings.clusters.installed_images.installed_image_info",
@@ -43,6 +47,10 @@ HOST_KINDS: dict[str, TD] = {
     "apply": {"kind": "struct", "id": f"{_HOSTS}.last_apply_result.apply_result"},
     "hcl_report": {"kind": "struct", "id": "com.vmware.esx.hcl.hosts.compatibility_report.result"},
     "recommendations": {"kind": "struct", "id": "com.vmware.esx.settings.hosts.software.recommendations.info"},
+    "transition": {
+        "kind": "struct",
+        "id": "com.vmware.esx.settings.inventory.reports.transition_summary.hosts.host_summary",
+    },
 }
 
 
