@@ -207,8 +207,16 @@ class App:
         self.payload_listener: PayloadListener | None = None
         self.metrics: Metrics | None = None
         self.tracer = Tracer() if settings.trace else None
-        self.api_description = Response(503, b"")
+        self._api_description: Response | None = None  # made at its first request, not at start-up
         self.dashboard = Dashboard()
+
+    async def api_description(self) -> Response:
+        """/api/openapi.json, described once (beside the loop: it reads the SDK's bindings when installed)."""
+        if self._api_description is None:
+            table = self._table
+            described = await asyncio.to_thread(describe, [*table, *table.aliases], _version())
+            self._api_description = Response(200, orjson.dumps(described))
+        return self._api_description
 
     @property
     def started(self) -> Started:
@@ -276,8 +284,7 @@ class App:
             stage_statuses(backend),
         )
         table = OperationTable(OPERATION_SETS, store_error)
-        described = describe([*table, *table.aliases], _version())
-        self.api_description = Response(200, orjson.dumps(described))
+        self._table = table
         rest = RestAdapter(table, backend.sessions, backend)
         self._started = Started(
             store=store,
@@ -467,7 +474,7 @@ class App:
         path = req.path
         try:
             if path == OPENAPI and req.method in ("GET", "HEAD"):
-                return self.api_description
+                return await self.api_description()
             if path == "/api" or path == "/api/":
                 if req.method == "POST":
                     return await started.jsonrpc.handle(req)

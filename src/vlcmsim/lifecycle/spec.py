@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vlcmsim.depot.catalog import Catalog
-from vlcmsim.depot.model import Payload
+from vlcmsim.depot.model import Component, Payload, Vib
 from vlcmsim.depot.versions import compare
 from vlcmsim.lifecycle.hardware import package_problems
 from vlcmsim.lifecycle.solutions import solution_components, solution_problems
@@ -80,17 +80,26 @@ def effective_components(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Effe
     return out
 
 
-def payloads_of(spec: SoftwareSpec, catalog: Catalog) -> list[Payload]:
-    """Every payload of the image, once."""
-    seen: dict[str, Payload] = {}
+def image_vibs(spec: SoftwareSpec, catalog: Catalog) -> list[tuple[Component, Vib]]:
+    """(component, VIB) of every VIB of the image, by component name."""
+    out = []
     for name, eff in sorted(effective_components(spec, catalog).items()):
         component = catalog.components.get((name, eff.version))
         if component is None:
             continue
         for vib_id in component.vib_ids:
             vib = catalog.vibs.get(vib_id)
-            for p in vib.payloads if vib else ():
-                seen.setdefault(p.sha256, p)
+            if vib is not None:
+                out.append((component, vib))
+    return out
+
+
+def payloads_of(spec: SoftwareSpec, catalog: Catalog) -> list[Payload]:
+    """Every payload of the image, once."""
+    seen: dict[str, Payload] = {}
+    for _, vib in image_vibs(spec, catalog):
+        for p in vib.payloads:
+            seen.setdefault(p.sha256, p)
     return list(seen.values())
 
 

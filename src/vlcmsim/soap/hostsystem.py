@@ -199,22 +199,10 @@ def _config_manager(w: World, obj: Any) -> Any:
 
 def installed_vibs(w: World, host: str) -> list[tuple[Any, Any]]:
     """(component, VIB) of every VIB of the host's installed image."""
-    from vlcmsim.lifecycle.spec import effective_components
+    from vlcmsim.lifecycle.spec import image_vibs
 
     spec = w.installed(host)
-    if spec is None:
-        return []
-    catalog = w.catalog()
-    out = []
-    for name, effective in sorted(effective_components(spec, catalog).items()):
-        component = catalog.components.get((name, effective.version))
-        if component is None:
-            continue
-        for vib_id in component.vib_ids:
-            vib = catalog.vibs.get(vib_id)
-            if vib is not None:
-                out.append((component, vib))
-    return out
+    return image_vibs(spec, w.catalog()) if spec is not None else []
 
 
 def software_packages(w: World, host: str) -> list[Any]:
