@@ -11,7 +11,6 @@ import gc
 import hmac
 import logging
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -339,7 +338,7 @@ class App:
             events=log_,
             installed=backend.desired.installed,
             catalog=backend.depots.catalog,
-            instance_uuid=str(uuid.UUID(bytes=backend.secret[:16])),
+            instance_uuid=backend.inventory.instance_uuid(),
         )
         return SoapEndpoint(
             backend.sessions, world, HostTasks(world, self.settings, backend.hosts), secure_cookie=self.settings.tls

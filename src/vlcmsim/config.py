@@ -31,6 +31,8 @@ class HostConfig:
     bandwidth_bytes_per_s: int = 0  # 0 = unlimited
     staging_capacity_bytes: int = 64 * 1024**3
     image_managed: bool = False  # for a standalone host: managed with an image of its own
+    vendor: str = "Dell Inc."  # the hardware, as vSphere reports it (alternative images select on it)
+    model: str = "PowerEdge R760"
 
 
 @dataclass

@@ -136,6 +136,8 @@ def test_a_schema_2_store_gains_the_hosts_own_image_management(tmp_path: Path) -
     with store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE hosts DROP COLUMN image_managed"))
         conn.execute(text("ALTER TABLE hosts DROP COLUMN boot_time"))  # schema 5's
+        for column in ("vendor", "model", "uuid"):  # schema 7's
+            conn.execute(text(f"ALTER TABLE hosts DROP COLUMN {column}"))
         conn.execute(text("INSERT INTO datacenters VALUES ('datacenter-1','DC')"))
         conn.execute(
             text("INSERT INTO hosts VALUES ('host-77','esx-edge',NULL,'datacenter-1','CONNECTED','POWERED_ON',0)")
@@ -146,6 +148,7 @@ def test_a_schema_2_store_gains_the_hosts_own_image_management(tmp_path: Path) -
     inventory = Inventory(store)
     edge = inventory.host("host-77")
     assert edge is not None and edge.standalone and not edge.image_managed
+    assert (edge.vendor, edge.model) == ("Dell Inc.", "PowerEdge R760") and len(edge.uuid) == 36
     added = inventory.add_host("esx-new", "datacenter-1", None, HostConfig("esx-new", image_managed=True))
     assert added.image_managed
 

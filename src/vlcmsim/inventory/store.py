@@ -9,6 +9,7 @@ entering maintenance mode does not make 10,000 hosts be read again."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, select, update
 
 from vlcmsim.config import DatacenterConfig, HostConfig
-from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host
+from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host, object_uuid
 from vlcmsim.store import schema
 from vlcmsim.store.changes import changes
 from vlcmsim.store.db import Store, forget_versions
@@ -45,8 +46,15 @@ class Inventory:
         self.store = store
         self.ttl = ttl
         self._snap: _Snapshot | None = None
+        self._instance: str | None = None
         self._checked = 0.0
         self.on_host_changed: list[HostChanged] = []  # vim25's events follow every change of a host
+
+    def instance_uuid(self) -> str:
+        """This store's identity as vCenter's instance UUID: what derived UUIDs are made from."""
+        if self._instance is None:
+            self._instance = str(uuid.UUID(bytes=self.store.secret()[:16]))
+        return self._instance
 
     def _snapshot(self, max_age: float = 0.0) -> _Snapshot:
         snap = self._snap
@@ -64,7 +72,8 @@ class Inventory:
             version = _version(conn)
             dcs = [Datacenter(r.id, r.name) for r in conn.execute(select(schema.datacenters)).all()]
             cls = [_cluster(r) for r in conn.execute(select(schema.clusters)).all()]
-            hs = [_host(r) for r in conn.execute(select(schema.hosts)).all()]
+            instance = self.instance_uuid()
+            hs = [_host(r, instance) for r in conn.execute(select(schema.hosts)).all()]
         dcs.sort(key=lambda d: moref_order(d.id))
         cls.sort(key=lambda c: moref_order(c.id))
         hs.sort(key=lambda h: moref_order(h.id))
@@ -230,6 +239,8 @@ def _host_row(host_id: str, h: HostConfig, cluster: str | None, dc: str, name: s
         "in_maintenance_mode": False,
         "image_managed": h.image_managed and cluster is None,
         "boot_time": now(),
+        "vendor": h.vendor,
+        "model": h.model,
     }
 
 
@@ -246,7 +257,7 @@ def _cluster(r: Row[Any]) -> Cluster:
     return Cluster(r.id, r.name, r.datacenter, r.image_managed, r.ha_enabled, r.drs_enabled)
 
 
-def _host(r: Row[Any]) -> Host:
+def _host(r: Row[Any], instance_uuid: str) -> Host:
     return Host(
         r.id,
         r.name,
@@ -257,6 +268,9 @@ def _host(r: Row[Any]) -> Host:
         r.in_maintenance_mode,
         r.image_managed,
         aware(r.boot_time) if r.boot_time is not None else None,
+        r.vendor,
+        r.model,
+        r.uuid or object_uuid(instance_uuid, "host", r.id),
     )
 
 

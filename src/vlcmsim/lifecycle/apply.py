@@ -64,8 +64,7 @@ class ApplyRun(StageRun):
         return f"Host {plan.host_name} runs the desired image: remediated ({received} bytes downloaded)."
 
     def skip_reason(self, host: Host, installed: SoftwareSpec, missing: list[Payload]) -> str | None:
-        assert self.commit is not None
-        if host.connection_state == "CONNECTED" and needs_nothing(installed, self.commit.spec, self.catalog):
+        if host.connection_state == "CONNECTED" and needs_nothing(installed, self.target(host), self.catalog):
             return "already compliant"
         return None  # a fully staged host still has to install
 
@@ -116,7 +115,7 @@ class ApplyRun(StageRun):
         )
 
     async def _remediate(self, plan: StagePlan, progress: PhasedProgress) -> None:
-        assert self.commit is not None
+        image = self.target(self.runs[plan.host].host)
         progress.at(5, "Entering maintenance mode")
         await self.agent.enter_maintenance_mode(plan, self.policy.power_off_vms)
         rebooted = False
@@ -125,7 +124,7 @@ class ApplyRun(StageRun):
             await self.agent.stage(plan, progress)
             progress.at(65, "Installing")
             await self.agent.install(plan)
-            self.desired.set_installed(plan.host, self.commit.spec.copy())
+            self.desired.set_installed(plan.host, image.copy())
             plan.missing = []  # installed: a retry of this host has nothing more to download
             progress.at(75, "Quick boot" if self.policy.quick_boot else "Rebooting")
             await self.agent.reboot(plan, self.policy.quick_boot)
@@ -136,7 +135,7 @@ class ApplyRun(StageRun):
                 await self.agent.exit_maintenance_mode(plan)
         progress.at(95, "Verifying")
         installed = self.desired.installed(plan.host) or SoftwareSpec()
-        if not needs_nothing(installed, self.commit.spec, self.catalog):
+        if not needs_nothing(installed, image, self.catalog):
             raise StageFailure(
                 f"{LIFECYCLE}.VerifyFailed",
                 f"Host {plan.host_name} does not run the desired image after remediation.",
@@ -149,9 +148,9 @@ class ApplyRun(StageRun):
         assert self.commit is not None
         if any(r.status in ("ERROR", "TIMED_OUT") for r in self.runs.values()):
             return
-        everyone = self.all_hosts or list(self.runs)
+        everyone = self.all_hosts or [r.host for r in self.runs.values()]
         for host in everyone:
-            installed = self.desired.installed(host) or SoftwareSpec()
-            if not needs_nothing(installed, self.commit.spec, self.catalog):
+            installed = self.desired.installed(host.id) or SoftwareSpec()
+            if not needs_nothing(installed, self.target(host), self.catalog):
                 return
         self.desired.mark_applied(self.cluster, self.commit.id)

@@ -15,7 +15,7 @@ from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.desired import Commit
 from vlcmsim.lifecycle.notifications import message
-from vlcmsim.lifecycle.spec import SoftwareSpec, payloads_of, problems
+from vlcmsim.lifecycle.spec import SoftwareSpec, image_of, payloads_of, problems
 from vlcmsim.vapi.codec import now
 
 _RANK = {"OK": 0, "WARNING": 1, "ERROR": 2}
@@ -80,7 +80,7 @@ def host_checks(host: Host, members: list[Host], commit: Commit, world: World) -
             [] if connected else [f"Host {host.name} is {host.connection_state.lower().replace('_', ' ')}."]
         )
     ]
-    wanted = payloads_of(commit.spec, world.catalog)
+    wanted = payloads_of(image_of(commit.spec, host), world.catalog)
     present = {p.sha256 for p in payloads_of(world.installed(host.id), world.catalog)} | world.staged(host.id)
     needed = sum(p.size for p in wanted if p.sha256 not in present)
     free = world.free_staging_bytes(host.id)
@@ -119,7 +119,8 @@ def host_checks(host: Host, members: list[Host], commit: Commit, world: World) -
 
 
 def cluster_checks(commit: Commit, world: World) -> list[dict[str, Any]]:
-    missing = [p for p in payloads_of(commit.spec, world.catalog) if not world.has_payload(p.sha256)]
+    wanted = {p.sha256: p for image in commit.spec.images() for p in payloads_of(image, world.catalog)}
+    missing = [p for p in wanted.values() if not world.has_payload(p.sha256)]
     return [
         IMAGE_VALID.status(problems(commit.spec, world.catalog)),
         PAYLOADS.status([f"Payload {p.name} ({p.sha256[:12]}) is in no depot." for p in missing]),

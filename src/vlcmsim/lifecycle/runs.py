@@ -20,7 +20,7 @@ from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.desired import Commit, DesiredStates
 from vlcmsim.lifecycle.errors import host_failed, host_interrupted, run_failed
 from vlcmsim.lifecycle.notifications import message, notification, notifications
-from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, payloads_of
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, image_of, payloads_of
 from vlcmsim.tasks.manager import TaskContext, TaskFailed
 from vlcmsim.vapi.codec import Frozen, encode, format_datetime, now
 
@@ -127,7 +127,7 @@ class StageRun:
         # the result as the task shows it: a cluster's, or one host's (`host_view`)
         self.view: Callable[[dict[str, Any]], dict[str, Any]] = lambda result: result
         self.runs: dict[str, HostRun] = {}
-        self.all_hosts: list[str] = []  # every host of the cluster (apply marks the commit APPLIED)
+        self.all_hosts: list[Host] = []  # every host of the cluster (apply marks the commit APPLIED)
         self.commit: Commit | None = None
         self.start_time = now()
 
@@ -180,7 +180,7 @@ class StageRun:
             run = self.runs[h.id] = HostRun(h, now())
             installed = images[h.id]
             staged = self.agent.staged(h.id)
-            wanted, needed, missing = missing_payloads(installed, self.commit.spec, staged, self.catalog)
+            wanted, needed, missing = missing_payloads(installed, self.target(h), staged, self.catalog)
             why = self.skip_reason(h, installed, missing)
             if why is not None:
                 run.status, run.end_time = "SKIPPED", now()
@@ -230,10 +230,14 @@ class StageRun:
         """Why the host has nothing to do, or None."""
         if host.connection_state != "CONNECTED":
             return None  # it fails, saying why
-        assert self.commit is not None
-        if needs_nothing(installed, self.commit.spec, self.catalog):
+        if needs_nothing(installed, self.target(host), self.catalog):
             return "already compliant"
         return None if missing else "already staged"
+
+    def target(self, host: Host) -> SoftwareSpec:
+        """The image of the commit the host is to run (its alternative image, if one selects it)."""
+        assert self.commit is not None
+        return image_of(self.commit.spec, host)
 
     def finish(self) -> None:
         """When every host is done, before the result is final."""

@@ -18,7 +18,7 @@ from vlcmsim.inventory.store import Inventory
 from vlcmsim.lifecycle.compliance import cluster_compliance, host_compliance, staged_check
 from vlcmsim.lifecycle.desired import Commit, DesiredStates
 from vlcmsim.lifecycle.reports import Reports
-from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.lifecycle.spec import SoftwareSpec, image_of
 from vlcmsim.vapi.codec import Frozen
 
 
@@ -37,8 +37,9 @@ class Scanner:
         catalog = self.depots.catalog()
         if installed is None:
             installed = self.desired.installed(h.id) or SoftwareSpec()
-        staged = staged_check(lambda: self.staging.staged(h.id), installed, commit.spec, catalog)
-        return host_compliance(h, installed, commit.spec, commit.id, catalog, staged=staged)
+        image = image_of(commit.spec, h)
+        staged = staged_check(lambda: self.staging.staged(h.id), installed, image, catalog)
+        return host_compliance(h, installed, image, commit.id, catalog, staged=staged)
 
     def scan(self, cluster: str, commit: Commit | None = None) -> dict[str, Any] | None:
         """Scan the cluster (or standalone host) against `commit` (its latest by
@@ -67,20 +68,23 @@ class Scanner:
         the same way: computed once per image, shared (frozen, so that each part
         is encoded once too), only whether it is staged is the host's own."""
         catalog = self.depots.catalog()
-        by_image: dict[bytes, dict[str, Any]] = {}
+        by_image: dict[tuple[str | None, bytes], dict[str, Any]] = {}
         out: dict[str, dict[str, Any]] = {}
         for h in hosts:
             image = installed[h.id]
             if h.connection_state != "CONNECTED":
                 out[h.id] = self.host(h, commit, image)  # its notification names it
                 continue
-            key = orjson.dumps(image.to_json(), option=orjson.OPT_SORT_KEYS)
+            # hosts of one desired image (the same alternative image selects them) and one installed image
+            chosen = commit.spec.selected(h.uuid, h.vendor, h.model)
+            target = image_of(commit.spec, h)
+            key = (chosen, orjson.dumps(image.to_json(), option=orjson.OPT_SORT_KEYS))
             shared = by_image.get(key)
             if shared is None:
-                shared = by_image[key] = _frozen_parts(host_compliance(h, image, commit.spec, commit.id, catalog))
+                shared = by_image[key] = _frozen_parts(host_compliance(h, image, target, commit.id, catalog))
             value = dict(shared)
             if value["status"] == "NON_COMPLIANT":
-                staged = staged_check(partial(self.staging.staged, h.id), image, commit.spec, catalog)
+                staged = staged_check(partial(self.staging.staged, h.id), image, target, catalog)
                 value["stage_status"] = "STAGED" if staged() else "NOT_STAGED"
             out[h.id] = value
         return out

@@ -9,8 +9,74 @@ from typing import Any
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import Component, Payload, Vib
 from vlcmsim.depot.versions import compare
+from vlcmsim.inventory.model import Host
 from vlcmsim.lifecycle.hardware import package_problems
 from vlcmsim.lifecycle.solutions import solution_components, solution_problems
+
+
+@dataclass
+class Selection:
+    """Which hosts an alternative image is for: those whose hardware UUID is
+    listed (HOST_UUID), or whose vendor is `vendor` and, where given, whose model
+    is one of `models` (HOST_HARDWARE_SPEC). Families and OEM strings, which the
+    simulated hosts do not report, match no host when given."""
+
+    kind: str = "HOST_HARDWARE_SPEC"  # HOST_HARDWARE_SPEC | HOST_UUID | UNKNOWN
+    host_uuids: list[str] = field(default_factory=list)
+    vendor: str = ""
+    models: list[str] = field(default_factory=list)
+    families: list[str] = field(default_factory=list)
+    oem_strings: list[str] = field(default_factory=list)
+
+    def matches(self, uuid: str, vendor: str, model: str) -> bool:
+        if self.kind == "HOST_UUID":
+            return uuid.lower() in {u.lower() for u in self.host_uuids}
+        if self.kind != "HOST_HARDWARE_SPEC" or not self.vendor or self.families or self.oem_strings:
+            return False
+        return self.vendor.casefold() == vendor.casefold() and (
+            not self.models or model.casefold() in {m.casefold() for m in self.models}
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        value: dict[str, Any] = {"selection_type": self.kind}
+        if self.kind == "HOST_UUID":
+            value["host_uuids"] = sorted(self.host_uuids)
+        elif self.kind == "HOST_HARDWARE_SPEC":
+            hw: dict[str, Any] = {"vendor": self.vendor}
+            for key in ("models", "families", "oem_strings"):
+                if getattr(self, key):
+                    hw[key] = sorted(getattr(self, key))
+            value["host_hardware_spec"] = hw
+        return value
+
+    @classmethod
+    def from_json(cls, j: dict[str, Any]) -> Selection:
+        """From an ImageSelectionSpec (or what `to_json` wrote)."""
+        hw = j.get("host_hardware_spec") or {}
+        return cls(
+            kind=j.get("selection_type") or "UNKNOWN",
+            host_uuids=sorted(j.get("host_uuids") or ()),
+            vendor=hw.get("vendor") or "",
+            models=sorted(hw.get("models") or ()),
+            families=sorted(hw.get("families") or ()),
+            oem_strings=sorted(hw.get("oem_strings") or ()),
+        )
+
+
+@dataclass
+class AlternativeImage:
+    """One more image of a cluster's document, for the hosts its selection picks."""
+
+    display_name: str
+    selection: Selection
+    image: SoftwareSpec
+
+    def to_json(self) -> dict[str, Any]:
+        return {"display_name": self.display_name, "selection": self.selection.to_json(), "image": self.image.to_json()}
+
+    @classmethod
+    def from_json(cls, j: dict[str, Any]) -> AlternativeImage:
+        return cls(j["display_name"], Selection.from_json(j["selection"]), SoftwareSpec.from_json(j["image"]))
 
 
 @dataclass
@@ -22,6 +88,8 @@ class SoftwareSpec:
     hardware_support: dict[str, tuple[str, str]] = field(default_factory=dict)  # manager -> (package, version)
     solutions: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # solution -> (version, components)
     display_name: str | None = None  # the image's name (9.0's image repository)
+    # a cluster's other images, by id, each for the hosts its selection picks (the default: the rest)
+    alternative_images: dict[str, AlternativeImage] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -36,6 +104,8 @@ class SoftwareSpec:
             value["display_name"] = self.display_name
         if self.solutions:
             value["solutions"] = {s: {"version": v, "components": list(c)} for s, (v, c) in self.solutions.items()}
+        if self.alternative_images:
+            value["alternative_images"] = {i: a.to_json() for i, a in self.alternative_images.items()}
         return value
 
     @classmethod
@@ -49,10 +119,53 @@ class SoftwareSpec:
             hardware_support={m: (h["pkg"], h["version"]) for m, h in (j.get("hardware_support") or {}).items()},
             solutions={s: (v["version"], list(v["components"])) for s, v in (j.get("solutions") or {}).items()},
             display_name=j.get("display_name"),
+            alternative_images={
+                i: AlternativeImage.from_json(a) for i, a in (j.get("alternative_images") or {}).items()
+            },
         )
 
     def copy(self) -> SoftwareSpec:
         return SoftwareSpec.from_json(self.to_json())
+
+    def default_image(self) -> SoftwareSpec:
+        """The image of the hosts no alternative image selects: this one without its alternatives."""
+        if not self.alternative_images:
+            return self
+        return SoftwareSpec(
+            self.base_image,
+            self.add_on,
+            self.components,
+            self.removed_components,
+            self.hardware_support,
+            self.solutions,
+            self.display_name,
+        )
+
+    def selected(self, uuid: str, vendor: str, model: str) -> str | None:
+        """The id of the alternative image a host with that hardware takes (the
+        first by id whose selection matches), None: the default image."""
+        for image_id in sorted(self.alternative_images, key=_id_order):
+            if self.alternative_images[image_id].selection.matches(uuid, vendor, model):
+                return image_id
+        return None
+
+    def image_for(self, uuid: str, vendor: str, model: str) -> SoftwareSpec:
+        """The image a host with that hardware is to run."""
+        chosen = self.selected(uuid, vendor, model)
+        return self.alternative_images[chosen].image if chosen is not None else self.default_image()
+
+    def images(self) -> list[SoftwareSpec]:
+        """Every image of the document: the default one, then its alternatives."""
+        return [self.default_image(), *(a.image for a in self.alternative_images.values())]
+
+
+def image_of(spec: SoftwareSpec, host: Host) -> SoftwareSpec:
+    """The image of the document `host` is to run: the alternative image its hardware selects, or the default."""
+    return spec.image_for(host.uuid, host.vendor, host.model)
+
+
+def _id_order(image_id: str) -> tuple[int, str]:
+    return (int(image_id), "") if image_id.isdigit() else (1 << 62, image_id)
 
 
 @dataclass(frozen=True)
@@ -105,7 +218,27 @@ def payloads_of(spec: SoftwareSpec, catalog: Catalog) -> list[Payload]:
 
 def problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
     """What is wrong with the document against the depots (what a commit and
-    a validation check), each problem a sentence; empty when it is valid."""
+    a validation check), each problem a sentence; empty when it is valid. Each
+    alternative image is checked as an image of its own, and its selection."""
+    found = _image_problems(spec, catalog)
+    names: set[str] = set()
+    for image_id, alt in sorted(spec.alternative_images.items(), key=lambda kv: _id_order(kv[0])):
+        label = f"alternative image {alt.display_name!r} ({image_id})"
+        found += [f"{label}: {p}" for p in _image_problems(alt.image, catalog)]
+        sel = alt.selection
+        if sel.kind == "HOST_UUID" and not sel.host_uuids:
+            found.append(f"{label}: its selection names no host UUID")
+        elif sel.kind == "HOST_HARDWARE_SPEC" and not sel.vendor:
+            found.append(f"{label}: its selection names no hardware vendor")
+        elif sel.kind not in ("HOST_UUID", "HOST_HARDWARE_SPEC"):
+            found.append(f"{label}: it has no selection criteria")
+        if alt.display_name.casefold() in names:
+            found.append(f"{label}: another alternative image has that name")
+        names.add(alt.display_name.casefold())
+    return found
+
+
+def _image_problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
     found: list[str] = []
     if not spec.base_image:
         found.append("the desired state has no base image")

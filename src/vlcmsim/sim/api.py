@@ -87,6 +87,8 @@ class SimApi:
             "name": h.name,
             "cluster": h.cluster,
             "connection_state": h.connection_state,
+            "vendor": h.vendor,
+            "model": h.model,
             **{k: getattr(knobs, k) for k in KNOBS},
             "staging_used_bytes": self.staging.used_bytes(h.id),
             "staged_payloads": sorted(self.staging.staged(h.id)),
@@ -118,11 +120,13 @@ class SimApi:
                 raise no_matching_method(req.method, req.path)
             if not session.user.can_write:
                 raise unauthorized(f"User {session.user.name} cannot change the simulation.")
-            state, knobs, moved = _changes(req.body)
+            state, knobs, moved, hardware = _changes(req.body)
             if moved is not None:
                 if self.move_host is None:
                     raise invalid_argument(f"{VLCMSIM}.sim.BadField", "Hosts cannot be moved here.", "cluster")
                 self.move_host(host.id, moved[0])
+            if hardware:  # what vSphere reports of its hardware (alternative images select on it)
+                self.inventory.update_host(host.id, **hardware)
             if state is not None:
                 self.inventory.update_host(host.id, connection_state=state)
                 self.connection_changed(host)
@@ -232,15 +236,21 @@ def _object(body: bytes) -> dict[str, Any]:
     return doc
 
 
-def _changes(body: bytes) -> tuple[str | None, dict[str, int], tuple[str | None] | None]:
+def _changes(body: bytes) -> tuple[str | None, dict[str, int], tuple[str | None] | None, dict[str, str]]:
     """(the connection state to set, the knobs to set, (the cluster to move the
-    host into, None: out of any) or None) that a PATCH body asks for."""
+    host into, None: out of any) or None, the hardware vendor and model to set)
+    that a PATCH body asks for."""
     doc = _object(body)
     state: str | None = None
     knobs: dict[str, int] = {}
     moved: tuple[str | None] | None = None
+    hardware: dict[str, str] = {}
     for key, value in doc.items():
-        if key == "cluster":
+        if key in ("vendor", "model"):
+            if not isinstance(value, str) or not 0 < len(value) <= 128 or not value.isprintable():
+                raise invalid_argument(f"{VLCMSIM}.sim.BadField", f"{key} must be a text of 1 to 128 characters.", key)
+            hardware[key] = value
+        elif key == "cluster":
             if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 64):
                 raise invalid_argument(f"{VLCMSIM}.sim.BadField", "cluster must be a cluster id or null.", key)
             moved = (value,)
@@ -260,4 +270,4 @@ def _changes(body: bytes) -> tuple[str | None, dict[str, int], tuple[str | None]
             knobs[key] = value
         else:
             raise invalid_argument(f"{VLCMSIM}.sim.BadField", f"Unknown field '{key[:64]}'.", key[:64])
-    return state, knobs, moved
+    return state, knobs, moved, hardware

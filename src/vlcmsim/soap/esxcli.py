@@ -236,10 +236,11 @@ def hostname_get(w: World, host: str, args: dict[str, list[str]]) -> Row:
 
 
 def platform_get(w: World, host: str, args: dict[str, list[str]]) -> Row:
+    found = w.inventory.host(host)
     return {
-        "UUID": w.uuid_of("host", host),
-        "ProductName": HARDWARE.model,
-        "VendorName": HARDWARE.vendor,
+        "UUID": found.uuid if found else w.uuid_of("host", host),
+        "ProductName": found.model if found else HARDWARE.model,
+        "VendorName": found.vendor if found else HARDWARE.vendor,
         "SerialNumber": w.uuid_of("serial", host)[:7].upper(),
         "EnclosureSerialNumber": w.uuid_of("serial", host)[:7].upper(),
         "BIOSAssetTag": "",

@@ -64,9 +64,9 @@ def runtime(w: World, host: Host) -> Any:
 
 def hardware_summary(w: World, host: Host) -> Any:
     return vim.host.Summary.HardwareSummary(
-        vendor=HARDWARE.vendor,
-        model=HARDWARE.model,
-        uuid=w.uuid_of("host", host.id),
+        vendor=host.vendor,
+        model=host.model,
+        uuid=host.uuid,
         memorySize=HARDWARE.memory_bytes,
         cpuModel=HARDWARE.cpu_model,
         cpuMhz=HARDWARE.cpu_mhz,
@@ -125,9 +125,9 @@ def _hardware(w: World, obj: Any) -> Any:
     per_package = HARDWARE.threads // HARDWARE.packages
     return vim.host.HardwareInfo(
         systemInfo=vim.host.SystemInfo(
-            vendor=HARDWARE.vendor,
-            model=HARDWARE.model,
-            uuid=w.uuid_of("host", host.id),
+            vendor=host.vendor,
+            model=host.model,
+            uuid=host.uuid,
             serialNumber=w.uuid_of("serial", host.id)[:7].upper(),
         ),
         cpuInfo=vim.host.CpuInfo(
@@ -145,7 +145,7 @@ def _hardware(w: World, obj: Any) -> Any:
             for i in range(HARDWARE.packages)
         ],
         memorySize=HARDWARE.memory_bytes,
-        biosInfo=vim.host.BIOSInfo(biosVersion="2.2.5", vendor=HARDWARE.vendor),
+        biosInfo=vim.host.BIOSInfo(biosVersion="2.2.5", vendor=host.vendor),
     )
 
 

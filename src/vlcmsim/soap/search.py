@@ -73,7 +73,7 @@ def find_by_uuid(ctx: Context, call: Call) -> Any:
                 return refs.vm(v.id)
         return None
     for h in ctx.world.inventory.hosts():
-        if ctx.world.uuid_of("host", h.id).lower() == wanted:
+        if h.uuid.lower() == wanted:
             return refs.host(h.id)
     return None
 

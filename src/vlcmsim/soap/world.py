@@ -4,8 +4,6 @@ vim25 shows — simulated hardware, VMs, events — derived or kept beside it.""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.inventory.events import EventLog
-from vlcmsim.inventory.model import Host
+from vlcmsim.inventory.model import Host, object_uuid
 from vlcmsim.inventory.store import Inventory, booted
 from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle.spec import SoftwareSpec
@@ -78,9 +76,7 @@ class World:
         return booted(host, self.started)
 
     def uuid_of(self, kind: str, value: str) -> str:
-        """A stable UUID for an object (a host's hardware, a VM's BIOS): from the store's own identity."""
-        digest = hashlib.sha256(f"{self.instance_uuid}/{kind}/{value}".encode()).digest()
-        return str(uuid.UUID(bytes=digest[:16]))
+        return object_uuid(self.instance_uuid, kind, value)
 
     def datacenter_name(self, dc: str) -> str:
         found = self.inventory.datacenter(dc)

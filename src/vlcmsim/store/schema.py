@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image;
 # 4: several processes (workers, task locks, host agents and their work); 5: vim25's side (hosts'
 # boot time, virtual machines, events)
@@ -79,6 +79,9 @@ hosts = Table(
     # a standalone host managed with an image of its own (a cluster member follows its cluster's)
     Column("image_managed", Boolean, nullable=False, server_default=false()),
     Column("boot_time", DateTime(timezone=True), nullable=True),  # when it last came up (vim25's runtime.bootTime)
+    Column("vendor", String(128), nullable=False, server_default="Dell Inc."),  # its hardware (schema 7)
+    Column("model", String(128), nullable=False, server_default="PowerEdge R760"),
+    Column("uuid", String(36), nullable=True),  # its hardware UUID when known (an estate's); else derived
 )
 
 # The virtual machines each host runs (vim25's VirtualMachine): maintenance mode moves them to the

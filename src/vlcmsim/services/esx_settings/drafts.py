@@ -14,7 +14,7 @@ from vlcmsim.lifecycle.desired import Commit, Draft
 from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
 from vlcmsim.lifecycle.errors import invalid_notification
 from vlcmsim.lifecycle.notifications import notifications
-from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, problems
+from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, image_of, problems
 from vlcmsim.lifecycle.values import effective_component_infos, removed_component_infos, software_info
 from vlcmsim.services.common import start_task
 from vlcmsim.services.esx_settings.common import for_owners, require_draft, require_drafts_owner, require_idle
@@ -130,7 +130,7 @@ async def validate_task(call: Call, cluster: str, draft: str) -> str:
         warned: dict[str, Any] = {}
         for host in hosts:
             running = desired.installed(host.id)
-            for n in downgrades(running, fresh.spec, catalog) if running is not None else []:
+            for n in downgrades(running, image_of(fresh.spec, host), catalog) if running is not None else []:
                 text = n["message"]["default_message"]
                 if text not in warned:
                     n = dict(n, type="WARNING")

@@ -12,6 +12,7 @@ from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.apply import ApplyRun
 from vlcmsim.lifecycle.desired import commit_number
 from vlcmsim.lifecycle.runs import StageRun, host_view, needs_nothing
+from vlcmsim.lifecycle.spec import image_of
 from vlcmsim.services.common import start_task
 from vlcmsim.services.esx_settings.common import Owner, for_owners, require_desired, require_idle, require_image_managed
 from vlcmsim.vapi.operations import OperationSet, Privilege
@@ -66,7 +67,7 @@ def make_run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -
         host_timeout=backend.settings.host_stage_timeout_seconds,
         pins=backend.depots.pins,
     )
-    run.all_hosts = [h.id for h in members]
+    run.all_hosts = members
     run.prepare = backend.syncer.ensure
     if owner.is_host:
         run.view = host_view(owner.id)
@@ -98,7 +99,9 @@ async def apply(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     latest = require_desired(call, cluster)
     catalog = backend.depots.catalog()
     images = backend.desired.installed_many([h.id for h in hosts])
-    if latest.apply_status == "APPLIED" and all(needs_nothing(images[h.id], latest.spec, catalog) for h in hosts):
+    if latest.apply_status == "APPLIED" and all(
+        needs_nothing(images[h.id], image_of(latest.spec, h), catalog) for h in hosts
+    ):
         raise errors.already_in_desired_state(cluster, latest.id)
     require_idle(call, cluster)
     run = make_run(call, ApplyRun, owner, hosts)
