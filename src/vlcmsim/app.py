@@ -44,6 +44,7 @@ from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import export_token, exported_document
 from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
+from vlcmsim.lifecycle.repository import Repository
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
@@ -52,6 +53,7 @@ from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_o
 from vlcmsim.server.upload import UploadSink
 from vlcmsim.services import cis, hcl, vcenter
 from vlcmsim.services.esx_settings import (
+    alternative_images,
     configuration,
     depot_content,
     depots,
@@ -65,6 +67,7 @@ from vlcmsim.services.esx_settings import (
     recommendations,
     remediation,
     reports,
+    repository,
     software,
     solutions,
     transition,
@@ -122,6 +125,8 @@ OPERATION_SETS = [
     installed.ops,
     hcl.ops,
     recommendations.ops,
+    alternative_images.ops,
+    repository.ops,
     transition.ops,
 ]
 
@@ -187,6 +192,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         scanner=Scanner(inventory, desired, depots, staging, reports),
         policies=ApplyPolicies(store),
         configurations=Configurations(store),
+        repository=Repository(store),
     )
 
 
@@ -293,7 +299,11 @@ class App:
             legacy=LegacyAdapter(rest),
             repository=RepositoryServer(
                 backend.payloads,
-                lambda cluster, commit: exported_document(backend.desired, cluster, commit),
+                lambda owner, name: (
+                    repository.exported_spec(backend, name)
+                    if owner == repository.REPOSITORY
+                    else exported_document(backend.desired, owner, name)
+                ),
                 lambda cluster, commit, token: hmac.compare_digest(
                     token, export_token(backend.secret, cluster, commit)
                 ),

@@ -24,6 +24,7 @@ from vlcmsim.lifecycle.configurations import Configurations
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
+from vlcmsim.lifecycle.repository import Repository
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.knobs import DepotKnobs, SimKnobs
@@ -51,6 +52,7 @@ class Backend:
     scanner: Scanner
     policies: ApplyPolicies
     configurations: Configurations  # Configuration Profiles: host configurations, documents, drafts
+    repository: Repository  # vSphere 9's image repository: software specs, their drafts, assignments
     secret: bytes  # the store's own: signs export URLs
     vms: VirtualMachines | None = None  # vim25's VMs per host; set by the composition root
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
@@ -60,6 +62,7 @@ class Backend:
         """A host's own desired document, drafts, reports and policy: gone when it
         leaves the inventory or joins a cluster (the cluster's image is its own now)."""
         self.desired.forget(host)
+        self.repository.unassign(host)
         self.reports.forget(host)
         self.policies.forget(host)
 

@@ -103,14 +103,16 @@ def add_on_not_set(where: str) -> VapiError:
     return not_found(f"{LIFECYCLE}.AddOnNotFound", f"{where[0].upper()}{where[1:]} has no add-on.", where)
 
 
-def component_not_in_draft(draft: str, component: str) -> VapiError:
-    return not_found(f"{LIFECYCLE}.ComponentNotFound", f"Draft {draft} has no component {component}.", component)
+def component_not_named(where: str, component: str) -> VapiError:
+    """The image (`where`: "draft N", "alternative image 2 of draft N") does not name the component."""
+    text = f"{where[0].upper()}{where[1:]} has no component {component}."
+    return not_found(f"{LIFECYCLE}.ComponentNotFound", text, component)
 
 
-def component_not_carried(draft: str, component: str) -> VapiError:
+def component_not_carried(where: str, component: str) -> VapiError:
     return not_found(
         f"{LIFECYCLE}.ComponentNotFound",
-        f"Neither the base image nor the add-on of draft {draft} carries component {component}.",
+        f"Neither the base image nor the add-on of {where} carries component {component}.",
         component,
     )
 
@@ -141,6 +143,11 @@ def no_such_package(manager: str, pkg: str, version: str) -> VapiError:
         pkg,
         version,
     )
+
+
+def solution_not_in(where: str, solution: str) -> VapiError:
+    text = f"{where[0].upper()}{where[1:]} has no solution {solution}."
+    return not_found(f"{LIFECYCLE}.SolutionNotFound", text, solution)
 
 
 def solution_not_set(cluster: str, solution: str) -> VapiError:
@@ -339,3 +346,28 @@ def add_on_not_in_depot(name: str, version: str) -> VapiError:
 
 def component_not_in_depot(name: str, version: str) -> VapiError:
     return not_found(f"{LIFECYCLE}.ComponentNotFound", f"Component {name} version {version} is not in any depot.", name)
+
+
+def alternative_image_not_found(where: str, image: str) -> VapiError:
+    text = f"{where[0].upper()}{where[1:]} has no alternative image {image}."
+    return not_found(f"{LIFECYCLE}.AlternativeImageNotFound", text, image)
+
+
+def alternative_image_name_taken(where: str, name: str) -> VapiError:
+    return already_exists(
+        f"{LIFECYCLE}.AlternativeImageAlreadyExists",
+        f"{where[0].upper()}{where[1:]} already has an alternative image named {name!r}.",
+        name,
+    )
+
+
+def bad_selection(text: str) -> VapiError:
+    return invalid_argument(f"{LIFECYCLE}.InvalidImageSelection", text, "selection_criteria")
+
+
+def bad_display_name() -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.InvalidDisplayName",
+        "A display name must have 1 to 256 characters, not only spaces.",
+        "display_name",
+    )

@@ -144,7 +144,7 @@ class SoftwareSpec:
     def selected(self, uuid: str, vendor: str, model: str) -> str | None:
         """The id of the alternative image a host with that hardware takes (the
         first by id whose selection matches), None: the default image."""
-        for image_id in sorted(self.alternative_images, key=_id_order):
+        for image_id in sorted(self.alternative_images, key=image_id_order):
             if self.alternative_images[image_id].selection.matches(uuid, vendor, model):
                 return image_id
         return None
@@ -164,7 +164,7 @@ def image_of(spec: SoftwareSpec, host: Host) -> SoftwareSpec:
     return spec.image_for(host.uuid, host.vendor, host.model)
 
 
-def _id_order(image_id: str) -> tuple[int, str]:
+def image_id_order(image_id: str) -> tuple[int, str]:
     return (int(image_id), "") if image_id.isdigit() else (1 << 62, image_id)
 
 
@@ -222,7 +222,7 @@ def problems(spec: SoftwareSpec, catalog: Catalog) -> list[str]:
     alternative image is checked as an image of its own, and its selection."""
     found = _image_problems(spec, catalog)
     names: set[str] = set()
-    for image_id, alt in sorted(spec.alternative_images.items(), key=lambda kv: _id_order(kv[0])):
+    for image_id, alt in sorted(spec.alternative_images.items(), key=lambda kv: image_id_order(kv[0])):
         label = f"alternative image {alt.display_name!r} ({image_id})"
         found += [f"{label}: {p}" for p in _image_problems(alt.image, catalog)]
         sel = alt.selection

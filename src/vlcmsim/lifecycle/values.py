@@ -9,7 +9,7 @@ from typing import Any
 from vlcmsim.depot.catalog import Catalog
 from vlcmsim.depot.model import AddOn, BaseImage, Component, DepotContent
 from vlcmsim.lifecycle.solutions import release
-from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components
+from vlcmsim.lifecycle.spec import AlternativeImage, Selection, SoftwareSpec, effective_components
 from vlcmsim.vapi.model import model
 
 KB = "https://kb.vmware.com"
@@ -91,7 +91,20 @@ def software_info(spec: SoftwareSpec, catalog: Catalog) -> dict[str, Any]:
         info["hardware_support"] = {
             "packages": {m: {"pkg": p, "version": v} for m, (p, v) in spec.hardware_support.items()}
         }
+    if spec.alternative_images:
+        info["alternative_images"] = {
+            i: alternative_image_info(a, catalog) for i, a in sorted(spec.alternative_images.items())
+        }
     return info
+
+
+def alternative_image_info(alt: AlternativeImage, catalog: Catalog) -> dict[str, Any]:
+    """The AlternativeImageInfo of one alternative image of a document."""
+    return {
+        **software_info(alt.image, catalog),
+        "display_name": alt.display_name,
+        "selection_criteria": alt.selection.to_json(),
+    }
 
 
 # -- depot content ---------------------------------------------------------------
@@ -251,3 +264,57 @@ def solution_infos(spec: SoftwareSpec, catalog: Catalog | None = None) -> dict[s
         name: solution_info(name, version, components, catalog or Catalog())
         for name, (version, components) in sorted(spec.solutions.items())
     }
+
+
+# -- SoftwareSpec values (the image repository's records, check_repository's input) --------
+
+
+def software_spec_value(spec: SoftwareSpec) -> dict[str, Any]:
+    """The esx.settings SoftwareSpec value of a document (AlternativeImageSpec for each alternative)."""
+    value: dict[str, Any] = {
+        "base_image": {"version": spec.base_image or ""},
+        "components": dict(sorted(spec.components.items())),
+        "solutions": {
+            s: {"version": v, "components": [{"component": c} for c in comps]}
+            for s, (v, comps) in sorted(spec.solutions.items())
+        },
+        "removed_components": sorted(spec.removed_components),
+    }
+    if spec.add_on:
+        value["add_on"] = {"name": spec.add_on[0], "version": spec.add_on[1]}
+    if spec.hardware_support:
+        value["hardware_support"] = {
+            "packages": {m: {"pkg": p, "version": v} for m, (p, v) in sorted(spec.hardware_support.items())}
+        }
+    if spec.alternative_images:
+        value["alternative_images"] = {
+            i: {
+                **software_spec_value(a.image),
+                "display_name": a.display_name,
+                "selection_criteria": a.selection.to_json(),
+            }
+            for i, a in sorted(spec.alternative_images.items())
+        }
+    return value
+
+
+def spec_from_value(value: dict[str, Any]) -> SoftwareSpec:
+    """The document a SoftwareSpec value (as the codec decoded it) stands for."""
+    add_on = value.get("add_on")
+    hardware = (value.get("hardware_support") or {}).get("packages") or {}
+    spec = SoftwareSpec(
+        base_image=(value.get("base_image") or {}).get("version") or None,
+        add_on=(add_on["name"], add_on["version"]) if add_on else None,
+        components={n: v for n, v in (value.get("components") or {}).items() if v is not None},
+        removed_components=sorted(value.get("removed_components") or ()),
+        hardware_support={m: (p["pkg"], p["version"]) for m, p in hardware.items()},
+        solutions={
+            s: (v["version"], [c["component"] for c in v.get("components") or ()])
+            for s, v in (value.get("solutions") or {}).items()
+        },
+    )
+    for image_id, alt in (value.get("alternative_images") or {}).items():
+        spec.alternative_images[image_id] = AlternativeImage(
+            alt["display_name"], Selection.from_json(alt["selection_criteria"]), spec_from_value(alt)
+        )
+    return spec

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 7  # 7: hosts' hardware, the image repository
 # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image;
 # 4: several processes (workers, task locks, host agents and their work); 5: vim25's side (hosts'
 # boot time, virtual machines, events)
@@ -265,6 +265,42 @@ drafts = Table(
     Column("creation_time", DateTime(timezone=True), nullable=False),
     Column("spec", JSON, nullable=False),
     Column("status", String(16), nullable=False, server_default="VALID"),  # as its last validation found it
+)
+
+# vSphere 9's image repository: software specs kept centrally, their drafts, and whom they are assigned to
+repository_specs = Table(
+    "repository_specs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("display_name", String(256), nullable=False, unique=True),
+    Column("spec", JSON, nullable=False),
+    Column("author", String(256), nullable=False),
+    Column("creation_time", DateTime(timezone=True), nullable=False),
+    Column("modified_time", DateTime(timezone=True), nullable=False),
+    Column("revision", Integer, nullable=False),  # moved on by every commit of an edit
+    Column("orchestrator", JSON, nullable=True),  # OrchestratorInfo: who manages it, when not vLCM's users
+)
+
+repository_drafts = Table(
+    "repository_drafts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("software_spec", String(64), nullable=False),  # the spec it edits, or the id its commit creates
+    Column("edits", Boolean, nullable=False),  # edits an existing spec (else creates one: new, copy, import)
+    Column("copied_from", String(64), nullable=True),  # a copy's original (a copy must differ from it)
+    Column("owner", String(256), nullable=False, unique=True),  # one draft per user
+    Column("display_name", String(256), nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("creation_time", DateTime(timezone=True), nullable=False),
+)
+
+repository_assignments = Table(
+    "repository_assignments",
+    metadata,
+    Column("entity", String(64), primary_key=True),  # a cluster or a standalone host
+    Column("software_spec", String(64), ForeignKey("repository_specs.id"), nullable=False),
+    Column("revision", Integer, nullable=False),  # the spec's revision its latest commit took
 )
 
 host_images = Table(

@@ -14,10 +14,19 @@ from vlcmsim.lifecycle.desired import Commit, Draft
 from vlcmsim.lifecycle.documents import InvalidDocument, parse_software_spec
 from vlcmsim.lifecycle.errors import invalid_notification
 from vlcmsim.lifecycle.notifications import notifications
-from vlcmsim.lifecycle.spec import SoftwareSpec, effective_components, image_of, problems
-from vlcmsim.lifecycle.values import effective_component_infos, removed_component_infos, software_info
+from vlcmsim.lifecycle.spec import SoftwareSpec, image_of, problems
+from vlcmsim.lifecycle.values import software_info
 from vlcmsim.services.common import start_task
-from vlcmsim.services.esx_settings.common import for_owners, require_draft, require_drafts_owner, require_idle
+from vlcmsim.services.esx_settings import image_parts
+from vlcmsim.services.esx_settings.common import (
+    CLUSTERS,
+    HOSTS,
+    for_owners,
+    require_draft,
+    require_drafts_owner,
+    require_idle,
+)
+from vlcmsim.services.esx_settings.image_parts import Located
 from vlcmsim.services.esx_settings.software import display_name
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.errors import unauthorized
@@ -85,6 +94,11 @@ async def delete_draft(call: Call, cluster: str, draft: str) -> None:
 @for_owners(ops, DRAFTS, "import_software_spec", W)
 async def import_software_spec(call: Call, cluster: str, spec: dict[str, Any]) -> str:
     require_drafts_owner(call, cluster)  # before fetching anything
+    return _new_draft(call, cluster, await imported_document(call, spec))
+
+
+async def imported_document(call: Call, spec: dict[str, Any]) -> SoftwareSpec:
+    """The document an ImportSpec names: given inline (JSON_STRING) or at a URL (PULL)."""
     # the union rules of the import spec have made sure the source's field is set
     source = spec["source_type"]
     if source == "JSON_STRING":
@@ -98,10 +112,9 @@ async def import_software_spec(call: Call, cluster: str, spec: dict[str, Any]) -
     else:
         raise errors.import_source_unsupported(source)
     try:
-        document = parse_software_spec(raw)
+        return parse_software_spec(raw)
     except InvalidDocument as exc:
         raise errors.invalid_software_spec(str(exc)) from None
-    return _new_draft(call, cluster, document)
 
 
 def _info(call: Call, d: Draft) -> dict[str, Any]:
@@ -169,6 +182,7 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
     message = spec.get("message") or ""
     author = call.user_name
     desired, depots, scanner = call.backend.desired, call.backend.depots, call.backend.scanner
+    repository = call.backend.repository
 
     async def work(ctx: TaskContext) -> str:
         fresh = desired.draft(cluster, d.id)
@@ -179,153 +193,31 @@ async def commit_task(call: Call, cluster: str, draft: str, spec: dict[str, Any]
             raise errors.desired_state_invalid(found)
         ctx.progress(50, 100, "Committing")
         commit = str(desired.add_commit(cluster, author, message, fresh.spec, draft=fresh.id))
+        repository.unassign(cluster)  # its image is its own now, not the repository's
         scanner.scan(cluster)  # compliance against the new commit
         return commit
 
     return start_task(call, work, owner.target, "Commit draft", exclusive=True)
 
 
-# -- editing the draft's software ------------------------------------------------
+# -- the parts of the draft's (default) image ---------------------------------------
 
 
-@for_owners(ops, f"{DRAFT_SOFTWARE}.base_image", "get")
-async def get_base_image(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    base: dict[str, Any] = _info(call, require_draft(call, cluster, draft))["base_image"]
-    return base
+def draft_image(call: Call, write: bool, owner: str, draft: str) -> Located:
+    d = owned(call, owner, draft) if write else require_draft(call, owner, draft)
+    return Located(d.spec, f"draft {draft}", lambda: call.backend.desired.save_draft(d))
 
 
-@for_owners(ops, f"{DRAFT_SOFTWARE}.base_image", "set", W)
-async def set_base_image(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = owned(call, cluster, draft)
-    d.spec.base_image = spec["version"]
-    call.backend.desired.save_draft(d)
+def _cluster_draft(call: Call, write: bool, cluster: str, draft: str) -> Located:
+    return draft_image(call, write, cluster, draft)
 
 
-@for_owners(ops, f"{DRAFT_SOFTWARE}.add_on", "get")
-async def get_add_on(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    add_on: dict[str, Any] | None = _info(call, require_draft(call, cluster, draft))["add_on"]
-    if add_on is None:
-        raise errors.add_on_not_set(f"draft {draft}")
-    return add_on
+def _host_draft(call: Call, write: bool, host: str, draft: str) -> Located:
+    return draft_image(call, write, host, draft)
 
 
-@for_owners(ops, f"{DRAFT_SOFTWARE}.add_on", "set", W)
-async def set_add_on(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = owned(call, cluster, draft)
-    d.spec.add_on = (spec["name"], spec["version"])
-    call.backend.desired.save_draft(d)
-
-
-@for_owners(ops, f"{DRAFT_SOFTWARE}.add_on", "delete", W)
-async def delete_add_on(call: Call, cluster: str, draft: str) -> None:
-    d = owned(call, cluster, draft)
-    d.spec.add_on = None
-    call.backend.desired.save_draft(d)
-
-
-@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "list")
-async def list_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    components: dict[str, Any] = _info(call, require_draft(call, cluster, draft))["components"]
-    return components
-
-
-@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "get")
-async def get_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any] | None:
-    components = _info(call, require_draft(call, cluster, draft))["components"]
-    result: dict[str, Any] | None = components.get(component)
-    return result
-
-
-def _set_components(d: Draft, to_set: dict[str, str | None], to_delete: list[str]) -> None:
-    for name, version in to_set.items():
-        if version is None:
-            d.spec.components.pop(name, None)  # an unset version: follow the base image / add-on
-        else:
-            d.spec.components[name] = version
-            if name in d.spec.removed_components:
-                d.spec.removed_components.remove(name)
-    for name in to_delete:
-        d.spec.components.pop(name, None)
-
-
-@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "set", W)
-async def set_component(call: Call, cluster: str, draft: str, component: str, version: str | None = None) -> None:
-    d = owned(call, cluster, draft)
-    _set_components(d, {component: version}, [])
-    call.backend.desired.save_draft(d)
-
-
-@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "delete", W)
-async def delete_component(call: Call, cluster: str, draft: str, component: str) -> None:
-    d = owned(call, cluster, draft)
-    if component not in d.spec.components:
-        raise errors.component_not_in_draft(draft, component)
-    _set_components(d, {}, [component])
-    call.backend.desired.save_draft(d)
-
-
-@for_owners(ops, f"{DRAFT_SOFTWARE}.components", "update", W)
-async def update_components(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = owned(call, cluster, draft)
-    _set_components(d, spec.get("components_to_set") or {}, spec.get("components_to_delete") or [])
-    call.backend.desired.save_draft(d)
-
-
-# -- effective and removed components of the draft ------------------------------
-
-DRAFT_EFFECTIVE = f"{DRAFT_SOFTWARE}.effective_components"
-DRAFT_REMOVED = f"{DRAFT_SOFTWARE}.removed_components"
-
-
-@for_owners(ops, DRAFT_EFFECTIVE, "list")
-async def list_draft_effective_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    spec = require_draft(call, cluster, draft).spec
-    return effective_component_infos(spec, call.backend.depots.catalog())
-
-
-@for_owners(ops, DRAFT_EFFECTIVE, "list_with_removed_components")
-async def list_draft_effective_with_removed(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    spec = require_draft(call, cluster, draft).spec
-    return effective_component_infos(spec, call.backend.depots.catalog(), with_removed=True)
-
-
-@for_owners(ops, DRAFT_REMOVED, "list")
-async def list_draft_removed_components(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    return removed_component_infos(require_draft(call, cluster, draft).spec, call.backend.depots.catalog())
-
-
-@for_owners(ops, DRAFT_REMOVED, "get")
-async def get_draft_removed_component(call: Call, cluster: str, draft: str, component: str) -> dict[str, Any]:
-    removed: dict[str, Any] = removed_component_infos(
-        require_draft(call, cluster, draft).spec, call.backend.depots.catalog()
-    )
-    if component not in removed:
-        raise errors.component_not_removed(f"draft {draft}", component)
-    info: dict[str, Any] = removed[component]
-    return info
-
-
-@for_owners(ops, DRAFT_REMOVED, "set", W)
-async def remove_component(call: Call, cluster: str, draft: str, component: str) -> None:
-    """Remove a component the draft's base image or add-on carries."""
-    d = owned(call, cluster, draft)
-    carried = effective_components(SoftwareSpec(d.spec.base_image, d.spec.add_on), call.backend.depots.catalog())
-    if component not in carried:
-        raise errors.component_not_carried(draft, component)
-    if component not in d.spec.removed_components:
-        d.spec.removed_components.append(component)
-    d.spec.components.pop(component, None)
-    call.backend.desired.save_draft(d)
-
-
-@for_owners(ops, DRAFT_REMOVED, "delete", W)
-async def restore_component(call: Call, cluster: str, draft: str, component: str) -> None:
-    """Bring back a component the draft removed."""
-    d = owned(call, cluster, draft)
-    if component not in d.spec.removed_components:
-        raise errors.component_not_removed(f"draft {draft}", component)
-    d.spec.removed_components.remove(component)
-    call.backend.desired.save_draft(d)
+image_parts.register(ops, f"{CLUSTERS}.{DRAFT_SOFTWARE}", _cluster_draft)
+image_parts.register(ops, f"{HOSTS}.{DRAFT_SOFTWARE}", _host_draft)
 
 
 DISPLAY_NAME = f"{DRAFTS}.display_name"

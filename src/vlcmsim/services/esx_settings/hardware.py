@@ -7,17 +7,15 @@ from typing import Any
 
 from vlcmsim.backend import Call
 from vlcmsim.lifecycle import errors
-from vlcmsim.lifecycle.hardware import MANAGERS, PACKAGES, package
+from vlcmsim.lifecycle.hardware import MANAGERS, PACKAGES
 from vlcmsim.lifecycle.spec import SoftwareSpec
-from vlcmsim.services.esx_settings.common import require_desired, require_draft
-from vlcmsim.services.esx_settings.drafts import owned
-from vlcmsim.vapi.operations import OperationSet, Privilege
+from vlcmsim.services.esx_settings.common import require_desired
+from vlcmsim.vapi.operations import OperationSet
 
 ops = OperationSet()
 
 MANAGERS_SERVICE = "com.vmware.esx.settings.hardware_support.managers"
 CLUSTER = "com.vmware.esx.settings.clusters.software.hardware_support"
-DRAFT = "com.vmware.esx.settings.clusters.software.drafts.software.hardware_support"
 
 
 @ops.operation(MANAGERS_SERVICE, "list")
@@ -54,27 +52,3 @@ def _info(spec: SoftwareSpec, where: str) -> dict[str, Any]:
 @ops.operation(CLUSTER, "get")
 async def get_cluster_hardware_support(call: Call, cluster: str) -> dict[str, Any]:
     return _info(require_desired(call, cluster).spec, f"the desired state of cluster {cluster}")
-
-
-@ops.operation(DRAFT, "get")
-async def get_draft_hardware_support(call: Call, cluster: str, draft: str) -> dict[str, Any]:
-    return _info(require_draft(call, cluster, draft).spec, f"draft {draft}")
-
-
-@ops.operation(DRAFT, "set", Privilege.WRITE)
-async def set_draft_hardware_support(call: Call, cluster: str, draft: str, spec: dict[str, Any]) -> None:
-    d = owned(call, cluster, draft)
-    chosen: dict[str, tuple[str, str]] = {}
-    for manager, pkg in spec["packages"].items():
-        if package(manager, pkg.get("pkg"), pkg.get("version")) is None:
-            raise errors.no_such_package(manager, str(pkg.get("pkg")), str(pkg.get("version")))
-        chosen[manager] = (pkg["pkg"], pkg["version"])
-    d.spec.hardware_support = chosen
-    call.backend.desired.save_draft(d)
-
-
-@ops.operation(DRAFT, "delete", Privilege.WRITE)
-async def delete_draft_hardware_support(call: Call, cluster: str, draft: str) -> None:
-    d = owned(call, cluster, draft)
-    d.spec.hardware_support = {}
-    call.backend.desired.save_draft(d)

@@ -118,10 +118,16 @@ async def spec_metadata(call: Call, owner: str) -> dict[str, Any]:
     parts += [f"{n} {v}" for n, v in sorted(commit.spec.components.items())]
     return {
         "display_name": " + ".join(p for p in parts if p),
-        "software_spec_id": str(commit.id),
+        "software_spec_id": _spec_id(call, owner, str(commit.id)),
         "orchestrator_info": {"owner": "com.vmware.vcIntegrity.lifecycle", "owner_data": commit.author},
         "notifications": {},
     }
+
+
+def _spec_id(call: Call, owner: str, commit: str) -> str:
+    """The repository spec the owner's image is (when one is assigned to it), else its commit."""
+    assigned = call.backend.repository.assignment(owner)
+    return assigned.software_spec if assigned is not None else commit
 
 
 @ops.operation("com.vmware.esx.settings.clusters.software", "get_default_image")

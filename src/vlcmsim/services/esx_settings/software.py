@@ -54,30 +54,39 @@ async def export_software(call: Call, cluster: str, spec: dict[str, Any]) -> dic
     """URLs of the desired image as a software spec and as an offline bundle
     (built once per commit from the payloads the depots hold)."""
     commit = require_desired(call, cluster)
+    title = display_name(commit.spec, require_image_managed(call, cluster).name)
+    return await export_image(call, spec, commit.spec, (cluster, str(commit.id)), title)
+
+
+async def export_image(
+    call: Call, spec: dict[str, Any], image: SoftwareSpec, key: tuple[str, str], title: str
+) -> dict[str, str]:
+    """The URLs an ExportSpec asks for, of `image`, which the export server finds
+    again by `key` (owner, name): (cluster, commit), (cluster, "commit~image"),
+    ("repository", software spec id). Bundles and ISOs are built once per key."""
     backend = call.backend
+    owner, name = key
     urls: dict[str, str] = {}
     if spec.get("export_software_spec"):
-        token = export_token(backend.secret, cluster, str(commit.id))
-        urls["SOFTWARE_SPEC"] = f"{backend.settings.url}{EXPORT_PATH}/{cluster}/{commit.id}.json?token={token}"
-    content = image_content(commit.spec, backend.depots.catalog())
+        token = export_token(backend.secret, owner, name)
+        urls["SOFTWARE_SPEC"] = f"{backend.settings.url}{EXPORT_PATH}/{owner}/{name}.json?token={token}"
+    content = image_content(image, backend.depots.catalog())
+    stem = f"{owner}-{name.replace('~', '-')}"
     if spec.get("export_offline_bundle"):
-        name = f"{cluster}-{commit.id}.zip"
-        out = backend.settings.data_dir / "exports" / name
+        out = backend.settings.data_dir / "exports" / f"{stem}.zip"
         if not out.exists():
             out.parent.mkdir(exist_ok=True)
             await asyncio.to_thread(export_bundle, content, backend.payloads, out)
-        token = export_token(backend.secret, "exports", name)
-        urls["OFFLINE_BUNDLE"] = f"{backend.settings.url}{BUNDLES_PATH}/{name}?token={token}"
+        token = export_token(backend.secret, "exports", out.name)
+        urls["OFFLINE_BUNDLE"] = f"{backend.settings.url}{BUNDLES_PATH}/{out.name}?token={token}"
     if spec.get("export_iso_image"):
-        name = f"{cluster}-{commit.id}.iso"
-        out = backend.settings.data_dir / "exports" / name
+        out = backend.settings.data_dir / "exports" / f"{stem}.iso"
         if not out.exists():
             out.parent.mkdir(exist_ok=True)
-            document = orjson.dumps(software_spec_json(commit.spec), option=orjson.OPT_INDENT_2)
-            title = display_name(commit.spec, require_image_managed(call, cluster).name)
+            document = orjson.dumps(software_spec_json(image), option=orjson.OPT_INDENT_2)
             await asyncio.to_thread(export_iso, content, backend.payloads, document, title, out)
-        token = export_token(backend.secret, "exports", name)
-        urls["ISO_IMAGE"] = f"{backend.settings.url}{BUNDLES_PATH}/{name}?token={token}"
+        token = export_token(backend.secret, "exports", out.name)
+        urls["ISO_IMAGE"] = f"{backend.settings.url}{BUNDLES_PATH}/{out.name}?token={token}"
     if not urls:
         raise errors.nothing_to_export()
     return urls

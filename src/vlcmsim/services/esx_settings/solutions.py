@@ -57,6 +57,7 @@ def _changed(call: Call, cluster: str, change: dict[str, dict[str, Any] | None],
         base: SoftwareSpec = fresh.spec if fresh else spec
         base.solutions = spec.solutions
         commit = str(backend.desired.add_commit(cluster, author, description, base, draft=None))
+        backend.repository.unassign(cluster)  # its image is its own now, not the repository's
         backend.scanner.scan(cluster)
         return commit
 

@@ -19,6 +19,7 @@ from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.lifecycle.values import software_info
 from vlcmsim.services.common import start_task
 from vlcmsim.services.esx_settings.software import display_name
+from vlcmsim.services.vcenter import folders
 from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.vapi.codec import now
 from vlcmsim.vapi.errors import invalid_argument
@@ -30,7 +31,7 @@ REPORTS = f"{INVENTORY}.reports"
 MAPS = ("datacenter_results", "folder_results", "cluster_results", "host_results")
 
 
-def _owners(call: Call, entities: dict[str, Any]) -> list[str]:
+def owners_named(call: Call, entities: dict[str, Any]) -> list[str]:
     """The clusters and standalone hosts an EntitySpec names (a datacenter: all of its)."""
     inventory = call.backend.inventory
     kind = entities.get("type")
@@ -54,10 +55,28 @@ def _owners(call: Call, entities: dict[str, Any]) -> list[str]:
         for dc in dcs:
             if inventory.datacenter(dc) is None:
                 raise invalid_argument(f"{LIFECYCLE}.EntityNotFound", f"Datacenter {dc} not found.", dc)
-        return [c.id for c in inventory.clusters() if c.datacenter in dcs] + [
-            h.id for h in inventory.standalone_hosts() if h.datacenter in dcs
-        ]
+        return _in_datacenters(call, dcs)
+    if kind == "FOLDER":
+        # the root folder holds every datacenter; a datacenter's host folder its clusters and hosts
+        known = {f.id: f for f in folders(call)}
+        dcs = set()
+        for folder in sorted(entities.get("folders") or ()):
+            folder_of = known.get(folder)
+            if folder_of is None:
+                raise invalid_argument(f"{LIFECYCLE}.EntityNotFound", f"Folder {folder} not found.", folder)
+            if folder_of.datacenter is None:
+                dcs |= {dc.id for dc in inventory.datacenters()}
+            elif folder_of.type == "HOST":
+                dcs.add(folder_of.datacenter)
+        return _in_datacenters(call, dcs)
     raise invalid_argument(f"{LIFECYCLE}.EntityType", f"Entities of type {kind} cannot take part here.", "type")
+
+
+def _in_datacenters(call: Call, dcs: set[str]) -> list[str]:
+    inventory = call.backend.inventory
+    return [c.id for c in inventory.clusters() if c.datacenter in dcs] + [
+        h.id for h in inventory.standalone_hosts() if h.datacenter in dcs
+    ]
 
 
 def _hosts_of(call: Call, owner: str) -> list[Host]:
@@ -147,7 +166,7 @@ def _results(outcomes: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 @ops.operation(INVENTORY, "extract_installed_image$task", Privilege.WRITE)
 async def extract_installed_image(call: Call, input_spec: dict[str, Any]) -> str:
-    owners = _owners(call, input_spec["entities"])
+    owners = owners_named(call, input_spec["entities"])
 
     async def work(ctx: TaskContext) -> dict[str, Any]:
         outcomes = {}
@@ -167,7 +186,7 @@ async def extract_installed_image(call: Call, input_spec: dict[str, Any]) -> str
 
 @ops.operation(INVENTORY, "transition$task", Privilege.WRITE)
 async def transition(call: Call, input_spec: dict[str, Any]) -> str:
-    owners = _owners(call, input_spec["entities"])
+    owners = owners_named(call, input_spec["entities"])
     backend = call.backend
     author = call.user_name
 
