@@ -78,7 +78,9 @@ def _inputs(spec: OperationSpec, path: str, body: Any) -> dict[str, Any]:
     pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(spec.path)) + "$"
     matched = re.match(pattern, route)
     assert matched, (spec.path, route)
-    inputs: dict[str, Any] = dict(matched.groupdict())
+    inputs: dict[str, Any] = {
+        re.sub(r"[A-Z]", lambda m: "_" + m[0].lower(), k): v for k, v in matched.groupdict().items()
+    }
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key not in spec.dispatch and key != "vmw-task":
             inputs[key] = value

@@ -158,7 +158,14 @@ def operation(
         "dispatch": {k: v for k, v in rest._dispatch_parameters.items()},
         "body": "single-param" if body_param else "none",
         "body_param": body_param,
-        "success_status": 202 if is_task else 201 if (rest.http_method == "POST" and op_id == "create") else 200,
+        # vCenter answers an operation that returns nothing with 204 (as its own REST description says)
+        "success_status": 202
+        if is_task
+        else 201
+        if (rest.http_method == "POST" and op_id == "create")
+        else 204
+        if output == {"kind": "void"}
+        else 200,
     }
     if is_task:
         entry["task_result"] = collector.td(result) if result is not None else {"kind": "void"}

@@ -165,7 +165,9 @@ class RestAdapter:
                 inputs[name] = value
         for name, td, where in spec.inputs:
             if where == "path":
-                inputs[name] = from_clean(td, path_values[name], name)
+                # the path spells some variables in camelCase ({softwareSpec} for software_spec)
+                value = path_values[name] if name in path_values else path_values[_camel(name)]
+                inputs[name] = from_clean(td, value, name)
         if spec.body == "single-param":
             name = spec.body_param or ""
             td = next(td for n, td, _ in spec.inputs if n == name)
@@ -283,3 +285,8 @@ def _query_scalar(td: TD, text: str, name: str) -> Any:
                 name,
             ) from None
     return text
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
