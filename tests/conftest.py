@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpers import U3C, cli, serve
 from vlcmsim.testing import ADMIN, READONLY, Server, start_server
 
 
@@ -54,3 +55,16 @@ def fresh_admin(fresh_server: Server) -> Iterator[httpx.Client]:
     c = fresh_server.client(ADMIN)
     yield c
     c.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A folder holding one bundle (ESXi 8.0 U3c, written by vlcmsim's writer) served as an online depot."""
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    built = cli("depot", "build", str(folder / "u3c.zip"), "--base-image", f"{U3C}:8.0 U3c", "--payload-size", "1M")
+    assert built.returncode == 0, built.stderr
+    url, process = serve(folder)
+    yield url, folder
+    process.kill()
+    process.wait()

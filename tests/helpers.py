@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from vlcmsim.testing import free_port
+
+U3C = "8.0.3-0.35.24280767"  # the base image of the online depot tests serve
 
 
 def wait_task(client: httpx.Client, task: str, timeout: float = 60) -> dict[str, Any]:
@@ -92,3 +98,26 @@ def wait_mid_download(data_dir: Path, host: str, timeout: float = 20) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"{host} did not get mid-download within {timeout}s")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "vlcmsim.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def serve(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """`vlcmsim depot serve` of a folder: the URL of its index.xml, and the process."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vlcmsim.cli", "depot", "serve", str(folder), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/index.xml"
+    for _ in range(200):
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return url, process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError("depot serve did not start")

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import signal
-import subprocess
-import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,49 +17,13 @@ import httpx
 import pytest
 from walk import Walk
 
-from helpers import wait_task
+from helpers import U3C, cli, serve, wait_task
 from vlcmsim.app import OPERATION_SETS
 from vlcmsim.depot.reader import Limits, ZipTree, merged, read_metadata
-from vlcmsim.testing import Server, free_port, start_server
+from vlcmsim.testing import Server, start_server
 from vlcmsim.vapi.operations import OperationTable
 
-U3C = "8.0.3-0.35.24280767"
 SYNC = "/api/esx/settings/depots?action=sync&vmw-task=true"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vlcmsim.cli", *args], capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A folder holding one bundle (ESXi 8.0 U3c, written by vlcmsim's writer) served as an online depot."""
-    folder = tmp_path / "depot"
-    folder.mkdir()
-    built = cli("depot", "build", str(folder / "u3c.zip"), "--base-image", f"{U3C}:8.0 U3c", "--payload-size", "1M")
-    assert built.returncode == 0, built.stderr
-    url, process = serve(folder)
-    yield url, folder
-    process.kill()
-    process.wait()
-
-
-def serve(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vlcmsim.cli", "depot", "serve", str(folder), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/index.xml"
-    for _ in range(200):
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return url, process
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("depot serve did not start")
 
 
 def add_online(client: httpx.Client, url: str) -> str:

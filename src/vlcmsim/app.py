@@ -40,6 +40,7 @@ from vlcmsim.inventory.events import EventLog
 from vlcmsim.inventory.store import Inventory
 from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle.configurations import Configurations, SimulatedConfiguration
+from vlcmsim.lifecycle.depot_overrides import DepotOverrides
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.documents import export_token, exported_document
 from vlcmsim.lifecycle.policies import ApplyPolicies
@@ -56,6 +57,7 @@ from vlcmsim.services.esx_settings import (
     alternative_images,
     configuration,
     depot_content,
+    depot_overrides,
     depots,
     drafts,
     enablement,
@@ -127,6 +129,7 @@ OPERATION_SETS = [
     recommendations.ops,
     alternative_images.ops,
     repository.ops,
+    depot_overrides.ops,
     transition.ops,
 ]
 
@@ -193,6 +196,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         policies=ApplyPolicies(store),
         configurations=Configurations(store),
         repository=Repository(store),
+        depot_overrides=DepotOverrides(store),
     )
 
 

@@ -21,6 +21,7 @@ from vlcmsim.inventory.store import Inventory
 from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle import errors
 from vlcmsim.lifecycle.configurations import Configurations
+from vlcmsim.lifecycle.depot_overrides import DepotOverrides
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
@@ -53,6 +54,7 @@ class Backend:
     policies: ApplyPolicies
     configurations: Configurations  # Configuration Profiles: host configurations, documents, drafts
     repository: Repository  # vSphere 9's image repository: software specs, their drafts, assignments
+    depot_overrides: DepotOverrides  # the depots a cluster's or host's hosts use instead of vCenter's
     secret: bytes  # the store's own: signs export URLs
     vms: VirtualMachines | None = None  # vim25's VMs per host; set by the composition root
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs
@@ -63,6 +65,7 @@ class Backend:
         leaves the inventory or joins a cluster (the cluster's image is its own now)."""
         self.desired.forget(host)
         self.repository.unassign(host)
+        self.depot_overrides.forget(host)
         self.reports.forget(host)
         self.policies.forget(host)
 

@@ -26,6 +26,11 @@ from vlcmsim.vapi.codec import Frozen, encode, format_datetime, now
 
 log = logging.getLogger(__name__)
 
+
+class DepotOverrideUnreadable(Exception):
+    """A depot override could not be read; the message says which and why."""
+
+
 TICK = 0.25  # seconds between progress updates
 
 
@@ -124,6 +129,8 @@ class StageRun:
         self.ended: list[Callable[[dict[str, Any]], object]] = []  # called with the final result (as viewed)
         # before hosts download: fetch what the depots name but do not hold yet (download on demand)
         self.prepare: Callable[[set[str]], Awaitable[None]] | None = None
+        # the owner's depot overrides: the payloads they offer (hosts can take no other), or None: vCenter's
+        self.offered: Callable[[], Awaitable[set[str]]] | None = None
         # the result as the task shows it: a cluster's, or one host's (`host_view`)
         self.view: Callable[[dict[str, Any]], dict[str, Any]] = lambda result: result
         self.runs: dict[str, HostRun] = {}
@@ -176,6 +183,7 @@ class StageRun:
         assert self.commit is not None
         plans: list[StagePlan] = []
         images = self.desired.installed_many([h.id for h in self.hosts])
+        offered, unreadable = await self._offered()
         for h in self.hosts:
             run = self.runs[h.id] = HostRun(h, now())
             installed = images[h.id]
@@ -185,6 +193,15 @@ class StageRun:
             if why is not None:
                 run.status, run.end_time = "SKIPPED", now()
                 run.info.append(notification("INFO", f"{LIFECYCLE}.{self.VERB}Skipped", f"Host {h.name} is {why}."))
+                continue
+            lacking = [p for p in missing if offered is not None and p.sha256 not in offered]
+            if unreadable or lacking:
+                text = unreadable or (
+                    f"Host {h.name} needs {len(lacking)} payload(s) that no depot override offers "
+                    f"(first: {lacking[0].name}, {lacking[0].sha256[:12]})."
+                )
+                run.status, run.end_time = "ERROR", now()
+                run.errors.append(notification("ERROR", f"{LIFECYCLE}.DepotOverrideLacks", text))
                 continue
             run.progress = self.new_progress(missing)
             plans.append(StagePlan(h.id, h.name, wanted, missing, self.depot_url, needed))
@@ -218,6 +235,15 @@ class StageRun:
             failed = [(h, self.runs[h].host.name) for h in result["failed_hosts"]]
             raise TaskFailed(run_failed(self.VERB, failed), shown)
         return shown
+
+    async def _offered(self) -> tuple[set[str] | None, str | None]:
+        """(the payloads the owner's depot overrides offer, None: it has none; why they cannot be read)."""
+        if self.offered is None:
+            return None, None
+        try:
+            return await self.offered(), None
+        except DepotOverrideUnreadable as exc:
+            return set(), str(exc)
 
     def new_progress(self, missing: list[Payload]) -> HostProgress:
         """A host's progress: the bytes it downloads, for a stage."""

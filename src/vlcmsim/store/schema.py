@@ -303,6 +303,15 @@ repository_assignments = Table(
     Column("revision", Integer, nullable=False),  # the spec's revision its latest commit took
 )
 
+# the depots a cluster's (or standalone host's) hosts take their payloads from instead of vCenter's
+depot_overrides = Table(
+    "depot_overrides",
+    metadata,
+    Column("owner", String(64), primary_key=True),
+    Column("location", String(2048), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order they were added in
+)
+
 host_images = Table(
     "host_images",
     metadata,

@@ -15,6 +15,7 @@ from vlcmsim.lifecycle.runs import StageRun, host_view, needs_nothing
 from vlcmsim.lifecycle.spec import image_of
 from vlcmsim.services.common import start_task
 from vlcmsim.services.esx_settings.common import Owner, for_owners, require_desired, require_idle, require_image_managed
+from vlcmsim.services.esx_settings.depot_overrides import offered_by_overrides
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
@@ -69,6 +70,7 @@ def make_run(call: Call, cls: type[StageRun], owner: Owner, hosts: list[Host]) -
     )
     run.all_hosts = members
     run.prepare = backend.syncer.ensure
+    run.offered = offered_by_overrides(backend, owner.id)
     if owner.is_host:
         run.view = host_view(owner.id)
     run.ended.append(lambda _: backend.scanner.scan(owner.id))  # compliance after the run is a fresh scan
