@@ -18,8 +18,10 @@ async def wait_task(client: httpx.AsyncClient, task: str, timeout: float = 20) -
     raise AssertionError(f"task {task} did not end within {timeout} s")
 
 
-async def run_task(client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    """POST a task operation (202 expected) and wait for its end."""
-    r = await client.post(path, json=body if body is not None else {})
+async def run_task(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None, method: str = "POST"
+) -> dict[str, Any]:
+    """Start a task operation (202 expected) and wait for its end."""
+    r = await client.request(method, path, json=body if body is not None else {})
     assert r.status_code == 202, r.text
     return await wait_task(client, r.json())

@@ -24,6 +24,7 @@ KINDS: dict[str, TD] = {
     "check": CHECK,
     "apply": APPLY,
     "hcl": HCL,
+    "hcl_overrides": {"kind": "map", "key": {"kind": "string"}, "value": {"kind": "string"}},  # the user's choices
     # Configuration Profiles' last results
     "config_compliance": {"kind": "struct", "id": f"{_CONFIG}.cluster_compliance"},
     "config_precheck": {"kind": "struct", "id": f"{_CONFIG}.cluster_precheck_result"},

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from vlcmsim.backend import Backend, Call
+from vlcmsim.ids import LIFECYCLE
 from vlcmsim.inventory.model import Host, is_host
 from vlcmsim.lifecycle import errors, hcl
 from vlcmsim.lifecycle.checks import World, check_result, host_check_result
@@ -18,6 +19,7 @@ from vlcmsim.services.common import start_task
 from vlcmsim.services.esx_settings.common import for_owners, require_desired, require_idle, require_image_managed
 from vlcmsim.services.esx_settings.remediation import selected_hosts
 from vlcmsim.tasks.manager import TaskContext
+from vlcmsim.vapi.errors import VapiError, invalid_argument, not_found
 from vlcmsim.vapi.operations import OperationSet, Privilege
 
 ops = OperationSet()
@@ -118,7 +120,7 @@ async def check_hardware_compatibility(call: Call, cluster: str) -> str:
     depots = call.backend.depots
 
     def compute(commit: Commit, members: list[Host]) -> dict[str, Any]:
-        return hcl.check_result(commit, members, depots.catalog())
+        return hcl.check_result(commit, members, depots.catalog(), _overrides(call, cluster))
 
     return _report_task(call, cluster, "hcl", compute, "Check hardware compatibility")
 
@@ -131,3 +133,95 @@ async def get_hardware_compatibility(call: Call, cluster: str) -> dict[str, Any]
 @ops.operation(f"{HCL}.details", "get")
 async def get_hardware_compatibility_details(call: Call, cluster: str) -> dict[str, Any]:
     return _last(call, cluster, "hcl")
+
+
+# -- the user's choices the hardware compatibility check applies -------------------------
+
+OVERRIDES = "hcl_overrides"  # the report kind the choices are kept under
+
+
+def _overrides(call: Call, cluster: str) -> hcl.Overrides:
+    return hcl.Overrides.from_json(call.backend.reports.get(cluster, OVERRIDES))
+
+
+def _keep_overrides(call: Call, cluster: str, overrides: hcl.Overrides, description: str) -> str:
+    """A task that keeps the choices and, when the cluster has a compatibility report, checks again."""
+    backend = call.backend
+    owner = require_image_managed(call, cluster)
+
+    async def work(ctx: TaskContext) -> None:
+        backend.reports.put(cluster, OVERRIDES, overrides.to_json())
+        commit = backend.desired.latest_commit(cluster)
+        if commit is not None and backend.reports.get(cluster, "hcl") is not None:
+            members = backend.inventory.members(cluster)
+            backend.reports.put(cluster, "hcl", hcl.check_result(commit, members, backend.depots.catalog(), overrides))
+
+    return start_task(call, work, owner.target, description)
+
+
+def _no_device(key: str) -> VapiError:
+    return not_found(f"{LIFECYCLE}.hcl.DeviceNotFound", f"No device of the cluster's hosts is {key}.", key)
+
+
+def _no_product(product: str, key: str) -> VapiError:
+    return invalid_argument(
+        f"{LIFECYCLE}.hcl.ProductNotFound", f"Guide entry {product} does not fit device {key}.", product
+    )
+
+
+@ops.operation(f"{HCL}.pci_device_overrides.vcg_entries", "update$task", Privilege.WRITE)
+async def select_pci_entries(call: Call, cluster: str, spec: dict[str, Any]) -> str:
+    require_desired(call, cluster)
+    overrides = _overrides(call, cluster)
+    devices = {dev.key: dev for dev in hcl.DEVICES}
+    for selection in spec["product_selections"]:
+        d = selection["target"]["device"]
+        key = f"{d['vid']}:{d['did']}:{d['svid']}:{d['ssid']}"
+        dev = devices.get(key)
+        if dev is None:
+            raise _no_device(f"PCI {key}")
+        product = selection.get("vcg_product")
+        if product is None:
+            overrides.pci.pop(key, None)  # back to the device's default entry
+        elif product not in dev.products():
+            raise _no_product(product, key)
+        else:
+            overrides.pci[key] = product
+    return _keep_overrides(call, cluster, overrides, "Select compatibility guide entries of PCI devices")
+
+
+def _storage_device(key: dict[str, Any]) -> hcl.StorageDevice:
+    for dev in hcl.STORAGE:
+        if (dev.vendor, dev.model, dev.capacity) == (key["vendor"], key["model"], key["capacity"]):
+            return dev
+    raise _no_device(f"storage device {key['vendor']} {key['model']} of {key['capacity']} bytes")
+
+
+@ops.operation(f"{HCL}.storage_device_overrides.vcg_entries", "update$task", Privilege.WRITE)
+async def select_storage_entries(call: Call, cluster: str, update_spec: dict[str, Any]) -> str:
+    require_desired(call, cluster)
+    overrides = _overrides(call, cluster)
+    for selection in update_spec["product_selections"]:
+        dev = _storage_device(selection["key"])
+        product = selection.get("vcg_product")
+        if product is None:
+            overrides.storage.pop(dev.key, None)
+        elif product not in {p.id for p in dev.products}:
+            raise _no_product(product, dev.model)
+        else:
+            overrides.storage[dev.key] = product
+    return _keep_overrides(call, cluster, overrides, "Select compatibility guide entries of storage devices")
+
+
+@ops.operation(f"{HCL}.storage_device_overrides.compliance_status", "update$task", Privilege.WRITE)
+async def reclassify_storage(call: Call, cluster: str, update_spec: dict[str, Any]) -> str:
+    require_desired(call, cluster)
+    overrides = _overrides(call, cluster)
+    for change in update_spec["device_reclassifications"]:
+        dev = _storage_device(change["key"])
+        action = change.get("override")
+        if action is None:
+            overrides.reclassified.pop(dev.key, None)  # as the guide says again
+        else:
+            overrides.reclassified[dev.key] = action
+    return _keep_overrides(call, cluster, overrides, "Reclassify storage devices")
