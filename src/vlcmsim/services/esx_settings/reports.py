@@ -159,6 +159,14 @@ def _keep_overrides(call: Call, cluster: str, overrides: hcl.Overrides, descript
     return start_task(call, work, owner.target, description)
 
 
+def _choose(choices: dict[str, str], device: str, value: str | None) -> None:
+    """Keep the user's choice for a device; none: forget it."""
+    if value is None:
+        choices.pop(device, None)
+    else:
+        choices[device] = value
+
+
 def _no_device(key: str) -> VapiError:
     return not_found(f"{LIFECYCLE}.hcl.DeviceNotFound", f"No device of the cluster's hosts is {key}.", key)
 
@@ -181,12 +189,9 @@ async def select_pci_entries(call: Call, cluster: str, spec: dict[str, Any]) -> 
         if dev is None:
             raise _no_device(f"PCI {key}")
         product = selection.get("vcg_product")
-        if product is None:
-            overrides.pci.pop(key, None)  # back to the device's default entry
-        elif product not in dev.products():
+        if product is not None and product not in dev.products():
             raise _no_product(product, key)
-        else:
-            overrides.pci[key] = product
+        _choose(overrides.pci, key, product)  # none: back to the device's default entry
     return _keep_overrides(call, cluster, overrides, "Select compatibility guide entries of PCI devices")
 
 
@@ -204,12 +209,9 @@ async def select_storage_entries(call: Call, cluster: str, update_spec: dict[str
     for selection in update_spec["product_selections"]:
         dev = _storage_device(selection["key"])
         product = selection.get("vcg_product")
-        if product is None:
-            overrides.storage.pop(dev.key, None)
-        elif product not in {p.id for p in dev.products}:
+        if product is not None and product not in {p.id for p in dev.products}:
             raise _no_product(product, dev.model)
-        else:
-            overrides.storage[dev.key] = product
+        _choose(overrides.storage, dev.key, product)
     return _keep_overrides(call, cluster, overrides, "Select compatibility guide entries of storage devices")
 
 
@@ -219,9 +221,5 @@ async def reclassify_storage(call: Call, cluster: str, update_spec: dict[str, An
     overrides = _overrides(call, cluster)
     for change in update_spec["device_reclassifications"]:
         dev = _storage_device(change["key"])
-        action = change.get("override")
-        if action is None:
-            overrides.reclassified.pop(dev.key, None)  # as the guide says again
-        else:
-            overrides.reclassified[dev.key] = action
+        _choose(overrides.reclassified, dev.key, change.get("override"))  # none: as the guide says again
     return _keep_overrides(call, cluster, overrides, "Reclassify storage devices")
