@@ -49,6 +49,7 @@ from vlcmsim.lifecycle.repository import Repository
 from vlcmsim.lifecycle.runs import interrupted_result
 from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
+from vlcmsim.lifecycle.vm_solutions import VmSolutions
 from vlcmsim.server.dashboard import Dashboard
 from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_of
 from vlcmsim.server.upload import UploadSink
@@ -73,6 +74,8 @@ from vlcmsim.services.esx_settings import (
     software,
     solutions,
     transition,
+    vm_solutions,
+    vm_transition,
 )
 from vlcmsim.services.esx_settings.depots import MAX_BUNDLE_BYTES
 from vlcmsim.services.esx_settings.online_depots import start_scheduled_sync
@@ -130,6 +133,8 @@ OPERATION_SETS = [
     alternative_images.ops,
     repository.ops,
     depot_overrides.ops,
+    vm_solutions.ops,
+    vm_transition.ops,
     transition.ops,
 ]
 
@@ -197,6 +202,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         configurations=Configurations(store),
         repository=Repository(store),
         depot_overrides=DepotOverrides(store),
+        vm_solutions=VmSolutions(store),
     )
 
 

@@ -27,6 +27,7 @@ from vlcmsim.lifecycle.policies import ApplyPolicies
 from vlcmsim.lifecycle.reports import Reports
 from vlcmsim.lifecycle.repository import Repository
 from vlcmsim.lifecycle.scan import Scanner
+from vlcmsim.lifecycle.vm_solutions import VmSolutions
 from vlcmsim.sessions import Sessions
 from vlcmsim.sim.knobs import DepotKnobs, SimKnobs
 from vlcmsim.tasks.manager import TaskManager
@@ -55,6 +56,7 @@ class Backend:
     configurations: Configurations  # Configuration Profiles: host configurations, documents, drafts
     repository: Repository  # vSphere 9's image repository: software specs, their drafts, assignments
     depot_overrides: DepotOverrides  # the depots a cluster's or host's hosts use instead of vCenter's
+    vm_solutions: VmSolutions  # system VM solutions of clusters: desired specs, deployment units
     secret: bytes  # the store's own: signs export URLs
     vms: VirtualMachines | None = None  # vim25's VMs per host; set by the composition root
     depot_url: str = ""  # where hosts download payloads; known once the depot listener runs

@@ -29,6 +29,7 @@ class VirtualMachine:
     host: str
     power_state: str
     uuid: str
+    solution: str | None = None  # "cluster/solution" for a system VM of a vLCM solution (not a workload)
 
 
 class VmCounts(Protocol):
@@ -52,7 +53,7 @@ class VirtualMachines:
     def _load(self) -> dict[str, VirtualMachine]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(schema.vms)).all()
-        vms = [VirtualMachine(r.id, r.name, r.host, r.power_state, r.uuid) for r in rows]
+        vms = [VirtualMachine(r.id, r.name, r.host, r.power_state, r.uuid, r.solution) for r in rows]
         vms.sort(key=lambda v: int(v.id.rsplit("-", 1)[-1]))
         return {v.id: v for v in vms}
 
@@ -68,7 +69,8 @@ class VirtualMachines:
         return [v for v in self._snapshot.get().values() if v.host == host]
 
     def running(self, host: str) -> int:
-        return sum(1 for v in self.on_host(host) if v.power_state == "poweredOn")
+        """The workloads the host runs (a solution's system VMs are not its workloads)."""
+        return sum(1 for v in self.on_host(host) if v.power_state == "poweredOn" and v.solution is None)
 
     # -- writes --------------------------------------------------------------------
 
@@ -79,7 +81,7 @@ class VirtualMachines:
         add: list[dict[str, str]] = []
         remove: list[str] = []
         for host, wanted in counts.items():
-            on = [v for v in current.values() if v.host == host and v.power_state == "poweredOn"]
+            on = [v for v in current.values() if v.host == host and v.power_state == "poweredOn" and not v.solution]
             if len(on) > wanted:
                 remove += [v.id for v in on[wanted:]]
             for _ in range(wanted - len(on)):
@@ -113,7 +115,7 @@ class VirtualMachines:
         "suspended") its powered-on VMs take that state where they are; else they move,
         one at a time, to the target that runs fewest (DRS's simplest balance). Returns
         the moves made (VM, new host); MoveRefused when VMs must move and nowhere can."""
-        on = [v for v in self.on_host(host) if v.power_state == "poweredOn"]
+        on = [v for v in self.on_host(host) if v.power_state == "poweredOn" and v.solution is None]
         if not on:
             return []
         if power_off is not None:
@@ -152,4 +154,45 @@ class VirtualMachines:
             running = self.running(host)
             if self.knobs.get(host).vm_count != running:
                 self.knobs.set(host, vm_count=running)
+        changes.notify()
+
+    # -- a solution's system VMs ---------------------------------------------------
+
+    def deploy(self, name: str, host: str, solution: str, power_state: str = "poweredOff") -> VirtualMachine:
+        """A system VM of `solution` on `host` (deployed powered off, as from its OVF)."""
+        n = self.store.next_id("vm")
+        vm = VirtualMachine(f"vm-{n}", name, host, power_state, str(uuid.uuid4()), solution)
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            conn.execute(
+                schema.vms.insert().values(
+                    id=vm.id, name=name, host=host, power_state=power_state, uuid=vm.uuid, solution=solution
+                )
+            )
+        self._snapshot.invalidate()
+        changes.notify()
+        return vm
+
+    def set_power(self, vm_id: str, power_state: str) -> None:
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            conn.execute(update(schema.vms).where(schema.vms.c.id == vm_id).values(power_state=power_state))
+        self._snapshot.invalidate()
+        changes.notify()
+
+    def adopt(self, vm_ids: list[str], solution: str | None) -> None:
+        """The VMs become system VMs of `solution` (None: workloads again)."""
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            conn.execute(update(schema.vms).where(schema.vms.c.id.in_(vm_ids)).values(solution=solution))
+        self._snapshot.invalidate()
+        changes.notify()
+
+    def destroy(self, vm_ids: list[str]) -> None:
+        if not vm_ids:
+            return
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            conn.execute(delete(schema.vms).where(schema.vms.c.id.in_(vm_ids)))
+        self._snapshot.invalidate()
         changes.notify()

@@ -242,7 +242,8 @@ def _add_columns(conn: Connection) -> None:
     """Columns later schemas added: drafts their validation status, depots their
     bundle's checksum (2); hosts their own image management, depots their
     enabled flag and owner data (3); tasks the worker running them and a cancel request (4);
-    hosts their hardware's vendor, model and UUID (7)."""
+    hosts their hardware's vendor, model and UUID, VMs
+    the solution they are system VMs of (7)."""
     added = {
         ("drafts", "status"): "VARCHAR(16) NOT NULL DEFAULT 'VALID'",
         ("depots", "bundle_sha256"): "VARCHAR(64)",
@@ -255,6 +256,7 @@ def _add_columns(conn: Connection) -> None:
         ("hosts", "vendor"): "VARCHAR(128) NOT NULL DEFAULT 'Dell Inc.'",
         ("hosts", "model"): "VARCHAR(128) NOT NULL DEFAULT 'PowerEdge R760'",
         ("hosts", "uuid"): "VARCHAR(36)",
+        ("vms", "solution"): "VARCHAR(128)",
     }
     for (table, column), kind in added.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:

@@ -94,6 +94,18 @@ vms = Table(
     Column("host", String(64), nullable=False, index=True),
     Column("power_state", String(16), nullable=False),  # poweredOn, poweredOff, suspended
     Column("uuid", String(64), nullable=False),
+    Column("solution", String(128), nullable=True),  # a system VM of this vLCM solution ("cluster/solution")
+)
+
+# vLCM's system VM solutions of a cluster: the desired spec and each deployment unit's state
+vm_solutions = Table(
+    "vm_solutions",
+    metadata,
+    Column("cluster", String(64), primary_key=True),
+    Column("solution", String(128), primary_key=True),
+    Column("spec", JSON, nullable=False),  # the SolutionSpec, as given
+    Column("revision", Integer, nullable=False),  # moved on by every set
+    Column("deployments", JSON, nullable=False),  # unit -> its VM, revision applied, status, hook
 )
 
 # What vCenter's event manager records (vim25 events): logins, maintenance mode, reboots,
