@@ -215,6 +215,12 @@ def test_every_host_operation_over_both_wires(fresh_admin: httpx.Client, wire: s
     extracted = call(("configuration", "extract"), "POST", f"{H}/configuration?action=extract")
     assert json.loads(extracted["config"])["esx"]["network"]["dns"]["host_name"] == "esx-edge1"
 
+    # depots of the host's own site instead of vCenter's
+    site = {"location": "https://depot.edge.example/index.xml"}
+    call(("depot_overrides", "add"), "POST", f"{H}/depot-overrides?action=add", site, 204)
+    assert call(("depot_overrides", "get"), "GET", f"{H}/depot-overrides") == {"depots": [site]}
+    call(("depot_overrides", "remove"), "POST", f"{H}/depot-overrides?action=remove", site, 204)
+
     # every host operation vlcmsim implements was called
     assert implemented_host_operations() - call.done == set()
 

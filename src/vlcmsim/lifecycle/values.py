@@ -307,7 +307,10 @@ def spec_from_value(value: dict[str, Any]) -> SoftwareSpec:
         add_on=(add_on["name"], add_on["version"]) if add_on else None,
         components={n: v for n, v in (value.get("components") or {}).items() if v is not None},
         removed_components=sorted(value.get("removed_components") or ()),
-        hardware_support={m: (p["pkg"], p["version"]) for m, p in hardware.items()},
+        # a package without its name or version names nothing to install
+        hardware_support={
+            m: (p["pkg"], p["version"]) for m, p in hardware.items() if p.get("pkg") and p.get("version")
+        },
         solutions={
             s: (v["version"], [c["component"] for c in v.get("components") or ()])
             for s, v in (value.get("solutions") or {}).items()

@@ -143,3 +143,12 @@ def model() -> Model:
             replace(main, method=alias["method"], path=alias["path"], dispatch={}, inputs=inputs, body="none")
         )
     return m
+
+
+def path_variable(path: str, name: str) -> str:
+    """How `path` spells the variable of input `name`: as the input ({cluster}), or in
+    camelCase ({softwareSpec} for software_spec), as vCenter's newer paths do."""
+    if "{" + name + "}" in path:
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)

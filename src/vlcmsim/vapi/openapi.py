@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from vlcmsim.vapi.errors import HTTP_STATUS
-from vlcmsim.vapi.model import TD, model
+from vlcmsim.vapi.model import TD, model, path_variable
 from vlcmsim.vapi.operations import Operation
 from vlcmsim.vapi.sdk_docs import operation_doc, type_doc
 
@@ -58,7 +58,9 @@ def _operation(op: Operation, op_id: str, definitions: dict[str, Any]) -> dict[s
     parameters: list[dict[str, Any]] = []
     for name, td, where in spec.inputs:
         if where == "path":
-            parameters.append({"name": name, "in": "path", "required": True, "type": "string"})
+            parameters.append(
+                {"name": path_variable(spec.path, name), "in": "path", "required": True, "type": "string"}
+            )
         elif where == "query(implicit)":
             parameters += _query_parameters(td, definitions)
     body_inputs = [(n, td) for n, td, where in spec.inputs if where in ("body", "body-field")]

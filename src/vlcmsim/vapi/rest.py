@@ -14,7 +14,7 @@ from vlcmsim.vapi.auth import Authenticator
 from vlcmsim.vapi.codec import CLEAN, Frozen, encoder, from_clean
 from vlcmsim.vapi.errors import VapiError, invalid_argument, no_matching_method, no_such_resource, unauthenticated
 from vlcmsim.vapi.http import Request, Response, error_response
-from vlcmsim.vapi.model import TD, model
+from vlcmsim.vapi.model import TD, model, path_variable
 from vlcmsim.vapi.operations import Call, Operation, OperationTable, Privilege
 
 log = logging.getLogger(__name__)
@@ -165,9 +165,7 @@ class RestAdapter:
                 inputs[name] = value
         for name, td, where in spec.inputs:
             if where == "path":
-                # the path spells some variables in camelCase ({softwareSpec} for software_spec)
-                value = path_values[name] if name in path_values else path_values[_camel(name)]
-                inputs[name] = from_clean(td, value, name)
+                inputs[name] = from_clean(td, path_values[path_variable(spec.path, name)], name)
         if spec.body == "single-param":
             name = spec.body_param or ""
             td = next(td for n, td, _ in spec.inputs if n == name)
@@ -285,8 +283,3 @@ def _query_scalar(td: TD, text: str, name: str) -> Any:
                 name,
             ) from None
     return text
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
