@@ -168,3 +168,54 @@ def test_a_baseline_inventory_moves_to_images_through_the_sdk(fresh_server: Serv
     by_cluster = {s.cluster: s for s in summary.cluster_summaries}
     assert by_cluster["domain-c3"].software_spec_info.id == "1"
     assert by_cluster["domain-c1"].compliance_summary.compliance_status == "NON_COMPLIANT"
+
+
+def test_a_recommendation_from_newly_imported_depot_content(fresh_server: Server) -> None:
+    """A newer Intel driver arrives in an offline bundle: the next recommendation for Cluster-A,
+    whose image carries the driver, names it (the one before named the driver the depots had)."""
+    from com.vmware.esx.settings.clusters.software_client import Recommendations
+
+    from helpers import cli, wait_task
+
+    newer = "1.13.0.0-1OEM.800.1.0.24000000"
+    bundle = fresh_server.data_dir.parent / "intel.zip"
+    built = cli("depot", "build", str(bundle), "--component", f"Intel-i40en:{newer}:Intel", "--payload-size", "4K")
+    assert built.returncode == 0, built.stderr
+    client = vsphere_client(fresh_server)
+    recommendations = Recommendations(client._stub_config)
+    assert wait(recommendations.generate_task("domain-c1")).status == "SUCCEEDED"
+    before = recommendations.get("domain-c1").latest_recommendation.components["Intel-i40en"].version
+    assert before == d.I40EN_NEW
+    with fresh_server.client() as rest:
+        task = rest.post(
+            "/api/esx/settings/depots/offline?vmw-task=true",
+            json={"source_type": "PULL", "location": bundle.as_uri()},
+        ).json()
+        assert wait_task(rest, task)["status"] == "SUCCEEDED"
+    assert wait(recommendations.generate_task("domain-c1")).status == "SUCCEEDED"
+    after = recommendations.get("domain-c1").latest_recommendation
+    assert after.components["Intel-i40en"].version == newer and after.base_image.version == d.U3
+
+
+@pytest.mark.parametrize("wire", ["rest", "jsonrpc"])
+def test_the_hardware_compatibility_overrides_over_both_wires(fresh_server: Server, wire: str) -> None:
+    from walk import Walk
+
+    with fresh_server.client() as rest:
+        call = Walk(rest, wire, "com.vmware.esx.settings.clusters.software.reports.hardware_compatibility.")
+        hcl = "/api/esx/settings/clusters/domain-c1/software/reports/hardware-compatibility"
+        rest.post(f"{hcl}?action=check&vmw-task=true")
+        drive = {"model": "Dell Ent NVMe P5600 MU U.2 1.6TB", "vendor": "Dell", "capacity": 1_600_321_314_816}
+        pick = {"product_selections": [{"key": drive, "vcg_product": "vcg-ssd-53601"}]}
+        call(("storage_device_overrides.vcg_entries", "update$task"), "PATCH",
+             f"{hcl}/storage-device-overrides/vcg-entries?vmw-task=true", pick)  # fmt: skip
+        flag = {"device_reclassifications": [{"key": drive, "override": "FLAG_AS_INCOMPATIBLE"}]}
+        call(("storage_device_overrides.compliance_status", "update$task"), "PATCH",
+             f"{hcl}/storage-device-overrides/compliance-status?vmw-task=true", flag)  # fmt: skip
+        x710 = {"vid": "8086", "did": "1572", "svid": "8086", "ssid": "0007"}
+        pci = {"product_selections": [{"target": {"device": x710}, "vcg_product": "vcg-io-37976"}]}
+        call(("pci_device_overrides.vcg_entries", "update$task"), "PATCH",
+             f"{hcl}/pci-device-overrides/vcg-entries?vmw-task=true", pci)  # fmt: skip
+        storage = rest.get(f"{hcl}/details").json()["storage_device_compliance"]
+        assert storage["incompatible_devices"][0]["detail"] == "USER_FLAGGED"
+        assert len(call.done) == 3
