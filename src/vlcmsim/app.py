@@ -30,6 +30,8 @@ from vlcmsim.depot.repository import Depots
 from vlcmsim.depot.schedule import SimClock, SyncSchedule
 from vlcmsim.depot.serve import RepositoryServer
 from vlcmsim.depot.sync import Syncer
+from vlcmsim.estate.model import load as load_estate
+from vlcmsim.estate.seed import inventory_of, seed_estate
 from vlcmsim.hosts.agent_api import PREFIX as AGENT_PREFIX
 from vlcmsim.hosts.agent_api import AgentApi
 from vlcmsim.hosts.remote import AgentStaging, RemoteHosts, agent_token
@@ -258,6 +260,9 @@ class App:
             from vlcmsim.server.tls import ensure_certificate
 
             self.cert, self.key = ensure_certificate(settings.data_dir)
+        estate = load_estate(settings.estate) if settings.estate else None
+        if estate is not None:
+            settings.inventory = inventory_of(estate)
         store = Store.open(settings.database_url, settings.data_dir)
         backend = build_backend(settings, store, self.cert)
         created = backend.inventory.seed(settings.inventory)
@@ -267,14 +272,27 @@ class App:
             partial.unlink(missing_ok=True)
         if isinstance(backend.hosts, SimulatedHosts):
             backend.hosts.finish_interrupted_reboots()
-        seed_defaults(
-            store,
-            backend.payloads,
-            backend.depots,
-            backend.desired,
-            backend.inventory,
-            settings.default_payload_bytes,
-        )
+        if estate is not None:
+            seed_estate(
+                store,
+                estate,
+                payloads=backend.payloads,
+                depots=backend.depots,
+                desired=backend.desired,
+                inventory=backend.inventory,
+                policies=backend.policies,
+                knobs=backend.knobs,
+                payload_bytes=settings.default_payload_bytes,
+            )
+        else:
+            seed_defaults(
+                store,
+                backend.payloads,
+                backend.depots,
+                backend.desired,
+                backend.inventory,
+                settings.default_payload_bytes,
+            )
         recovered = backend.tasks.recover(_interrupted)
         agents = None
         if isinstance(backend.hosts, RemoteHosts):

@@ -51,6 +51,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.hosts_mode = args.hosts
     if args.clusters is not None or args.hosts_per_cluster is not None:
         settings.inventory = default_inventory(args.clusters, args.hosts_per_cluster)
+    if args.estate:
+        settings.estate = Path(args.estate).expanduser()
     return settings
 
 
@@ -227,11 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("internal", "external"),
         help="internal: this process simulates the hosts (default); external: host agents do (vlcmsim hosts run)",
     )
+    s.add_argument("--estate", help="serve this estate file (vlcmsim estate import/export) instead of the default")
     s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
     s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
     from vlcmsim.depot import cli as depot_cli
 
     depot_cli.add_parsers(sub)
+    from vlcmsim.estate import cli as estate_cli
+
+    estate_cli.add_parsers(sub)
     from vlcmsim.client import commands as client
 
     h = sub.add_parser(
@@ -271,6 +277,10 @@ def main(argv: list[str] | None = None) -> None:
         serve(build_settings(args))
     elif args.command == "depot":
         sys.exit(depot_cli.run(args))
+    elif args.command == "estate":
+        from vlcmsim.estate import cli as estate_cli
+
+        sys.exit(estate_cli.run(args))
     elif args.command == "hosts" and getattr(args, "hosts_command", None) == "run":
         run_agent(args)
     else:

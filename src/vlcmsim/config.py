@@ -33,6 +33,8 @@ class HostConfig:
     image_managed: bool = False  # for a standalone host: managed with an image of its own
     vendor: str = "Dell Inc."  # the hardware, as vSphere reports it (alternative images select on it)
     model: str = "PowerEdge R760"
+    uuid: str | None = None  # its hardware UUID (an estate's); None: derived from the store's identity
+    in_maintenance_mode: bool = False
 
 
 @dataclass
@@ -144,6 +146,7 @@ class Settings:
         ]
     )
     inventory: list[DatacenterConfig] = field(default_factory=default_inventory)
+    estate: Path | None = None  # serve this estate (its inventory and, at first start, its vLCM state)
 
     @property
     def allowed_import_dirs(self) -> list[Path]:

@@ -236,11 +236,12 @@ def _host_row(host_id: str, h: HostConfig, cluster: str | None, dc: str, name: s
         "datacenter": dc,
         "connection_state": h.connection_state,
         "power_state": h.power_state,
-        "in_maintenance_mode": False,
+        "in_maintenance_mode": h.in_maintenance_mode,
         "image_managed": h.image_managed and cluster is None,
         "boot_time": now(),
         "vendor": h.vendor,
         "model": h.model,
+        "uuid": h.uuid,
     }
 
 

@@ -156,6 +156,20 @@ class VirtualMachines:
                 self.knobs.set(host, vm_count=running)
         changes.notify()
 
+    def seed(self, host: str, vms: list[tuple[str, str]]) -> None:
+        """The host runs these VMs (name, power state) and no others: an estate's."""
+        ids = self.store.next_ids("vm", len(vms)) if vms else []
+        rows = [
+            {"id": f"vm-{n}", "name": name, "host": host, "power_state": state, "uuid": str(uuid.uuid4())}
+            for n, (name, state) in zip(ids, vms, strict=True)
+        ]
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            conn.execute(delete(schema.vms).where(schema.vms.c.host == host))
+            if rows:
+                conn.execute(schema.vms.insert(), rows)
+        self._written({host: 0})
+
     # -- a solution's system VMs ---------------------------------------------------
 
     def deploy(self, name: str, host: str, solution: str, power_state: str = "poweredOff") -> VirtualMachine:
