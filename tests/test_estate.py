@@ -102,9 +102,11 @@ def test_an_estate_round_trip(fresh_server: Server, tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not os.environ.get("VCSIM"), reason="set VCSIM to govmomi's vcsim binary (../shared/anchors)")
 def test_an_estate_from_vcsim_has_its_inventory_and_no_vlcm_state(tmp_path: Path) -> None:
+    """Crawled live, and (with govc) from its `govc object.save` folder: the same inventory, which
+    a vlcmsim then serves to pyVmomi with the same host names."""
     port = free_port()
     vcsim = subprocess.Popen(
-        [os.environ["VCSIM"], "-l", f"127.0.0.1:{port}", "-cluster", "2", "-host", "3"],
+        [os.environ["VCSIM"], "-l", f"127.0.0.1:{port}", "-cluster", "2", "-host", "3", "-standalone-host", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -119,11 +121,27 @@ def test_an_estate_from_vcsim_has_its_inventory_and_no_vlcm_state(tmp_path: Path
             "import", "--from", f"https://127.0.0.1:{port}", "--user", "user", "--password", "pass", "--insecure",
             "--out", str(tmp_path / "vcsim.json"),
         )  # fmt: skip
+        saved = None
+        if os.environ.get("GOVC"):
+            env = {**os.environ, "GOVC_URL": f"https://user:pass@127.0.0.1:{port}/sdk", "GOVC_INSECURE": "1"}
+            done = subprocess.run([os.environ["GOVC"], "object.save", "-d", str(tmp_path / "saved")], env=env,
+                                  capture_output=True, text=True, timeout=120)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            saved = estate_cli("import", "--from", str(tmp_path / "saved"), "--out", str(tmp_path / "saved.json"))
     finally:
         vcsim.kill()
         vcsim.wait()
     dc = estate["datacenters"][0]
-    assert dc["name"] == "DC0" and len(dc["clusters"]) == 2
+    assert dc["name"] == "DC0" and len(dc["clusters"]) == 2 and len(dc["hosts"]) == 1
     assert all(len(c["hosts"]) == 3 and not c["image_managed"] for c in dc["clusters"])
     assert all(h["vendor"] and h["uuid"] for c in dc["clusters"] for h in c["hosts"])
     assert "desired" not in json.dumps(estate) and estate["problems"]  # what it could not read, said
+    if saved is not None:
+        assert saved["datacenters"] == estate["datacenters"]
+    twin = start_server(tmp_path / "twin", "--estate", str(tmp_path / "vcsim.json"))
+    try:
+        served = export(twin, tmp_path / "twin.json")
+    finally:
+        twin.stop()
+    names = {h["name"] for c in served["datacenters"][0]["clusters"] for h in c["hosts"]}
+    assert names == {h["name"] for c in dc["clusters"] for h in c["hosts"]}

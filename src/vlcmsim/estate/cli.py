@@ -11,6 +11,7 @@ from pathlib import Path
 from vlcmsim.estate.anonymize import anonymize
 from vlcmsim.estate.crawl import crawl
 from vlcmsim.estate.model import save
+from vlcmsim.estate.saved import read_saved
 
 DEFAULT_USER = "administrator@vsphere.local"
 DEFAULT_PASSWORD = "VMware1!"
@@ -20,7 +21,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     e = sub.add_parser("estate", help="read a vCenter's estate into a file (import, export)")
     esub = e.add_subparsers(dest="estate_command", required=True)
     imp = esub.add_parser("import", help="crawl a live vCenter (read only) into an estate file")
-    imp.add_argument("--from", dest="source", required=True, help="the vCenter's URL, e.g. https://vcenter.example")
+    imp.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="the vCenter's URL (https://vcenter.example), or a `govc object.save` folder (its inventory only)",
+    )
     exp = esub.add_parser("export", help="the running vlcmsim's estate, into a file")
     exp.add_argument("--server", default="https://127.0.0.1:8443", help="the server (default https://127.0.0.1:8443)")
     for p in (imp, exp):
@@ -39,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
         verify = False
     elif args.ca_file:
         verify = ssl.create_default_context(cafile=args.ca_file)
-    estate = crawl(url, args.user, args.password, verify, progress=lambda s: print(f"  {s}", file=sys.stderr))
+    if args.estate_command == "import" and Path(args.source).is_dir():
+        estate = read_saved(Path(args.source))
+    else:
+        estate = crawl(url, args.user, args.password, verify, progress=lambda s: print(f"  {s}", file=sys.stderr))
     if args.anonymize:
         estate = anonymize(estate)
     save(estate, Path(args.out))

@@ -37,12 +37,13 @@ def crawl(
     }
     with httpx.Client(base_url=url, verify=verify, trust_env=False, timeout=60) as api:
         r = api.post("/api/session", auth=(user, password))
-        if r.status_code != 201:
+        if r.status_code == 201:
+            api.headers["vmware-api-session-id"] = r.json()
+            progress("reading the vLCM state (vSphere Automation API)")
+            _lifecycle(api, inventory, estate, problems, progress)
+        else:
             problems.append(f"the vSphere Automation API refused a session ({r.status_code}): no vLCM state read")
-            return estate
-        api.headers["vmware-api-session-id"] = r.json()
-        progress("reading the vLCM state (vSphere Automation API)")
-        _lifecycle(api, inventory, estate, problems, progress)
+    strip_ids(inventory)
     return estate
 
 
@@ -102,7 +103,7 @@ def _inventory(url: str, user: str, password: str, verify: ssl.SSLContext | bool
         view.Destroy()
     finally:
         connection.Disconnect(si)
-    return _tree(objects)
+    return tree(objects)
 
 
 def _datacenter_of(objects: dict[str, tuple[str, dict[str, Any]]], moid: str) -> str | None:
@@ -118,7 +119,7 @@ def _datacenter_of(objects: dict[str, tuple[str, dict[str, Any]]], moid: str) ->
     return None
 
 
-def _tree(objects: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def tree(objects: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     datacenters = {
         m: {"name": p["name"], "clusters": [], "hosts": []} for m, (k, p) in objects.items() if k == "Datacenter"
     }
@@ -173,6 +174,15 @@ def _tree(objects: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]
                 host["image_managed"] = False
                 datacenters[dc]["hosts"].append(host)
     return sorted(datacenters.values(), key=lambda d: d["name"])
+
+
+def strip_ids(inventory: list[dict[str, Any]]) -> None:
+    """An estate names things; the source's ids were only for reading it."""
+    for dc in inventory:
+        for c in dc["clusters"]:
+            c.pop("_moid", None)
+        for h in _all_hosts(dc):
+            h.pop("_moid", None)
 
 
 def _all_hosts(dc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -252,11 +262,6 @@ def _lifecycle(
         key=lambda d: str(d["location"]),
     )  # fmt: skip
     _content(api, estate, problems)
-    for dc in inventory:
-        for c in dc["clusters"]:
-            c.pop("_moid", None)
-        for h in _all_hosts(dc):
-            h.pop("_moid", None)
 
 
 def _content(api: httpx.Client, estate: dict[str, Any], problems: list[str]) -> None:
