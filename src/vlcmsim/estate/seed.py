@@ -8,6 +8,7 @@ and the online depots are known (not synced until asked)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -172,16 +173,20 @@ def seed_estate(
             source_type="ONLINE",
             enabled=bool(d.get("enabled", True)),
         )
-    vms = VirtualMachines(store, knobs, 0.0)
     by_name = {h.name: h for h in inventory.hosts()}
+    images: dict[str, tuple[SoftwareSpec, list[str]]] = {}  # hosts of one image are written at once
+    vms: dict[str, list[tuple[str, str]]] = {}
     for h in hosts_of(estate):
         host = by_name.get(h["name"])
         if host is None:
             continue
         image = _spec(h.get("image"))
         if image is not None:
-            desired.set_installed(host.id, image)
-        vms.seed(host.id, [(v["name"], v.get("power_state") or "poweredOn") for v in h.get("vms") or ()])
+            images.setdefault(json.dumps(image.to_json(), sort_keys=True), (image, []))[1].append(host.id)
+        vms[host.id] = [(v["name"], v.get("power_state") or "poweredOn") for v in h.get("vms") or ()]
+    for image, hosts in images.values():
+        desired.set_installed_many(hosts, image)
+    knobs.set_vm_counts(VirtualMachines(store, knobs, 0.0).seed(vms))
     owners = {c.name: c.id for c in inventory.clusters()} | {h.name: h.id for h in inventory.standalone_hosts()}
     for dc in estate.get("datacenters") or ():
         for owner in [*(dc.get("clusters") or ()), *(dc.get("hosts") or ())]:

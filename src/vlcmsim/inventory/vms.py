@@ -156,19 +156,26 @@ class VirtualMachines:
                 self.knobs.set(host, vm_count=running)
         changes.notify()
 
-    def seed(self, host: str, vms: list[tuple[str, str]]) -> None:
-        """The host runs these VMs (name, power state) and no others: an estate's."""
-        ids = self.store.next_ids("vm", len(vms)) if vms else []
+    def seed(self, vms: dict[str, list[tuple[str, str]]]) -> dict[str, int]:
+        """Each host runs these VMs (name, power state) and no others: an estate's, all in one
+        transaction. Returns how many each host runs powered on (its vm_count knob's value)."""
+        count = sum(len(v) for v in vms.values())
+        ids = iter(self.store.next_ids("vm", count)) if count else iter(())
         rows = [
-            {"id": f"vm-{n}", "name": name, "host": host, "power_state": state, "uuid": str(uuid.uuid4())}
-            for n, (name, state) in zip(ids, vms, strict=True)
+            {"id": f"vm-{next(ids)}", "name": name, "host": host, "power_state": state, "uuid": str(uuid.uuid4())}
+            for host, listed in vms.items()
+            for name, state in listed
         ]
+        hosts = list(vms)
         with self.store.engine.begin() as conn:
             Store.bump(conn, VERSION)
-            conn.execute(delete(schema.vms).where(schema.vms.c.host == host))
+            for i in range(0, len(hosts), 500):
+                conn.execute(delete(schema.vms).where(schema.vms.c.host.in_(hosts[i : i + 500])))
             if rows:
                 conn.execute(schema.vms.insert(), rows)
-        self._written({host: 0})
+        self._snapshot.invalidate()
+        changes.notify()
+        return {h: sum(1 for _, state in listed if state == "poweredOn") for h, listed in vms.items()}
 
     # -- a solution's system VMs ---------------------------------------------------
 

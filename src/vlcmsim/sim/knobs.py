@@ -61,6 +61,22 @@ class SimKnobs:
                 conn.execute(schema.sim_hosts.insert(), [{"host": h, **_values(k)} for h, k in knobs.items()])
         self._snapshot.invalidate()
 
+    def set_vm_counts(self, counts: dict[str, int]) -> None:
+        """The VMs each host runs, for many hosts in one transaction (an estate's)."""
+        by_count: dict[int, list[str]] = {}
+        for host, n in counts.items():
+            by_count.setdefault(n, []).append(host)
+        with self.store.engine.begin() as conn:
+            Store.bump(conn, VERSION)
+            for n, hosts in by_count.items():
+                for i in range(0, len(hosts), 500):  # bounded IN lists
+                    conn.execute(
+                        update(schema.sim_hosts)
+                        .where(schema.sim_hosts.c.host.in_(hosts[i : i + 500]))
+                        .values(vm_count=n)
+                    )
+        self._snapshot.invalidate()
+
     def set(self, host: str, **changes: Any) -> HostKnobs:
         knobs = replace(self.get(host), **changes)
         with self.store.engine.begin() as conn:
