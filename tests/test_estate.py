@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from pyVim.connect import Disconnect
 from pyVim.task import WaitForTask
@@ -27,6 +28,8 @@ from sdk import vsphere_client
 from vlcmsim.depot import defaults as d
 from vlcmsim.estate.model import comparable
 from vlcmsim.testing import Server, free_port, start_server
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "estate.schema.json").read_text())
 
 
 def estate_cli(*args: str) -> dict[str, Any]:
@@ -83,6 +86,7 @@ def test_an_estate_round_trip(fresh_server: Server, tmp_path: Path) -> None:
         Disconnect(si)
     first = export(a, tmp_path / "a.json")
     assert not first["problems"]
+    jsonschema.validate(first, SCHEMA)  # the published schema describes what is written
     b = start_server(tmp_path / "b", "--estate", str(tmp_path / "a.json"))
     try:
         second = export(b, tmp_path / "b.json")
@@ -131,6 +135,7 @@ def test_an_estate_from_vcsim_has_its_inventory_and_no_vlcm_state(tmp_path: Path
     finally:
         vcsim.kill()
         vcsim.wait()
+    jsonschema.validate(estate, SCHEMA)
     dc = estate["datacenters"][0]
     assert dc["name"] == "DC0" and len(dc["clusters"]) == 2 and len(dc["hosts"]) == 1
     assert all(len(c["hosts"]) == 3 and not c["image_managed"] for c in dc["clusters"])

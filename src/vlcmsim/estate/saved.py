@@ -11,6 +11,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
+
 from vlcmsim.estate.crawl import strip_ids, tree
 from vlcmsim.estate.model import ESTATE_VERSION, EstateError
 
@@ -79,13 +82,9 @@ def read_saved(folder: Path) -> dict[str, Any]:
         if path.stat().st_size > MAX_FILE_BYTES:
             problems.append(f"{path.name}: larger than {MAX_FILE_BYTES} bytes, not read")
             continue
-        raw = path.read_bytes()
-        if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:  # no entity expansion from a file handed to us
-            problems.append(f"{path.name}: has a DTD, not read")
-            continue
-        try:
-            root = ET.fromstring(raw)
-        except ET.ParseError as exc:
+        try:  # defusedxml: no entity expansion or DTD from a file handed to us
+            root = defused.fromstring(path.read_bytes())
+        except (ET.ParseError, DefusedXmlException) as exc:
             problems.append(f"{path.name}: {exc}")
             continue
         obj = _child(root, "obj")
