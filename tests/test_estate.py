@@ -150,3 +150,18 @@ def test_an_estate_from_vcsim_has_its_inventory_and_no_vlcm_state(tmp_path: Path
         twin.stop()
     names = {h["name"] for c in served["datacenters"][0]["clusters"] for h in c["hosts"]}
     assert names == {h["name"] for c in dc["clusters"] for h in c["hosts"]}
+
+
+def test_a_file_that_is_no_estate_is_refused_saying_why(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    twice = {"name": "esx-1", "id": "host-1"}
+    bad.write_text(json.dumps({"estate_version": 1, "datacenters": [{"name": "DC", "hosts": [twice, twice]}]}))
+    for content, why in ((None, "host name esx-1 appears twice"), ("{not json", "cannot be read as JSON"),
+                         ('{"estate_version": 7}', "not an estate of version 1")):  # fmt: skip
+        if content is not None:
+            bad.write_text(content)
+        done = subprocess.run(
+            [sys.executable, "-m", "vlcmsim.cli", "serve", "--estate", str(bad), "--data-dir", str(tmp_path / "d")],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode != 0 and why in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -60,6 +60,7 @@ def serve(settings: Settings) -> None:
     started = time.monotonic()
     from vlcmsim import workers
     from vlcmsim.app import App
+    from vlcmsim.estate.model import EstateError
     from vlcmsim.store.db import StoreRefused
 
     refused = workers.refusal(settings)
@@ -71,7 +72,7 @@ def serve(settings: Settings) -> None:
     app = App(settings)
     try:
         started_app = app.start()
-    except StoreRefused as exc:
+    except (StoreRefused, EstateError) as exc:
         sys.exit(f"vlcmsim: {exc}")
     cert, key = (app.cert, app.key) if settings.tls else (None, None)
     print(f"vlcmsim serving {settings.url}  (started in {time.monotonic() - started:.2f}s)")

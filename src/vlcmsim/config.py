@@ -35,6 +35,7 @@ class HostConfig:
     model: str = "PowerEdge R760"
     uuid: str | None = None  # its hardware UUID (an estate's); None: derived from the store's identity
     in_maintenance_mode: bool = False
+    id: str | None = None  # its managed object id (an estate's, host-N); None: the next free one
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ClusterConfig:
     ha_enabled: bool = True
     drs_enabled: bool = True
     hosts: list[HostConfig] = field(default_factory=list)
+    id: str | None = None  # its managed object id (an estate's, domain-cN); None: the next free one
 
 
 @dataclass
@@ -51,6 +53,7 @@ class DatacenterConfig:
     name: str
     clusters: list[ClusterConfig] = field(default_factory=list)
     hosts: list[HostConfig] = field(default_factory=list)  # standalone hosts in its host folder
+    id: str | None = None  # its managed object id (an estate's, datacenter-N); None: the next free one
 
 
 def default_inventory(clusters: int | None = None, hosts_per_cluster: int | None = None) -> list[DatacenterConfig]:

@@ -121,7 +121,9 @@ def _datacenter_of(objects: dict[str, tuple[str, dict[str, Any]]], moid: str) ->
 
 def tree(objects: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     datacenters = {
-        m: {"name": p["name"], "clusters": [], "hosts": []} for m, (k, p) in objects.items() if k == "Datacenter"
+        m: {"name": p["name"], "clusters": [], "hosts": [], "_moid": m}
+        for m, (k, p) in objects.items()
+        if k == "Datacenter"
     }
     clusters: dict[str, dict[str, Any]] = {}
     for moid, (kind, props) in sorted(objects.items(), key=lambda kv: kv[1][1].get("name", "")):
@@ -177,12 +179,13 @@ def tree(objects: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]
 
 
 def strip_ids(inventory: list[dict[str, Any]]) -> None:
-    """An estate names things; the source's ids were only for reading it."""
+    """The source's managed object ids, kept as each one's `id` (a twin takes them)."""
     for dc in inventory:
+        dc["id"] = dc.pop("_moid", None)
         for c in dc["clusters"]:
-            c.pop("_moid", None)
+            c["id"] = c.pop("_moid", None)
         for h in _all_hosts(dc):
-            h.pop("_moid", None)
+            h["id"] = h.pop("_moid", None)
 
 
 def _all_hosts(dc: dict[str, Any]) -> list[dict[str, Any]]:

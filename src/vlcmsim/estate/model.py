@@ -49,7 +49,21 @@ def load(path: Path) -> dict[str, Any]:
                 raise EstateError(f"{path}: every cluster of {dc['name']} needs a name")
             _hosts(path, cluster.get("hosts") or ())
         _hosts(path, dc.get("hosts") or ())
+    _unique(path, [h["name"] for h in hosts_of(estate)], "host name")
+    _unique(path, [h.get("id") for h in hosts_of(estate)], "host id")
+    _unique(
+        path, [c.get("id") for dc in estate.get("datacenters") or () for c in dc.get("clusters") or ()], "cluster id"
+    )
+    _unique(path, [dc.get("id") for dc in estate.get("datacenters") or ()], "datacenter id")
     return estate
+
+
+def _unique(path: Path, values: list[Any], what: str) -> None:
+    seen: set[Any] = set()
+    for v in values:
+        if v is not None and v in seen:
+            raise EstateError(f"{path}: {what} {v} appears twice")
+        seen.add(v)
 
 
 def _hosts(path: Path, hosts: Any) -> None:

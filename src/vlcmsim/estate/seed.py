@@ -48,10 +48,12 @@ def inventory_of(estate: dict[str, Any]) -> list[DatacenterConfig]:
                     ha_enabled=bool(c.get("ha_enabled", True)),
                     drs_enabled=bool(c.get("drs_enabled", True)),
                     hosts=[_host(h) for h in c.get("hosts") or ()],
+                    id=_id(c, "domain-c"),
                 )
                 for c in dc.get("clusters") or ()
             ],
             [_host(h) for h in dc.get("hosts") or ()],
+            id=_id(dc, "datacenter-"),
         )
         for dc in estate.get("datacenters") or ()
     ]
@@ -66,7 +68,16 @@ def _host(h: dict[str, Any]) -> HostConfig:
         model=h.get("model") or "PowerEdge R760",
         uuid=h.get("uuid") or None,
         in_maintenance_mode=bool(h.get("in_maintenance_mode")),
+        id=_id(h, "host-"),
     )
+
+
+def _id(entity: dict[str, Any], prefix: str) -> str | None:
+    """The source's id where vlcmsim can take it (vCenter's own form: host-12, domain-c8)."""
+    value = entity.get("id")
+    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
+        return value
+    return None
 
 
 def _date(text: str | None) -> datetime:

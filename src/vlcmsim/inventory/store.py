@@ -108,10 +108,10 @@ class Inventory:
         host_ids = iter(self.store.next_ids("host", len(hosts)))
         dc_rows, cl_rows, host_rows = [], [], []
         for dc in datacenters:
-            dc_id = f"datacenter-{next(dc_ids)}"
+            dc_id = dc.id or f"datacenter-{next(dc_ids)}"
             dc_rows.append({"id": dc_id, "name": dc.name})
             for cl in dc.clusters:
-                cl_id = f"domain-c{next(cl_ids)}"
+                cl_id = cl.id or f"domain-c{next(cl_ids)}"
                 cl_rows.append(
                     {
                         "id": cl_id,
@@ -123,13 +123,18 @@ class Inventory:
                     }
                 )
                 for h in cl.hosts:
-                    host_id = f"host-{next(host_ids)}"
+                    host_id = h.id or f"host-{next(host_ids)}"
                     host_rows.append(_host_row(host_id, h, cl_id, dc_id))
                     created.append((host_id, h))
             for h in dc.hosts:
-                host_id = f"host-{next(host_ids)}"
+                host_id = h.id or f"host-{next(host_ids)}"
                 host_rows.append(_host_row(host_id, h, None, dc_id))
                 created.append((host_id, h))
+        # ids given (an estate's) stay ahead of the counters: later objects never take them
+        for counter, rows in (("datacenter", dc_rows), ("cluster", cl_rows), ("host", host_rows)):
+            numbers = [int(n) for r in rows if (n := str(r["id"]).rsplit("-", 1)[-1].lstrip("c")).isdigit()]
+            if numbers:
+                self.store.advance(counter, max(numbers))
         with self.store.engine.begin() as conn:
             for table, rows in ((schema.datacenters, dc_rows), (schema.clusters, cl_rows), (schema.hosts, host_rows)):
                 if rows:

@@ -202,6 +202,15 @@ class Store:
             last = int(conn.execute(select(table.c.value).where(table.c.name == counter)).scalar_one())
         return list(range(last - n + 1, last + 1))
 
+    def advance(self, counter: str, at_least: int) -> None:
+        """The counter is at `at_least` or beyond: its next number is a new one."""
+        with self.engine.begin() as conn:
+            table = schema.counters
+            dialect = self.engine.dialect.name
+            ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+            conn.execute(ins.values(name=counter, value=0).on_conflict_do_nothing())
+            conn.execute(update(table).where(table.c.name == counter, table.c.value < at_least).values(value=at_least))
+
     def version(self, name: str) -> int:
         """A counter writers bump (`bump`) so that readers know when to reload.
         Within a request (`request_scope`), every counter is read once, at the
