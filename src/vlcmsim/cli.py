@@ -53,6 +53,10 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.inventory = default_inventory(args.clusters, args.hosts_per_cluster)
     if args.estate:
         settings.estate = Path(args.estate).expanduser()
+    if args.payload_size is not None:
+        if not 0 < args.payload_size <= 1 << 30:
+            raise SystemExit("vlcmsim: --payload-size must be from 1 byte to 1 GiB")
+        settings.default_payload_bytes = args.payload_size
     return settings
 
 
@@ -231,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="internal: this process simulates the hosts (default); external: host agents do (vlcmsim hosts run)",
     )
     s.add_argument("--estate", help="serve this estate file (vlcmsim estate import/export) instead of the default")
+    s.add_argument(
+        "--payload-size", type=int, help="bytes of each generated payload (the embedded content's, an estate's)"
+    )
     s.add_argument("--clusters", type=int, help="number of image-managed clusters in the default inventory")
     s.add_argument("--hosts-per-cluster", type=int, help="hosts per cluster in the default inventory")
     from vlcmsim.depot import cli as depot_cli
