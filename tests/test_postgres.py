@@ -87,3 +87,34 @@ def test_two_servers_starting_at_once_on_an_empty_database_take_turns(postgres_u
     finally:
         for srv in servers:
             srv.stop()
+
+
+def test_the_image_repository_alternative_images_and_an_estate_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """vSphere 9's repository and alternative images walked over REST on a database of their own;
+    that server's estate, exported, is served again over PostgreSQL (its bulk writes) and is the same."""
+    from sqlalchemy import create_engine, text
+    from test_estate import export
+    from test_repository_walk import repository_walk
+
+    from vlcmsim.estate.model import comparable
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE family"))
+        conn.execute(text("CREATE DATABASE twin"))
+    admin.dispose()
+    base = postgres_url.rsplit("/", 1)[0]
+    srv = start_server(tmp_path / "a", "--database-url", f"{base}/family")
+    try:
+        with srv.client() as c:
+            repository_walk(c, "rest")
+        first = export(srv, tmp_path / "a.json")
+    finally:
+        srv.stop()
+    cluster_a = first["datacenters"][0]["clusters"][0]
+    assert cluster_a["desired"]["alternative_images"]["1"]["display_name"] == "HPE servers"
+    twin = start_server(tmp_path / "b", "--database-url", f"{base}/twin", "--estate", str(tmp_path / "a.json"))
+    try:
+        assert comparable(export(twin, tmp_path / "b.json")) == comparable(first)
+    finally:
+        twin.stop()

@@ -96,6 +96,11 @@ def implemented(prefixes: tuple[str, ...] = PREFIXES) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("wire", ["rest", "jsonrpc"])
 def test_every_repository_and_alternative_image_operation_over_both_wires(fresh_admin: httpx.Client, wire: str) -> None:
+    repository_walk(fresh_admin, wire)
+
+
+def repository_walk(fresh_admin: httpx.Client, wire: str) -> None:
+    """The walk, on any server (tests/test_postgres.py runs it over PostgreSQL)."""
     call = Walk(fresh_admin, wire, "com.vmware.esx.settings.")
     drafts = "repository.software.drafts"
 

@@ -196,14 +196,25 @@ def _all_hosts(dc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def spec_of(info: dict[str, Any]) -> dict[str, Any]:
-    """A SoftwareInfo read over REST, as the document it stands for."""
+    """A SoftwareInfo read over REST, as the document it stands for (with its alternative images)."""
     add_on = info.get("add_on")
-    return {
+    spec: dict[str, Any] = {
         "base_image": (info.get("base_image") or {}).get("version"),
         "add_on": {"name": add_on["name"], "version": add_on["version"]} if add_on else None,
         "components": {n: c["version"] for n, c in sorted((info.get("components") or {}).items()) if c.get("version")},
         "removed_components": sorted(info.get("removed_components") or {}),
     }
+    alternatives = info.get("alternative_images") or {}
+    if alternatives:
+        spec["alternative_images"] = {
+            image: {
+                **spec_of(alt),
+                "display_name": alt["display_name"],
+                "selection_criteria": alt["selection_criteria"],
+            }
+            for image, alt in sorted(alternatives.items())
+        }
+    return spec
 
 
 def _get(api: httpx.Client, path: str, problems: list[str], what: str, quiet: tuple[int, ...] = ()) -> Any:

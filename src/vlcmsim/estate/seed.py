@@ -28,7 +28,7 @@ from vlcmsim.inventory.store import Inventory
 from vlcmsim.inventory.vms import VirtualMachines
 from vlcmsim.lifecycle.desired import DesiredStates
 from vlcmsim.lifecycle.policies import ApplyPolicies
-from vlcmsim.lifecycle.spec import SoftwareSpec
+from vlcmsim.lifecycle.spec import AlternativeImage, Selection, SoftwareSpec
 from vlcmsim.sim.knobs import SimKnobs
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
@@ -134,12 +134,18 @@ def _spec(value: dict[str, Any] | None) -> SoftwareSpec | None:
     if not value or not value.get("base_image"):
         return None
     add_on = value.get("add_on")
-    return SoftwareSpec(
+    spec = SoftwareSpec(
         value["base_image"],
         (add_on["name"], add_on["version"]) if add_on else None,
         dict(value.get("components") or {}),
         list(value.get("removed_components") or ()),
     )
+    for image, alt in (value.get("alternative_images") or {}).items():
+        found = _spec(alt)
+        if found is not None:
+            selection = Selection.from_json(alt.get("selection_criteria") or {})
+            spec.alternative_images[image] = AlternativeImage(alt.get("display_name") or image, selection, found)
+    return spec
 
 
 def seed_estate(
