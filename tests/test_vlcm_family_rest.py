@@ -6,6 +6,7 @@ package's contents."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from com.vmware.esx.hosts.software_client import InstalledComponents
 from com.vmware.esx.hosts_client import Software as HostSoftware
@@ -219,3 +220,26 @@ def test_the_hardware_compatibility_overrides_over_both_wires(fresh_server: Serv
         storage = rest.get(f"{hcl}/details").json()["storage_device_compliance"]
         assert storage["incompatible_devices"][0]["detail"] == "USER_FLAGGED"
         assert len(call.done) == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "query", "error"),
+    [
+        ("hosts", "type=HOST&hosts=host-404", "HostNotFound"),
+        ("hosts", "type=HOST&hosts=", "HostNotFound"),
+        ("hosts", "type=HOST&hosts=host-1", "NotStandalone"),
+        ("clusters", "type=CLUSTER&clusters=domain-c404", "ClusterNotFound"),
+    ],
+)
+def test_a_transition_summary_of_what_does_not_exist_is_refused(
+    fresh_admin: httpx.Client, kind: str, query: str, error: str
+) -> None:
+    """A summary names only clusters and standalone hosts there are: an unknown id is NotFound,
+    a clustered host is refused, and nothing is kept for either (the fuzzer's empty host id once
+    answered 500)."""
+    path = f"/api/esx/settings/inventory/reports/transition-summary/{kind}?{query}"
+    answer = fresh_admin.get(path)
+    assert answer.status_code in (400, 404), answer.text
+    assert error in answer.json()["messages"][0]["id"]
+    summaries = fresh_admin.get("/api/esx/settings/inventory/reports/transition-summary/hosts?type=HOST&hosts=host-11")
+    assert [s["host"] for s in summaries.json()["host_summaries"]] == ["host-11"]

@@ -257,7 +257,18 @@ def _named(call: Call, spec: dict[str, Any], kind: str) -> list[str]:
     inventory = call.backend.inventory
     wanted = spec.get("type")
     if wanted in ("CLUSTER", "HOST"):
-        return sorted(spec.get(kind) or ())
+        named = sorted(spec.get(kind) or ())
+        for owner in named:  # a summary is kept for what exists, never for an unknown id
+            if kind == "clusters" and inventory.cluster(owner) is None:
+                raise errors.cluster_not_found(owner)
+            if kind == "hosts":
+                host = inventory.host(owner)
+                if host is None:
+                    raise errors.host_not_found(owner)
+                if not host.standalone:  # InvalidArgument: the one refusal these reads declare
+                    text = f"Host {owner} is a member of cluster {host.cluster}: its cluster's summary covers it."
+                    raise invalid_argument(f"{LIFECYCLE}.NotStandaloneImageHost", text, owner)
+        return named
     dcs = set(spec.get("datacenters") or ())
     if wanted == "FOLDER":
         dcs = {d.id for d in inventory.datacenters()}
