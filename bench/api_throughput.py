@@ -116,7 +116,7 @@ def baseline_server(
             "-m",
             "granian",
             "--interface",
-            "asgi",
+            "rsgi",
             "--port",
             str(port),
             "--no-ws",

@@ -53,7 +53,7 @@ from vlcmsim.lifecycle.scan import Scanner
 from vlcmsim.lifecycle.seed import seed_defaults
 from vlcmsim.lifecycle.vm_solutions import VmSolutions
 from vlcmsim.server.dashboard import Dashboard
-from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, wire_of
+from vlcmsim.server.observe import Metrics, Samples, Tracer, log_request, request_log, wire_of
 from vlcmsim.server.upload import UploadSink
 from vlcmsim.services import cis, hcl, vcenter
 from vlcmsim.services.esx_settings import (
@@ -106,6 +106,7 @@ from vlcmsim.vapi.jsonrpc import JsonRpcAdapter
 from vlcmsim.vapi.legacy import LegacyAdapter
 from vlcmsim.vapi.openapi import describe
 from vlcmsim.vapi.operations import OperationTable, current_operation
+from vlcmsim.vapi.read_cache import Answer, ReadCache
 from vlcmsim.vapi.rest import RestAdapter
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ class App:
         self.payload_listener: PayloadListener | None = None
         self.metrics: Metrics | None = None
         self.tracer = Tracer() if settings.trace else None
+        self.read_cache: ReadCache | None = None  # repeated reads answered again (vapi/read_cache.py)
         self._api_description: Response | None = None  # made at its first request, not at start-up
         self.dashboard = Dashboard()
 
@@ -319,6 +321,11 @@ class App:
         table = OperationTable(OPERATION_SETS, store_error)
         self._table = table
         rest = RestAdapter(table, backend.sessions, backend)
+        if not settings.shared_store:  # alone on the store: every commit is this process's, and counted
+            commits = store.commits
+            self.read_cache = rest.read_cache = ReadCache(
+                lambda: commits.count, lambda sid: backend.sessions.lookup(sid) is not None
+            )
         self._started = Started(
             store=store,
             backend=backend,
@@ -491,6 +498,19 @@ class App:
         self.backend.sessions.authenticate(basic[0], basic[1], req.client)  # unauthenticated when wrong
 
     # -- dispatch ----------------------------------------------------------------
+
+    def cached(self, session_id: str, path: str, query: str) -> Answer | None:
+        """A GET answered as it was a moment ago, when nothing was committed since (see
+        vapi/read_cache.py); counted in /metrics as the full way counts it. None when each
+        request must go the full way to be seen (request log, --trace)."""
+        cache = self.read_cache
+        if cache is None or self.tracer is not None or request_log.isEnabledFor(logging.INFO):
+            return None
+        started = time.perf_counter()
+        answer = cache.lookup(session_id, path, query)
+        if answer is not None and self.metrics is not None:
+            self.metrics.observe("rest", answer.operation, 200, time.perf_counter() - started)
+        return answer
 
     async def dispatch(self, req: Request) -> Response:
         started = time.perf_counter()

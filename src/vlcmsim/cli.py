@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,7 +179,18 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
         finally:
             await app.shutdown()
 
-    asyncio.run(run())
+    # uvloop under granian's embedded server: its wake-ups from granian's threads cost less
+    # (a trivial app answers about a quarter more requests a second than on asyncio's loop)
+    with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
+        runner.run(run())
+
+
+def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # not on this platform: asyncio's own
+        return None
+    return uvloop.new_event_loop
 
 
 def _package_version() -> str:

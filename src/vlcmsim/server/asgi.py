@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from vlcmsim.server.service import Service, too_large, too_slow
 from vlcmsim.server.upload import UploadSink, UploadTooLarge
 from vlcmsim.vapi.http import Request, Response
+from vlcmsim.vapi.read_cache import Answer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,6 +29,7 @@ def request_from_scope(scope: Scope, body: bytes) -> Request:
         headers=dict(scope.get("headers", ())),
         body=body,
         client=(scope.get("client") or ("", 0))[0],
+        query_string=raw_qs.decode("latin-1"),
     )
 
 
@@ -98,9 +100,17 @@ class AsgiApp:
             return
         if size > limit:
             response = too_large(limit)
+        elif scope["method"] == "GET" and size == 0 and session and (answer := self._cached(scope, session)):
+            await send({"type": "http.response.start", "status": 200, "headers": answer.raw_headers})
+            await send({"type": "http.response.body", "body": answer.body})
+            return
         else:
             response = await self.service.dispatch(request_from_scope(scope, b"".join(chunks)))
         await _send(response, send)
+
+    def _cached(self, scope: Scope, session: bytes) -> Answer | None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        return self.service.cached(session.decode("latin-1"), scope["path"], query)
 
 
 async def _send(response: Response, send: Send) -> None:

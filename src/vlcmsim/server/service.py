@@ -8,6 +8,7 @@ from typing import Protocol
 from vlcmsim.server.upload import UploadSink
 from vlcmsim.vapi.errors import Message, VapiError
 from vlcmsim.vapi.http import Request, Response, error_response
+from vlcmsim.vapi.read_cache import Answer
 
 
 class Service(Protocol):
@@ -16,6 +17,10 @@ class Service(Protocol):
     upload_timeout: float
 
     async def dispatch(self, req: Request) -> Response: ...
+
+    def cached(self, session_id: str, path: str, query: str) -> Answer | None:
+        """A GET's answer, when the same session's same read can be answered again."""
+        ...
 
     def upload_sink(self, method: str, path: str, session_id: str | None) -> UploadSink | None:
         """Where the body of this request streams to, when it is an upload its caller may make."""

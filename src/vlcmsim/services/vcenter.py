@@ -39,7 +39,7 @@ DATACENTER_FOLDERS = (
 )
 
 
-@ops.operation(DATACENTER, "list")
+@ops.operation(DATACENTER, "list", stored=True)
 async def list_datacenters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     return [
@@ -51,7 +51,7 @@ async def list_datacenters(call: Call, filter: dict[str, Any] | None = None) -> 
     ]
 
 
-@ops.operation(DATACENTER, "get")
+@ops.operation(DATACENTER, "get", stored=True)
 async def get_datacenter(call: Call, datacenter: str) -> dict[str, Any]:
     dc = call.backend.inventory.datacenter(datacenter)
     if dc is None:
@@ -83,7 +83,7 @@ def folders(call: Call) -> list[Folder]:
     return out
 
 
-@ops.operation(FOLDER, "list")
+@ops.operation(FOLDER, "list", stored=True)
 async def list_folders(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     kind = (filter or {}).get("type")
@@ -98,7 +98,7 @@ async def list_folders(call: Call, filter: dict[str, Any] | None = None) -> list
     ]
 
 
-@ops.operation(CLUSTER, "list")
+@ops.operation(CLUSTER, "list", stored=True)
 async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     found = [
@@ -114,7 +114,7 @@ async def list_clusters(call: Call, filter: dict[str, Any] | None = None) -> lis
     return found
 
 
-@ops.operation(CLUSTER, "get")
+@ops.operation(CLUSTER, "get", stored=True)
 async def get_cluster(call: Call, cluster: str) -> dict[str, Any]:
     c = call.backend.inventory.cluster(cluster)
     if c is None:
@@ -134,7 +134,7 @@ def host_summary(h: Host) -> Frozen:
     return Frozen({"host": h.id, "name": h.name, "connection_state": h.connection_state, "power_state": h.power_state})
 
 
-@ops.operation(HOST, "list")
+@ops.operation(HOST, "list", stored=True)
 async def list_hosts(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     standalone = f.get("standalone")

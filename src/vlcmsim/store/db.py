@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -69,9 +70,32 @@ class StoreRefused(Exception):
 STORE_ID_FILE = "store-id"  # in the data dir: which store it was made with
 
 
+class Commits:
+    """How many transactions this process committed to an SQLite store: a read that
+    began at one count saw everything committed before it (the read cache's
+    generation). Counted after each commit returns, so a count never runs ahead
+    of what readers can see. (PostgreSQL is written by other processes too: no
+    count of this process's commits could stand for its state.)"""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def connection_class(self) -> type[sqlite3.Connection]:
+        """SQLite connections that count their commits (given to sqlite3.connect as its factory)."""
+        commits = self
+
+        class Counted(sqlite3.Connection):
+            def commit(self) -> None:
+                super().commit()
+                commits.count += 1
+
+        return Counted
+
+
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, commits: Commits | None = None) -> None:
         self.engine = engine
+        self.commits = commits or Commits()
         # single reads outside any transaction: on PostgreSQL no BEGIN and no ROLLBACK around
         # them (three round trips become one); SQLite reads the same either way
         self.reads = (
@@ -109,8 +133,9 @@ class Store:
             url = f"sqlite:///{data_dir / 'vlcmsim.db'}"
         # JSON columns (task results, depot content, reports) through orjson: several times faster
         kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+        commits = Commits()
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False}
+            kwargs["connect_args"] = {"check_same_thread": False, "factory": commits.connection_class()}
         engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -118,7 +143,7 @@ class Store:
             tables = set(inspect(engine).get_table_names())
             if tables and schema.meta.name not in tables:
                 raise StoreRefused(f"{where} holds tables that are not vlcmsim's: refusing to use it")
-            store = cls(engine)
+            store = cls(engine, commits)
             store._check_identity(data_dir, where, fresh=not tables)
             schema.metadata.create_all(engine)
             store._check_version()

@@ -29,6 +29,7 @@ class Request:
     body: bytes
     client: str = ""
     upload: Path | None = None  # a body streamed to this file instead (an upload)
+    query_string: str = ""  # as it came (the read cache's key)
 
     def header(self, name: bytes) -> str | None:
         v = self.headers.get(name)

@@ -72,6 +72,8 @@ class Operation:
     handler: Handler
     privilege: Privilege
     translate: Translate | None = None
+    # its answer is a function of the store and the caller's session alone (server/read_cache.py)
+    stored: bool = False
 
     @property
     def input_tds(self) -> list[tuple[str, TD]]:
@@ -119,12 +121,18 @@ class OperationSet:
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, str, Privilege, Handler]] = []
+        self.stored: set[tuple[str, str]] = set()
 
     def operation(
-        self, service: str, operation: str, privilege: Privilege = Privilege.READ
+        self, service: str, operation: str, privilege: Privilege = Privilege.READ, stored: bool = False
     ) -> Callable[[Handler], Handler]:
+        """`stored`: the answer reads only the store (no clock, no host's live state, no
+        file), so a repeated read may be answered again while nothing was committed."""
+
         def register(fn: Handler) -> Handler:
             self.entries.append((service, operation, privilege, fn))
+            if stored:
+                self.stored.add((service, operation))
             return fn
 
         return register
@@ -141,10 +149,11 @@ class OperationTable:
                 spec = m.operations.get((service, operation))
                 if spec is None:
                     raise KeyError(f"{service}.{operation} is not in the model")
-                self.by_id[(service, operation)] = Operation(spec, fn, privilege, translate)
+                stored = (service, operation) in s.stored
+                self.by_id[(service, operation)] = Operation(spec, fn, privilege, translate, stored)
         # second REST forms of the same operations (the router serves them too)
         self.aliases = [
-            Operation(alias, op.handler, op.privilege, translate)
+            Operation(alias, op.handler, op.privilege, translate, op.stored)
             for alias in m.aliases
             if (op := self.by_id.get((alias.service, alias.operation))) is not None
         ]

@@ -16,6 +16,7 @@ from vlcmsim.vapi.errors import VapiError, invalid_argument, no_matching_method,
 from vlcmsim.vapi.http import Request, Response, error_response
 from vlcmsim.vapi.model import TD, model, path_variable
 from vlcmsim.vapi.operations import Call, Operation, OperationTable, Privilege
+from vlcmsim.vapi.read_cache import ReadCache
 
 log = logging.getLogger(__name__)
 
@@ -119,18 +120,26 @@ class RestAdapter:
         self.auth = auth
         self.backend = backend
         self.router = Router(table)
+        self.read_cache: ReadCache | None = None  # set by the App when repeated reads may be answered again
 
     async def handle(self, req: Request) -> Response:
         try:
             op, path_values = self.router.resolve(req)
             call = self.authenticate(req, op)
             op.authorize(call)
+            # a GET with a body (the SDK's filters) is not keyed by its body: it always goes the full way
+            cache = self.read_cache if op.stored and req.method == "GET" and call.session_id and not req.body else None
+            generation = cache.generation() if cache is not None else 0
             if len(req.body) > OFFLOAD_BYTES:  # a large body is decoded off the event loop
                 inputs = await asyncio.to_thread(self._decode_inputs, op, req, path_values)
             else:
                 inputs = self._decode_inputs(op, req, path_values)
             value = await op.invoke(call, inputs)
-            return self._encode(op, value)
+            response = self._encode(op, value)
+            if cache is not None and call.session_id:
+                name = f"{op.spec.service}.{op.spec.operation}"
+                cache.keep(call.session_id, req.path, req.query_string, generation, response, name)
+            return response
         except VapiError as err:
             return error_response(err)
 

@@ -45,7 +45,7 @@ class Owner:
 
 
 def for_owners(
-    ops: OperationSet, service: str, operation: str, privilege: Privilege = Privilege.READ
+    ops: OperationSet, service: str, operation: str, privilege: Privilege = Privilege.READ, stored: bool = False
 ) -> Callable[[Handler], Handler]:
     """Register `fn(call, owner, **inputs)` as `clusters.<service>` (its `cluster`
     input is the owner) and `hosts.<service>` (its `host` input is)."""
@@ -57,8 +57,8 @@ def for_owners(
         async def on_host(call: Call, host: str, **inputs: Any) -> Any:
             return await fn(call, host, **inputs)
 
-        ops.operation(f"{CLUSTERS}.{service}", operation, privilege)(on_cluster)
-        ops.operation(f"{HOSTS}.{service}", operation, privilege)(on_host)
+        ops.operation(f"{CLUSTERS}.{service}", operation, privilege, stored)(on_cluster)
+        ops.operation(f"{HOSTS}.{service}", operation, privilege, stored)(on_host)
         return fn
 
     return register

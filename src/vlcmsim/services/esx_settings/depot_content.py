@@ -41,7 +41,7 @@ def _min_ok(version: str, minimum: str | None) -> bool:
     return minimum is None or compare(version, minimum) >= 0
 
 
-@ops.operation(f"{CONTENT}.base_images", "list")
+@ops.operation(f"{CONTENT}.base_images", "list", stored=True)
 async def list_base_images(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     minimum = (filter or {}).get("min_version")
     catalog = call.backend.depots.catalog()
@@ -54,7 +54,7 @@ async def list_base_images(call: Call, filter: dict[str, Any] | None = None) -> 
     return result
 
 
-@ops.operation(f"{CONTENT}.base_images.versions", "get")
+@ops.operation(f"{CONTENT}.base_images.versions", "get", stored=True)
 async def get_base_image_version(call: Call, version: str) -> dict[str, Any]:
     catalog = call.backend.depots.catalog()
     b = catalog.base_images.get(version)
@@ -85,7 +85,7 @@ def _release_matches(f: dict[str, Any], vendor: str, name: str, version: str) ->
     )
 
 
-@ops.operation(f"{CONTENT}.add_ons", "list")
+@ops.operation(f"{CONTENT}.add_ons", "list", stored=True)
 async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     catalog = call.backend.depots.catalog()
@@ -98,7 +98,7 @@ async def list_add_ons(call: Call, filter: dict[str, Any] | None = None) -> list
     return result
 
 
-@ops.operation(f"{CONTENT}.add_ons.versions", "get")
+@ops.operation(f"{CONTENT}.add_ons.versions", "get", stored=True)
 async def get_add_on_version(call: Call, name: str, version: str) -> dict[str, Any]:
     catalog = call.backend.depots.catalog()
     a = catalog.add_ons.get((name, version))
@@ -107,7 +107,7 @@ async def get_add_on_version(call: Call, name: str, version: str) -> dict[str, A
     return add_on_version_info(a, catalog)
 
 
-@ops.operation(f"{CONTENT}.components", "list")
+@ops.operation(f"{CONTENT}.components", "list", stored=True)
 async def list_depot_components(call: Call, filter: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     f = as_sets(filter)
     catalog = call.backend.depots.catalog()
@@ -125,7 +125,7 @@ async def list_depot_components(call: Call, filter: dict[str, Any] | None = None
     return result
 
 
-@ops.operation(f"{CONTENT}.components.versions", "get")
+@ops.operation(f"{CONTENT}.components.versions", "get", stored=True)
 async def get_component_version(call: Call, name: str, version: str) -> dict[str, Any]:
     c = call.backend.depots.catalog().components.get((name, version))
     if c is None:

@@ -92,7 +92,7 @@ async def create_offline(call: Call, spec: dict[str, Any]) -> str:
     return start_task(call, work, description="Import offline depot", cancelable=True)
 
 
-@ops.operation(OFFLINE, "list")
+@ops.operation(OFFLINE, "list", stored=True)
 async def list_offline(call: Call) -> dict[str, Any]:
     return {d.id: _summary(call, d) for d in call.backend.depots.list() if not d.online}
 
@@ -115,7 +115,7 @@ def _require_depot(call: Call, depot: str) -> Depot:
     return d
 
 
-@ops.operation(OFFLINE, "get")
+@ops.operation(OFFLINE, "get", stored=True)
 async def get_offline(call: Call, depot: str) -> dict[str, Any]:
     d = _require_depot(call, depot)
     return {**_summary(call, d), "create_time": d.create_time}

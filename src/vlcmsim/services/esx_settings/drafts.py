@@ -69,7 +69,7 @@ async def create_draft(call: Call, cluster: str) -> str:
     return _new_draft(call, cluster)
 
 
-@for_owners(ops, DRAFTS, "list")
+@for_owners(ops, DRAFTS, "list", stored=True)
 async def list_drafts(call: Call, cluster: str, filter: dict[str, Any] | None = None) -> dict[str, Any]:
     require_drafts_owner(call, cluster)
     owners = (filter or {}).get("owners")
@@ -77,7 +77,7 @@ async def list_drafts(call: Call, cluster: str, filter: dict[str, Any] | None = 
     return {d.id: {"metadata": _metadata(d)} for d in drafts if not owners or d.owner in owners}
 
 
-@for_owners(ops, DRAFTS, "get")
+@for_owners(ops, DRAFTS, "get", stored=True)
 async def get_draft(call: Call, cluster: str, draft: str) -> dict[str, Any]:
     d = require_draft(call, cluster, draft)
     info: dict[str, Any] = {"metadata": _metadata(d), "software": _info(call, d)}

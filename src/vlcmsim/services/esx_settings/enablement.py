@@ -24,7 +24,7 @@ CLUSTER = "com.vmware.esx.settings.clusters.enablement.software"
 HOST = "com.vmware.esx.settings.hosts.enablement.software"
 
 
-@ops.operation(CLUSTER, "get")
+@ops.operation(CLUSTER, "get", stored=True)
 async def get_cluster_enablement(call: Call, cluster: str) -> dict[str, Any]:
     return {"enabled": require_cluster(call, cluster).image_managed}
 

@@ -44,7 +44,7 @@ def _desired_info(call: Call, owner: str) -> dict[str, Any]:
     return software_info(require_desired(call, owner).spec, call.backend.depots.catalog())
 
 
-@for_owners(ops, SOFTWARE, "get")
+@for_owners(ops, SOFTWARE, "get", stored=True)
 async def get_software(call: Call, owner: str) -> dict[str, Any]:
     return _desired_info(call, owner)
 
