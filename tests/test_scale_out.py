@@ -158,6 +158,26 @@ def test_a_session_deleted_on_one_server_is_refused_on_the_other(estate: Estate)
         assert r.status_code == 401, r.text
 
 
+def test_a_read_repeated_on_one_server_sees_a_write_through_the_other_at_once(estate: Estate) -> None:
+    """Each server answers a repeated read again while the store's snapshot stands (read with
+    the session in one round trip): a draft created, a draft deleted and a logout through one
+    server are seen by the very next read on the other."""
+    drafts = "/api/esx/settings/clusters/domain-c2/software/drafts"
+    with estate.one.client() as one, estate.two.client(None) as two:
+        two.headers["vmware-api-session-id"] = one.headers["vmware-api-session-id"]
+        before = two.get(drafts).json()
+        assert two.get(drafts).json() == before  # answered again
+        created = one.post(drafts)
+        assert created.status_code == 201, created.text
+        assert created.json() in two.get(drafts).json()
+        assert one.delete(f"{drafts}/{created.json()}").status_code == 204
+        assert two.get(drafts).json() == before
+        assert two.get("/api/vcenter/cluster").status_code == 200
+        assert two.get("/api/vcenter/cluster").status_code == 200
+        assert one.delete("/api/session").status_code == 204
+        assert two.get("/api/vcenter/cluster").status_code == 401
+
+
 def test_two_stages_of_one_cluster_at_once_one_per_server_give_one_task(estate: Estate) -> None:
     with estate.one.client() as one, estate.two.client() as two:
         assert commit_draft(one, "domain-c1", {"bnxtnet": BNXTNET}) == "2"

@@ -321,11 +321,7 @@ class App:
         table = OperationTable(OPERATION_SETS, store_error)
         self._table = table
         rest = RestAdapter(table, backend.sessions, backend)
-        if not settings.shared_store:  # alone on the store: every commit is this process's, and counted
-            commits = store.commits
-            self.read_cache = rest.read_cache = ReadCache(
-                lambda: commits.count, lambda sid: backend.sessions.lookup(sid) is not None
-            )
+        self.read_cache = rest.read_cache = read_cache(store, backend.sessions)
         self._started = Started(
             store=store,
             backend=backend,
@@ -565,6 +561,25 @@ class App:
                 return error_response(translated)
             log.exception("internal error on %s %s", req.method, path)
             return error_response(internal_error("Internal server error; see the server log."))
+
+
+def read_cache(store: Store, sessions: Sessions) -> ReadCache:
+    """Repeated reads answered again while the store's generation stands: alone on SQLite, the
+    count of this process's commits; shared on PostgreSQL, its snapshot of committed
+    transactions, read with the session in one round trip."""
+    if store.engine.dialect.name == "postgresql":
+
+        def snapshot_check(session_id: str) -> str | None:
+            session, snapshot = sessions.lookup_in_snapshot(session_id)
+            return snapshot if session is not None else None
+
+        return ReadCache(store.snapshot, snapshot_check)
+    commits = store.commits
+
+    def count_check(session_id: str) -> int | None:
+        return commits.count if sessions.lookup(session_id) is not None else None
+
+    return ReadCache(lambda: commits.count, count_check)
 
 
 def _version() -> str:

@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import String, bindparam, delete, func, literal, select, update
 
 from vlcmsim.config import Settings
 from vlcmsim.store import schema
@@ -26,6 +26,10 @@ from vlcmsim.vapi.errors import unauthenticated
 
 SNAPSHOT_TTL = 1.0
 _ONE = select(schema.sessions).where(schema.sessions.c.id == bindparam("id"))
+# PostgreSQL: the session's row (or NULLs) beside the current snapshot, in one statement
+_ONE_IN_SNAPSHOT = select(*schema.sessions.c, func.pg_current_snapshot().cast(String).label("snapshot")).select_from(
+    select(literal(1).label("one")).subquery().outerjoin(schema.sessions, schema.sessions.c.id == bindparam("id"))
+)
 TOUCH_EVERY = timedelta(seconds=30)
 
 
@@ -94,7 +98,6 @@ class Sessions:
         return session
 
     def lookup(self, session_id: str) -> Session | None:
-        t = now()
         # shared: the store every time; alone: the snapshot, then the store (created since by another process)
         session = None if self.shared else self._snapshot.get().get(session_id)
         if session is None:
@@ -103,6 +106,19 @@ class Sessions:
                 return None
             if not self.shared:
                 self._snapshot.get()[session_id] = session
+        return self._alive(session_id, session)
+
+    def lookup_in_snapshot(self, session_id: str) -> tuple[Session | None, str]:
+        """The session, and which transactions had committed when it was read (`Store.snapshot`),
+        in one round trip: what a read the cache may answer costs on a shared store."""
+        row = self.store.read(_ONE_IN_SNAPSHOT, {"id": session_id})
+        assert row is not None  # the outer join always gives its one row
+        session = self._session(row) if row.id is not None else None
+        return (self._alive(session_id, session) if session is not None else None), str(row.snapshot)
+
+    def _alive(self, session_id: str, session: Session) -> Session | None:
+        """The session unless it has been idle too long; its last access written now and then."""
+        t = now()
         if t - session.last_accessed_time > self.idle:
             self.delete(session_id)
             return None

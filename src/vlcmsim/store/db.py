@@ -18,9 +18,11 @@ from sqlalchemy import (
     Engine,
     Executable,
     Row,
+    String,
     bindparam,
     create_engine,
     event,
+    func,
     inspect,
     select,
     text,
@@ -34,6 +36,7 @@ from vlcmsim.store import schema
 
 _VERSION = select(schema.counters.c.value).where(schema.counters.c.name == bindparam("name"))
 _ALL_VERSIONS = select(schema.counters.c.name, schema.counters.c.value)
+_SNAPSHOT = select(func.pg_current_snapshot().cast(String))
 # the counters as this request first read them (None: not in a request)
 _versions: ContextVar[dict[str, int] | None] = ContextVar("vlcmsim_versions", default=None)
 
@@ -256,6 +259,13 @@ class Store:
         if not conn.execute(update(table).where(table.c.name == name).values(value=table.c.value + 1)).rowcount:
             conn.execute(table.insert().values(name=name, value=1))
         forget_versions()
+
+    def snapshot(self) -> str:
+        """PostgreSQL: which transactions had committed (`pg_current_snapshot()`, as text). Any
+        commit or abort, by any process, changes it; reads alone do not: the same text twice
+        means nothing was written between."""
+        row = self.read(_SNAPSHOT)
+        return str(row[0]) if row is not None else ""
 
     def dispose(self) -> None:
         self.engine.dispose()
