@@ -145,10 +145,11 @@ async def get_component(call: Call, cluster: str, component: str) -> dict[str, A
     return component_info(component, spec.components[component], call.backend.depots.catalog())
 
 
-@for_owners(ops, "software.compliance", "get")
+@for_owners(ops, "software.compliance", "get", stored=True)
 async def get_compliance(call: Call, cluster: str) -> dict[str, Any]:
     """The last scan of the latest commit: a ClusterCompliance, or a standalone
-    host's HostCompliance."""
+    host's HostCompliance. (Stored: the answer is the report the store holds; a scan
+    made here for want of one writes its report, so its answer is not kept.)"""
     return call.backend.scanner.compliance(cluster, require_desired(call, cluster))
 
 
