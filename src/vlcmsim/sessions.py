@@ -11,10 +11,10 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, bindparam, delete, func, literal, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from vlcmsim.config import Settings
 from vlcmsim.store import schema
@@ -27,9 +27,19 @@ from vlcmsim.vapi.errors import unauthenticated
 SNAPSHOT_TTL = 1.0
 _ONE = select(schema.sessions).where(schema.sessions.c.id == bindparam("id"))
 # PostgreSQL: the session's row (or NULLs) beside the current snapshot, in one statement
-_ONE_IN_SNAPSHOT = select(*schema.sessions.c, func.pg_current_snapshot().cast(String).label("snapshot")).select_from(
-    select(literal(1).label("one")).subquery().outerjoin(schema.sessions, schema.sessions.c.id == bindparam("id"))
+_ONE_IN_SNAPSHOT = (
+    'SELECT s.id, s."user", s.created_time, s.last_accessed_time, pg_current_snapshot()::text'
+    " FROM (SELECT 1) AS one LEFT JOIN sessions AS s ON s.id = %s"
 )
+
+
+class SessionRow(NamedTuple):
+    id: str
+    user: str
+    created_time: datetime
+    last_accessed_time: datetime
+
+
 TOUCH_EVERY = timedelta(seconds=30)
 
 
@@ -111,10 +121,11 @@ class Sessions:
     def lookup_in_snapshot(self, session_id: str) -> tuple[Session | None, str]:
         """The session, and which transactions had committed when it was read (`Store.snapshot`),
         in one round trip: what a read the cache may answer costs on a shared store."""
-        row = self.store.read(_ONE_IN_SNAPSHOT, {"id": session_id})
+        row = self.store.read_prepared(_ONE_IN_SNAPSHOT, (session_id,))
         assert row is not None  # the outer join always gives its one row
-        session = self._session(row) if row.id is not None else None
-        return (self._alive(session_id, session) if session is not None else None), str(row.snapshot)
+        found, user, created, accessed, snapshot = row
+        session = self._session(SessionRow(found, user, created, accessed)) if found is not None else None
+        return (self._alive(session_id, session) if session is not None else None), str(snapshot)
 
     def _alive(self, session_id: str, session: Session) -> Session | None:
         """The session unless it has been idle too long; its last access written now and then."""
