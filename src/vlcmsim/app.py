@@ -321,7 +321,12 @@ class App:
         table = OperationTable(OPERATION_SETS, store_error)
         self._table = table
         rest = RestAdapter(table, backend.sessions, backend)
-        self.read_cache = rest.read_cache = read_cache(store, backend.sessions)
+        self.read_cache = rest.read_cache = cache = read_cache(store, backend.sessions)
+        metrics.counter(
+            "vlcmsim_read_cache_hits_total",
+            "Reads answered again with their last answer, nothing having been committed since.",
+            lambda: [({}, cache.hits)],
+        )
         self._started = Started(
             store=store,
             backend=backend,

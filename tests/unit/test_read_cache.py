@@ -28,6 +28,8 @@ async def test_a_repeated_read_is_answered_again_with_the_same_bytes(app: InProc
     assert again.status_code == 200 and again.content == first.content
     assert again.headers["content-type"] == first.headers["content-type"]
     assert cache.hits == before + 1
+    metrics = (await client.get("/metrics")).text
+    assert f'vlcmsim_read_cache_hits_total{{worker="{app.backend.tasks.worker_id}"}} {cache.hits}' in metrics
 
 
 async def test_a_write_is_seen_by_the_next_read(app: InProcessServer) -> None:

@@ -43,6 +43,7 @@ class Metrics:
         self.latency_count = 0
         self.staged_bytes = 0  # payload bytes hosts downloaded, verified and kept
         self.gauges: list[tuple[str, str, Callable[[], Samples]]] = []  # name, help, read from the store
+        self.counters: list[tuple[str, str, Callable[[], Samples]]] = []  # name, help, read from this process
 
     def observe(self, wire: str, operation: str, status: int, seconds: float) -> None:
         self.requests[(wire, operation, status)] += 1
@@ -57,6 +58,10 @@ class Metrics:
 
     def gauge(self, name: str, help_text: str, read: Callable[[], Samples]) -> None:
         self.gauges.append((name, help_text, read))
+
+    def counter(self, name: str, help_text: str, read: Callable[[], Samples]) -> None:
+        """A count another part of this process keeps, labelled with the worker as the request counts are."""
+        self.counters.append((name, help_text, read))
 
     def render(self) -> bytes:
         out: list[str] = []
@@ -91,6 +96,8 @@ class Metrics:
             "counter",
             [(w, self.staged_bytes)],
         )
+        for counter_name, help_text, read in self.counters:
+            family(counter_name, help_text, "counter", (({**w, **labels}, v) for labels, v in read()))
         for gauge_name, help_text, read in self.gauges:
             family(gauge_name, help_text, "gauge", read())
         return ("\n".join(out) + "\n").encode()
