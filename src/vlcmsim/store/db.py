@@ -82,6 +82,7 @@ class Commits:
 
     def __init__(self) -> None:
         self.count = 0
+        self._lock = threading.Lock()  # commits come from several threads: no increment is lost
 
     def connection_class(self) -> type[sqlite3.Connection]:
         """SQLite connections that count their commits (given to sqlite3.connect as its factory)."""
@@ -90,7 +91,8 @@ class Commits:
         class Counted(sqlite3.Connection):
             def commit(self) -> None:
                 super().commit()
-                commits.count += 1
+                with commits._lock:
+                    commits.count += 1
 
         return Counted
 
