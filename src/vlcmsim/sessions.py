@@ -11,8 +11,8 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
@@ -31,13 +31,6 @@ _ONE_IN_SNAPSHOT = (
     'SELECT s.id, s."user", s.created_time, s.last_accessed_time, pg_current_snapshot()::text'
     " FROM (SELECT 1) AS one LEFT JOIN sessions AS s ON s.id = %s"
 )
-
-
-class SessionRow(NamedTuple):
-    id: str
-    user: str
-    created_time: datetime
-    last_accessed_time: datetime
 
 
 TOUCH_EVERY = timedelta(seconds=30)
@@ -123,9 +116,8 @@ class Sessions:
         in one round trip: what a read the cache may answer costs on a shared store."""
         row = self.store.read_prepared(_ONE_IN_SNAPSHOT, (session_id,))
         assert row is not None  # the outer join always gives its one row
-        found, user, created, accessed, snapshot = row
-        session = self._session(SessionRow(found, user, created, accessed)) if found is not None else None
-        return (self._alive(session_id, session) if session is not None else None), str(snapshot)
+        session = self._session(row) if row[0] is not None else None
+        return (self._alive(session_id, session) if session is not None else None), str(row[4])
 
     def _alive(self, session_id: str, session: Session) -> Session | None:
         """The session unless it has been idle too long; its last access written now and then."""
@@ -160,11 +152,13 @@ class Sessions:
         return self._session(row) if row is not None else None
 
     def _session(self, row: Any) -> Session | None:
-        config = self.users.get(row.user.lower())
+        """A session of the store's row (its columns in the table's order: id, user, created, last accessed)."""
+        session_id, user_name, created, accessed = row[:4]
+        config = self.users.get(user_name.lower())
         if config is None:  # the user was removed from the configuration
             return None
         user = User(config.name, config.role)
-        return Session(row.id, user, aware(row.created_time), aware(row.last_accessed_time))
+        return Session(session_id, user, aware(created), aware(accessed))
 
     def delete(self, session_id: str) -> None:
         with self.store.engine.begin() as conn:

@@ -136,7 +136,7 @@ class RestAdapter:
                 inputs = self._decode_inputs(op, req, path_values)
             value = await op.invoke(call, inputs)
             response = self._encode(op, value)
-            if cache is not None and call.session_id:
+            if cache is not None and call.session_id:  # (set whenever cache is: for the type checker)
                 name = f"{op.spec.service}.{op.spec.operation}"
                 cache.keep(call.session_id, req.path, req.query_string, generation, response, name)
             return response
