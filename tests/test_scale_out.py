@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import commit_draft, sim, stage, staged_files, wait_running, wait_task
 from postgres import postgres_server
@@ -319,6 +320,22 @@ def test_granian_workers_over_postgresql_serve_one_estate(postgres: str, tmp_pat
             info = wait_task(c, stage(c).json())
             assert info["status"] == "SUCCEEDED", info
             assert len(staged_files(tmp_path / "data", "host-1")) == 6
+            # /metrics counts every worker's requests together, whichever worker answers it
+            for _ in range(12):
+                with srv.client() as other:
+                    assert other.get("/api/vcenter/datacenter").status_code == 200
+            counted = tmp_path / "data" / "metrics"
+            assert len({f.stem.rsplit("_", 1)[-1] for f in counted.glob("counter_*.db")}) == 2  # both answered
+            for _ in range(4):
+                text = httpx.get(f"{srv.url}/metrics", verify=False, trust_env=False).text
+                requests = {
+                    (s.labels["operation"], s.labels["status"]): s.value
+                    for family in text_string_to_metric_families(text)
+                    for s in family.samples
+                    if s.name == "vlcmsim_requests_total"
+                }
+                assert requests[("com.vmware.vcenter.datacenter.list", "200")] == 12
+                assert requests[("com.vmware.cis.session.get", "200")] >= 10
     finally:
         srv.stop()
     assert "2 workers" in srv.log_path.read_text()

@@ -309,7 +309,7 @@ class App:
         if orphans:
             log.warning("removed %d payload file(s) that no depot names", orphans)
         backend.depot_url = self._depot_url()
-        self.metrics = metrics = Metrics(backend.tasks.worker_id)
+        self.metrics = metrics = Metrics(backend.tasks.worker_id, shared=settings.workers > 1)
         backend.on_staged = metrics.staged
         metrics.gauge("vlcmsim_tasks", "Tasks in the store, by service, operation and status.", task_counts(store))
         metrics.gauge("vlcmsim_hosts", "Hosts by connection state.", host_states(backend))
@@ -321,12 +321,7 @@ class App:
         table = OperationTable(OPERATION_SETS, store_error)
         self._table = table
         rest = RestAdapter(table, backend.sessions, backend)
-        self.read_cache = rest.read_cache = cache = read_cache(store, backend.sessions)
-        metrics.counter(
-            "vlcmsim_read_cache_hits_total",
-            "Reads answered again with their last answer, nothing having been committed since.",
-            lambda: [({}, cache.hits)],
-        )
+        self.read_cache = rest.read_cache = read_cache(store, backend.sessions)
         self._started = Started(
             store=store,
             backend=backend,
@@ -511,6 +506,7 @@ class App:
         answer = cache.lookup(session_id, path, query)
         if answer is not None and self.metrics is not None:
             self.metrics.observe("rest", answer.operation, 200, time.perf_counter() - started)
+            self.metrics.read_cache_hit()
         return answer
 
     async def dispatch(self, req: Request) -> Response:

@@ -71,6 +71,8 @@ def serve(settings: Settings) -> None:
     refused = workers.refusal(settings)
     if refused:
         sys.exit(f"vlcmsim: {refused}")
+    if settings.workers > 1:
+        workers.share_metrics(settings)
     from vlcmsim.server.observe import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.util
 import os
 import pickle
+import shutil
 from typing import TYPE_CHECKING, Any
 
 from vlcmsim.config import Settings
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from vlcmsim.server.rsgi import RsgiApp
 
 SETTINGS_ENV = "VLCMSIM_WORKER_SETTINGS"
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client reads it when it is imported
 
 
 def refusal(settings: Settings) -> str | None:
@@ -32,7 +35,21 @@ def refusal(settings: Settings) -> str | None:
         )
     if settings.workers > 1 and settings.server != "granian":
         return "--workers runs granian's workers: leave --server at granian"
+    if settings.workers > 1 and importlib.util.find_spec("prometheus_client") is None:
+        return (
+            f"--workers {settings.workers} counts /metrics over all workers with prometheus-client: "
+            "pip install 'vlcmsim[postgres]'"
+        )
     return None
+
+
+def share_metrics(settings: Settings) -> None:
+    """Before anything imports prometheus_client: its multi-process mode, in a folder of the data dir
+    emptied of the counts of an earlier run (the workers inherit the environment)."""
+    folder = settings.data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[METRICS_ENV] = str(folder)
 
 
 def export_settings(settings: Settings) -> None:

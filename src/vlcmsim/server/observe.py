@@ -2,9 +2,10 @@
 one structured log line per request (`--log-format json`), and `--trace`
 (every request and response of the three wires, as vcsim's -trace).
 
-Request counts and latencies are this process's (a Prometheus target is one
-process: with several workers each is scraped, or summed by its `worker`
-label); tasks and hosts are read from the store, the same from every worker."""
+Request counts and latencies are this process's, labelled with its worker id;
+with several workers (`--workers N`), every worker's, summed, whichever worker
+answers (`SharedCounts`). Tasks and hosts are read from the store, the same
+from every worker."""
 
 from __future__ import annotations
 
@@ -34,16 +35,36 @@ task_log = logging.getLogger("vlcmsim.task")  # written by vlcmsim.tasks.manager
 Samples = Iterable[tuple[dict[str, str], float]]
 
 
+REQUESTS_HELP = "Requests answered, by wire, vAPI operation and HTTP status."
+DURATION_HELP = "Time from a request's arrival to its answer."
+STAGED_HELP = "Payload bytes hosts downloaded, verified and kept (stage and apply)."
+HITS_HELP = "Reads answered again with their last answer, nothing having been committed since."
+
+
 class Metrics:
-    def __init__(self, worker: str) -> None:
+    """
+    metrics = Metrics(worker)             # one process: its counts, labelled with its worker id
+    metrics = Metrics(worker, shared=True) # one of several workers: every worker's counts, summed
+    """
+
+    def __init__(self, worker: str, shared: bool = False) -> None:
         self.worker = worker
         self.requests: Counter[tuple[str, str, int]] = Counter()  # (wire, operation, status)
         self.buckets = [0] * len(BUCKETS)
         self.latency_sum = 0.0
         self.latency_count = 0
         self.staged_bytes = 0  # payload bytes hosts downloaded, verified and kept
+        self.read_cache_hits = 0
         self.gauges: list[tuple[str, str, Callable[[], Samples]]] = []  # name, help, read from the store
-        self.counters: list[tuple[str, str, Callable[[], Samples]]] = []  # name, help, read from this process
+        self._share = shared
+        self._shared: SharedCounts | None = None
+
+    def _counts(self) -> SharedCounts:
+        """Made at the first count, so that a process that only prepared the store (the workers'
+        parent) leaves no files of its own among the workers'."""
+        if self._shared is None:
+            self._shared = SharedCounts()
+        return self._shared
 
     def observe(self, wire: str, operation: str, status: int, seconds: float) -> None:
         self.requests[(wire, operation, status)] += 1
@@ -52,16 +73,21 @@ class Metrics:
             self.buckets[slot] += 1
         self.latency_sum += seconds
         self.latency_count += 1
+        if self._share:  # (a flag first: the one-process path stays a few additions)
+            self._counts().observe(wire, operation, status, seconds)
 
     def staged(self, n: int) -> None:
         self.staged_bytes += n
+        if self._share:
+            self._counts().staged.inc(n)
+
+    def read_cache_hit(self) -> None:
+        self.read_cache_hits += 1
+        if self._share:
+            self._counts().hits.inc()
 
     def gauge(self, name: str, help_text: str, read: Callable[[], Samples]) -> None:
         self.gauges.append((name, help_text, read))
-
-    def counter(self, name: str, help_text: str, read: Callable[[], Samples]) -> None:
-        """A count another part of this process keeps, labelled with the worker as the request counts are."""
-        self.counters.append((name, help_text, read))
 
     def render(self) -> bytes:
         out: list[str] = []
@@ -73,31 +99,28 @@ class Metrics:
             for labels, value in samples:
                 out.append(f"{name}{_labels(labels)} {_number(value)}")
 
-        family(
-            "vlcmsim_requests_total",
-            "Requests answered, by wire, vAPI operation and HTTP status.",
-            "counter",
-            (
-                ({**w, "wire": wire, "operation": op, "status": str(status)}, n)
-                for (wire, op, status), n in sorted(self.requests.items())
-            ),
-        )
-        name = "vlcmsim_request_duration_seconds"
-        out.append(f"# HELP {name} Time from a request's arrival to its answer.")
-        out.append(f"# TYPE {name} histogram")
-        for bound, n in zip(BUCKETS, accumulate(self.buckets), strict=True):
-            out.append(f"{name}_bucket{_labels({**w, 'le': _number(bound)})} {n}")
-        out.append(f"{name}_bucket{_labels({**w, 'le': '+Inf'})} {self.latency_count}")
-        out.append(f"{name}_sum{_labels(w)} {_number(self.latency_sum)}")
-        out.append(f"{name}_count{_labels(w)} {self.latency_count}")
-        family(
-            "vlcmsim_staged_bytes_total",
-            "Payload bytes hosts downloaded, verified and kept (stage and apply).",
-            "counter",
-            [(w, self.staged_bytes)],
-        )
-        for counter_name, help_text, read in self.counters:
-            family(counter_name, help_text, "counter", (({**w, **labels}, v) for labels, v in read()))
+        if self._share:
+            out.append(self._counts().render().rstrip("\n"))
+        else:
+            family(
+                "vlcmsim_requests_total",
+                REQUESTS_HELP,
+                "counter",
+                (
+                    ({**w, "wire": wire, "operation": op, "status": str(status)}, n)
+                    for (wire, op, status), n in sorted(self.requests.items())
+                ),
+            )
+            name = "vlcmsim_request_duration_seconds"
+            out.append(f"# HELP {name} {DURATION_HELP}")
+            out.append(f"# TYPE {name} histogram")
+            for bound, n in zip(BUCKETS, accumulate(self.buckets), strict=True):
+                out.append(f"{name}_bucket{_labels({**w, 'le': _number(bound)})} {n}")
+            out.append(f"{name}_bucket{_labels({**w, 'le': '+Inf'})} {self.latency_count}")
+            out.append(f"{name}_sum{_labels(w)} {_number(self.latency_sum)}")
+            out.append(f"{name}_count{_labels(w)} {self.latency_count}")
+            family("vlcmsim_staged_bytes_total", STAGED_HELP, "counter", [(w, self.staged_bytes)])
+            family("vlcmsim_read_cache_hits_total", HITS_HELP, "counter", [(w, self.read_cache_hits)])
         for gauge_name, help_text, read in self.gauges:
             family(gauge_name, help_text, "gauge", read())
         return ("\n".join(out) + "\n").encode()
@@ -118,6 +141,35 @@ def _escape(value: str) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class SharedCounts:
+    """The counts of every worker of a server together: prometheus_client's multi-process mode, whose
+    values live in files of the folder PROMETHEUS_MULTIPROC_DIR names (the parent process sets it,
+    emptied, before its workers start; each worker writes its own files as it counts) and are summed
+    at each render by whichever worker is asked."""
+
+    def __init__(self) -> None:
+        from prometheus_client import Counter as PromCounter
+        from prometheus_client import Histogram
+
+        labels = ["wire", "operation", "status"]
+        self.requests = PromCounter("vlcmsim_requests", REQUESTS_HELP, labels, registry=None)
+        self.duration = Histogram("vlcmsim_request_duration_seconds", DURATION_HELP, buckets=BUCKETS, registry=None)
+        self.staged = PromCounter("vlcmsim_staged_bytes", STAGED_HELP, registry=None)
+        self.hits = PromCounter("vlcmsim_read_cache_hits", HITS_HELP, registry=None)
+
+    def observe(self, wire: str, operation: str, status: int, seconds: float) -> None:
+        self.requests.labels(wire, operation, str(status)).inc()
+        self.duration.observe(seconds)
+
+    def render(self) -> str:
+        from prometheus_client import CollectorRegistry, generate_latest
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry).decode()
 
 
 def wire_of(path: str) -> str:
