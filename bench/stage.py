@@ -126,16 +126,19 @@ def run(hosts: int, size: int, work: Path) -> dict[str, float]:
         # each figure the best of REPEAT, interleaved: the page cache and the other
         # processes on the machine make one run of anything vary a lot
         walls, floors, parallels = [], [], []
-        for _ in range(REPEAT):
+        for _ in range(REPEAT):  # each timed run starts with no write-back pending (os.sync)
+            os.sync()
             floors.append(floor(sources, hosts, scratch))
             for staged in (data / "hosts").glob("*/staging"):  # the hosts start empty again
                 shutil.rmtree(staged)
+            os.sync()
             t = time.perf_counter()
             task = c.post(f"/api/esx/settings/clusters/{cluster}/software?action=stage&vmw-task=true", json={}).json()
             info = wait_task(c, task)
             walls.append(time.perf_counter() - t)
             assert info["status"] == "SUCCEEDED", info.get("error")
             moved = sum(s["progress"]["completed"] for s in info["result"]["host_status"].values())
+            os.sync()
             parallels.append(floor(sources, hosts, scratch, cores))
         rss = peak_rss_mib(proc.pid)
         return {

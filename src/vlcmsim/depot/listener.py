@@ -1,7 +1,9 @@
 """The depot as hosts reach it: a plain-HTTP listener for
 GET /vum/repository/payloads/<sha-256>, the way ESXi hosts download from
-vCenter's update repository (port 9084 on a real vCenter). Payload files go
-out with sendfile(2): the server spends no CPU on the bytes.
+vCenter's update repository (port 9084 on a real vCenter). It serves on a
+thread of its own, on asyncio's own event loop, whose sendfile(2) moves the
+payload bytes (uvloop, which the API serves on, has no sendfile): neither the
+server's CPU nor the API's loop carries a payload byte.
 
 Only payloads are served here, read-only; everything else is 404. The https
 port serves the same paths for clients that prefer it."""
@@ -9,7 +11,9 @@ port serves the same paths for clients that prefer it."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,7 +23,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/vum/repository/payloads/"
 _MAX_HEADER = 16 * 1024
-_CHUNK = 256 * 1024
 
 
 class PayloadListener:
@@ -37,17 +40,43 @@ class PayloadListener:
         self.max_connections = max_connections
         self.open_connections = 0
         self._server: asyncio.Server | None = None
-        self._sendfile = True
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
 
     async def start(self) -> int:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=_MAX_HEADER)
-        self.port = self._server.sockets[0].getsockname()[1]
+        """Listening on its thread; the port (the one asked for, or the one given for 0)."""
+        started: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._run, args=(started,), name="payload-listener", daemon=True)
+        self._thread.start()
+        self.port = await asyncio.wrap_future(started)
         return self.port
 
     async def stop(self) -> None:
-        if self._server is not None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 10)
+
+    def _run(self, started: concurrent.futures.Future[int]) -> None:
+        loop = self._loop = asyncio.SelectorEventLoop()  # asyncio's own, with sendfile(2)
+        asyncio.set_event_loop(loop)  # this thread's
+        try:
+            self._server = loop.run_until_complete(
+                asyncio.start_server(self._serve, self.host, self.port, limit=_MAX_HEADER)
+            )
+        except BaseException as exc:  # the port taken, say: the start says why
+            loop.close()
+            started.set_exception(exc)
+            return
+        started.set_result(self._server.sockets[0].getsockname()[1])
+        try:
+            loop.run_forever()
+        finally:  # stopped: the listening socket and every open connection closed before the loop
             self._server.close()
-            await self._server.wait_closed()
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.open_connections >= self.max_connections:
@@ -95,17 +124,9 @@ class PayloadListener:
         finally:
             writer.close()
 
-    async def _send_file(self, writer: asyncio.StreamWriter, f: BinaryIO) -> None:
-        """sendfile(2) where the event loop has it; uvloop (granian's workers) has not: in chunks there."""
-        if self._sendfile:
-            try:
-                await asyncio.get_running_loop().sendfile(writer.transport, f)
-                return
-            except NotImplementedError:
-                self._sendfile = False
-        while chunk := f.read(_CHUNK):
-            writer.write(chunk)
-            await writer.drain()
+    @staticmethod
+    async def _send_file(writer: asyncio.StreamWriter, f: BinaryIO) -> None:
+        await asyncio.get_running_loop().sendfile(writer.transport, f)
 
     def _payload(self, target: str) -> Path | None:
         if not target.startswith(PREFIX):
