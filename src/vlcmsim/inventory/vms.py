@@ -44,29 +44,38 @@ class MoveRefused(Exception):
     """No host can take a VM (vSphere: the host cannot enter maintenance mode)."""
 
 
+@dataclass
+class _Snapshot:
+    by_id: dict[str, VirtualMachine]  # in id order
+    by_host: dict[str, list[VirtualMachine]]  # each host's, in id order: a host's VMs are not a scan of all
+
+
 class VirtualMachines:
     def __init__(self, store: Store, knobs: VmCounts, ttl: float = 1.0) -> None:
         self.store = store
         self.knobs = knobs
         self._snapshot = TTLSnapshot(self._load, ttl, lambda: store.version(VERSION))
 
-    def _load(self) -> dict[str, VirtualMachine]:
+    def _load(self) -> _Snapshot:
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(schema.vms)).all()
         vms = [VirtualMachine(r.id, r.name, r.host, r.power_state, r.uuid, r.solution) for r in rows]
         vms.sort(key=lambda v: int(v.id.rsplit("-", 1)[-1]))
-        return {v.id: v for v in vms}
+        snapshot = _Snapshot({v.id: v for v in vms}, {})
+        for v in vms:
+            snapshot.by_host.setdefault(v.host, []).append(v)
+        return snapshot
 
     # -- reads ---------------------------------------------------------------------
 
     def all(self) -> list[VirtualMachine]:
-        return list(self._snapshot.get().values())
+        return list(self._snapshot.get().by_id.values())
 
     def get(self, vm_id: str) -> VirtualMachine | None:
-        return self._snapshot.get().get(vm_id)
+        return self._snapshot.get().by_id.get(vm_id)
 
     def on_host(self, host: str) -> list[VirtualMachine]:
-        return [v for v in self._snapshot.get().values() if v.host == host]
+        return list(self._snapshot.get().by_host.get(host, ()))
 
     def running(self, host: str) -> int:
         """The workloads the host runs (a solution's system VMs are not its workloads)."""
@@ -77,11 +86,10 @@ class VirtualMachines:
     def reconcile(self, counts: dict[str, int], names: dict[str, str]) -> None:
         """Each host of `counts` runs that many VMs powered on: VMs are made (named
         after the host) or the newest removed. One transaction for them all."""
-        current = self._snapshot.get()
         add: list[dict[str, str]] = []
         remove: list[str] = []
         for host, wanted in counts.items():
-            on = [v for v in current.values() if v.host == host and v.power_state == "poweredOn" and not v.solution]
+            on = [v for v in self.on_host(host) if v.power_state == "poweredOn" and not v.solution]
             if len(on) > wanted:
                 remove += [v.id for v in on[wanted:]]
             for _ in range(wanted - len(on)):
