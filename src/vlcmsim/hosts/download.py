@@ -252,23 +252,13 @@ async def download_small(
             raise DownloadError(f"connection lost: {exc or type(exc).__name__}", retriable=True) from None
         if link.corrupt and data:
             data[0] ^= 0xFF  # the simulated fault: one flipped byte on the wire
-        # hashed and written beside the loop: a file's creation and write cost ~150 us here,
-        # which, for 10,000 hosts' payloads, kept task polls waiting behind them
-        await asyncio.get_running_loop().run_in_executor(None, _check_and_keep, data, sha256, tmp, folder / sha256)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DownloadError(f"payload {sha256} failed its sha-256 check", retriable=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, folder / sha256)
         ok = True
     finally:
         if not ok:
             depot.close()
-
-
-def _check_and_keep(data: bytearray, sha256: str, tmp: Path, final: Path) -> None:
-    """The payload's bytes checked against its sha-256, then in `final` whole or not at all."""
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise DownloadError(f"payload {sha256} failed its sha-256 check", retriable=True)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, final)
-    except BaseException:
         tmp.unlink(missing_ok=True)
-        raise
