@@ -259,6 +259,6 @@ async def download_small(
         os.replace(tmp, folder / sha256)
         ok = True
     finally:
-        if not ok:
+        if not ok:  # (once renamed there is nothing to remove: no system call for it)
             depot.close()
-        tmp.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
