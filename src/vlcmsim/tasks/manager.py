@@ -441,6 +441,8 @@ class TaskManager:
                     record.result = record.live()
                 record.live = None
             record.end_time = now()
+            if record.start_time is None:  # canceled before its first step: it started as it ended
+                record.start_time = record.end_time
             if record.status == "FAILED" and record.progress:
                 total, completed, _ = record.progress
                 record.progress = (total, completed, Message(PROGRESS_ID, "Failed"))
