@@ -19,6 +19,7 @@ from vlcmsim.vapi.codec import aware, now
 
 KEEP = 20_000
 _PRUNE_EVERY = 500
+_INSERT_EVENT = schema.events.insert()  # built once: the columns come as parameters
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class EventLog:
             "details": details,
         }
         with self.store.engine.begin() as conn:
-            conn.execute(schema.events.insert().values(**row))
+            conn.execute(_INSERT_EVENT, row)
             self._posted += 1
             if self._posted % _PRUNE_EVERY == 0:
                 newest = conn.execute(select(func.max(schema.events.c.key))).scalar() or 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.store import schema
@@ -45,6 +45,14 @@ def commit_number(text: str) -> int | None:
     return int(text)
 
 
+# statements built once (building one costs more than SQLite takes to run it)
+_LAST_COMMIT = select(func.max(schema.commits.c.id)).where(schema.commits.c.cluster == bindparam("owner"))
+_INSERT_COMMIT = schema.commits.insert()
+_ALL_DRAFTS = select(schema.drafts)
+_INSERT_DRAFT = schema.drafts.insert()
+_UPDATE_DRAFT = update(schema.drafts).where(schema.drafts.c.id == bindparam("draft"))
+_DELETE_DRAFT = delete(schema.drafts).where(schema.drafts.c.id == bindparam("draft"))
+
 COMMITS_VERSION = "commits_version"  # bumped by every write of commits
 DRAFTS_VERSION = "drafts_version"  # ... and of drafts
 
@@ -70,7 +78,7 @@ class DesiredStates:
 
     def _load_drafts(self) -> dict[str, list[Draft]]:
         with self.store.engine.connect() as conn:
-            rows = conn.execute(select(schema.drafts)).all()
+            rows = conn.execute(_ALL_DRAFTS).all()
         out: dict[str, list[Draft]] = {}
         for d in sorted((_draft(r) for r in rows), key=lambda d: int(d.id)):
             out.setdefault(d.cluster, []).append(d)
@@ -101,23 +109,22 @@ class DesiredStates:
     def add_commit(self, cluster: str, author: str, description: str, spec: SoftwareSpec, draft: str | None) -> int:
         """A new commit (and the draft it came from gone) in one transaction."""
         with self.store.engine.begin() as conn:
-            last = conn.execute(
-                select(func.max(schema.commits.c.id)).where(schema.commits.c.cluster == cluster)
-            ).scalar_one()
+            last = conn.execute(_LAST_COMMIT, {"owner": cluster}).scalar_one()
             commit_id = (last or 0) + 1
             conn.execute(
-                schema.commits.insert().values(
-                    cluster=cluster,
-                    id=commit_id,
-                    author=author,
-                    commit_time=now(),
-                    description=description,
-                    apply_status="NOT_APPLIED",
-                    spec=spec.to_json(),
-                )
+                _INSERT_COMMIT,
+                {
+                    "cluster": cluster,
+                    "id": commit_id,
+                    "author": author,
+                    "commit_time": now(),
+                    "description": description,
+                    "apply_status": "NOT_APPLIED",
+                    "spec": spec.to_json(),
+                },
             )
             if draft is not None:
-                conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft))
+                conn.execute(_DELETE_DRAFT, {"draft": draft})
             self._wrote(conn, COMMITS_VERSION, DRAFTS_VERSION)
         return commit_id
 
@@ -142,16 +149,15 @@ class DesiredStates:
         draft_id = str(self.store.next_id("draft"))
         with self.store.engine.begin() as conn:
             conn.execute(
-                schema.drafts.insert().values(
-                    id=draft_id, cluster=cluster, owner=owner, creation_time=now(), spec=spec.to_json()
-                )
+                _INSERT_DRAFT,
+                {"id": draft_id, "cluster": cluster, "owner": owner, "creation_time": now(), "spec": spec.to_json()},
             )
             self._wrote(conn, DRAFTS_VERSION)
         return draft_id
 
     def save_draft(self, draft: Draft) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft.id).values(spec=draft.spec.to_json()))
+            conn.execute(_UPDATE_DRAFT, {"draft": draft.id, "spec": draft.spec.to_json()})
             self._wrote(conn, DRAFTS_VERSION)
 
     def set_draft_status(self, draft_id: str, status: str) -> None:
@@ -161,7 +167,7 @@ class DesiredStates:
 
     def delete_draft(self, draft_id: str) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(delete(schema.drafts).where(schema.drafts.c.id == draft_id))
+            conn.execute(_DELETE_DRAFT, {"draft": draft_id})
             self._wrote(conn, DRAFTS_VERSION)
 
     def forget(self, owner: str) -> None:

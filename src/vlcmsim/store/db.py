@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sqlite3
 import threading
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
+    Integer,
     Row,
     String,
     bindparam,
@@ -37,6 +39,13 @@ from vlcmsim.store import schema
 _VERSION = select(schema.counters.c.value).where(schema.counters.c.name == bindparam("name"))
 _ALL_VERSIONS = select(schema.counters.c.name, schema.counters.c.value)
 _SNAPSHOT = select(func.pg_current_snapshot().cast(String))
+# statements built once: building one costs more than SQLite takes to run it
+_BUMP = (
+    update(schema.counters)
+    .where(schema.counters.c.name == bindparam("counter"))
+    .values(value=schema.counters.c.value + 1)
+)
+_NEW_COUNTER = schema.counters.insert()
 # the counters as this request first read them (None: not in a request)
 _versions: ContextVar[dict[str, int] | None] = ContextVar("vlcmsim_versions", default=None)
 
@@ -107,6 +116,10 @@ class Store:
             engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
         )
         self._local = threading.local()  # each thread's connection for `read`
+        # SQLite: only this process writes (its commits are counted), so every counter as read
+        # at a count of commits stands until the count moves (PostgreSQL: None, read per request)
+        self._alone = engine.dialect.name == "sqlite"
+        self._counters_at: tuple[int, dict[str, int]] = (-1, {})
 
     def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Row[Any] | None:
         """The first row of a one-statement read (see `read_all`)."""
@@ -242,13 +255,20 @@ class Store:
     def next_ids(self, counter: str, n: int) -> list[int]:
         """`n` numbers of the counter at once, in one transaction."""
         with self.engine.begin() as conn:
-            table = schema.counters
-            dialect = self.engine.dialect.name
-            ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-            conn.execute(ins.values(name=counter, value=0).on_conflict_do_nothing())
-            conn.execute(update(table).where(table.c.name == counter).values(value=table.c.value + n))
-            last = int(conn.execute(select(table.c.value).where(table.c.name == counter)).scalar_one())
+            last = int(conn.execute(self._next_ids, {"name": counter, "n": n}).scalar_one())
         return list(range(last - n + 1, last + 1))
+
+    @functools.cached_property
+    def _next_ids(self) -> Executable:
+        """One statement: the counter made or moved on by n, and its new value."""
+        table = schema.counters
+        ins = (pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert)(table)
+        n = bindparam("n", type_=Integer)
+        return (
+            ins.values(name=bindparam("name"), value=n)
+            .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + n})
+            .returning(table.c.value)
+        )
 
     def advance(self, counter: str, at_least: int) -> None:
         """The counter is at `at_least` or beyond: its next number is a new one."""
@@ -261,8 +281,16 @@ class Store:
 
     def version(self, name: str) -> int:
         """A counter writers bump (`bump`) so that readers know when to reload.
-        Within a request (`request_scope`), every counter is read once, at the
+        On SQLite, read again only after a commit of this process; on PostgreSQL,
+        within a request (`request_scope`) every counter is read once, at the
         first check: a request sees whatever was written before it began."""
+        if self._alone:
+            at, counters = self._counters_at
+            count = self.commits.count  # before the read: a commit counted later reloads them
+            if at != count:
+                counters = {r.name: int(r.value) for r in self.read_all(_ALL_VERSIONS)}
+                self._counters_at = (count, counters)
+            return counters.get(name, 0)
         seen = _versions.get()
         if seen is None:
             row = self.read(_VERSION, {"name": name})
@@ -275,9 +303,8 @@ class Store:
     @staticmethod
     def bump(conn: Connection, name: str) -> None:
         """Move the counter `name` on, in the caller's transaction."""
-        table = schema.counters
-        if not conn.execute(update(table).where(table.c.name == name).values(value=table.c.value + 1)).rowcount:
-            conn.execute(table.insert().values(name=name, value=1))
+        if not conn.execute(_BUMP, {"counter": name}).rowcount:
+            conn.execute(_NEW_COUNTER, {"name": name, "value": 1})
         forget_versions()
 
     def snapshot(self) -> str:

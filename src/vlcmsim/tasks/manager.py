@@ -58,6 +58,12 @@ _PURGE_EVERY = 100  # ended tasks between two purges
 
 RUNNING_STATES = ("PENDING", "RUNNING", "BLOCKED")
 _ONE_TASK = select(schema.tasks).where(schema.tasks.c.id == bindparam("id"))
+# statements built once (building one costs more than SQLite takes to run it); a row's
+# columns come as parameters
+_INSERT_TASK = schema.tasks.insert()
+_UPDATE_TASK = update(schema.tasks).where(schema.tasks.c.id == bindparam("task_id"))
+_INSERT_LOCK = schema.task_locks.insert()
+_UNLOCK = delete(schema.task_locks).where(schema.task_locks.c.task == bindparam("task_id"))
 
 
 class TargetBusy(Exception):
@@ -505,6 +511,8 @@ class TaskManager:
         for r in self.live.values():
             if r.target == target and r.status in ("PENDING", "RUNNING"):
                 return r
+        if not self.shared:  # alone on its store, every running task is one of this process's
+            return None
         with self.store.engine.connect() as conn:
             rows = conn.execute(select(schema.tasks).where(schema.tasks.c.status.in_(RUNNING_STATES))).all()
         for row in rows:
@@ -599,8 +607,7 @@ class TaskManager:
                 with_result = record.id in with_results
                 if with_result:
                     self._last_result_flush[record.id] = t
-                values = self._values(record, with_result)
-                conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+                conn.execute(_UPDATE_TASK, {"task_id": record.id, **self._values(record, with_result)})
         changes.notify()
 
     def _write(
@@ -617,7 +624,7 @@ class TaskManager:
                 with self.store.engine.begin() as conn:
                     self._insert(conn, record, values)
                     conn.execute(
-                        schema.task_locks.insert(),
+                        _INSERT_LOCK,
                         [{"target_type": kind, "target_id": id_, "task": record.id} for kind, id_ in locks],
                     )
             except IntegrityError:
@@ -628,9 +635,9 @@ class TaskManager:
             if insert:
                 self._insert(conn, record, values)
             else:
-                conn.execute(update(schema.tasks).where(schema.tasks.c.id == record.id).values(**values))
+                conn.execute(_UPDATE_TASK, {"task_id": record.id, **values})
             if unlock:
-                conn.execute(delete(schema.task_locks).where(schema.task_locks.c.task == record.id))
+                conn.execute(_UNLOCK, {"task_id": record.id})
         changes.notify()  # a vim25 client waiting on this task's info is woken
 
     def _holder(self, locks: Sequence[tuple[str, str]]) -> TaskRecord | None:
@@ -646,19 +653,20 @@ class TaskManager:
 
     def _insert(self, conn: Connection, record: TaskRecord, values: dict[str, Any]) -> None:
         conn.execute(
-            schema.tasks.insert().values(
-                id=record.id,
-                service=record.service,
-                operation=record.operation,
-                description=record.description.as_value(),
-                target=list(record.target) if record.target else None,
-                user=record.user,
-                cancelable=record.cancelable,
-                result_type=record.result_td,
-                created_time=record.created_time,
-                worker=self.worker_id,
+            _INSERT_TASK,
+            {
+                "id": record.id,
+                "service": record.service,
+                "operation": record.operation,
+                "description": record.description.as_value(),
+                "target": list(record.target) if record.target else None,
+                "user": record.user,
+                "cancelable": record.cancelable,
+                "result_type": record.result_td,
+                "created_time": record.created_time,
+                "worker": self.worker_id,
                 **values,
-            )
+            },
         )
 
     @staticmethod
