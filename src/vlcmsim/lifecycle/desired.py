@@ -48,6 +48,17 @@ def commit_number(text: str) -> int | None:
 # statements built once (building one costs more than SQLite takes to run it)
 _LAST_COMMIT = select(func.max(schema.commits.c.id)).where(schema.commits.c.cluster == bindparam("owner"))
 _INSERT_COMMIT = schema.commits.insert()
+_NEWEST = (
+    select(schema.commits.c.cluster, func.max(schema.commits.c.id).label("id"))
+    .group_by(schema.commits.c.cluster)
+    .subquery()
+)
+_LATEST_COMMITS = select(schema.commits).join(
+    _NEWEST, (schema.commits.c.cluster == _NEWEST.c.cluster) & (schema.commits.c.id == _NEWEST.c.id)
+)
+_INSTALLED = select(schema.host_images.c.host, schema.host_images.c.spec).where(
+    schema.host_images.c.host.in_(bindparam("hosts", expanding=True))
+)
 _ALL_DRAFTS = select(schema.drafts)
 _INSERT_DRAFT = schema.drafts.insert()
 _UPDATE_DRAFT = update(schema.drafts).where(schema.drafts.c.id == bindparam("draft"))
@@ -68,12 +79,8 @@ class DesiredStates:
         self._drafts = TTLSnapshot(self._load_drafts, ttl, lambda: store.version(DRAFTS_VERSION))
 
     def _load_latest(self) -> dict[str, Commit]:
-        c = schema.commits
-        newest = select(c.c.cluster, func.max(c.c.id).label("id")).group_by(c.c.cluster).subquery()
         with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(c).join(newest, (c.c.cluster == newest.c.cluster) & (c.c.id == newest.c.id))
-            ).all()
+            rows = conn.execute(_LATEST_COMMITS).all()
         return {r.cluster: _commit(r) for r in rows}
 
     def _load_drafts(self) -> dict[str, list[Draft]]:
@@ -193,11 +200,7 @@ class DesiredStates:
         out = {h: SoftwareSpec() for h in hosts}
         with self.store.engine.connect() as conn:
             for i in range(0, len(hosts), 500):  # bounded IN lists
-                rows = conn.execute(
-                    select(schema.host_images.c.host, schema.host_images.c.spec).where(
-                        schema.host_images.c.host.in_(hosts[i : i + 500])
-                    )
-                ).all()
+                rows = conn.execute(_INSTALLED, {"hosts": hosts[i : i + 500]}).all()
                 out.update({r.host: SoftwareSpec.from_json(r.spec) for r in rows})
         return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from vlcmsim.inventory.model import is_host
 from vlcmsim.store import schema
@@ -18,6 +18,14 @@ COMPLIANCE: TD = {"kind": "struct", "id": "com.vmware.esx.settings.cluster_compl
 CHECK: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_check_result.check_result"}
 APPLY: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.last_apply_result.apply_result"}
 HCL: TD = {"kind": "struct", "id": "com.vmware.esx.settings.clusters.software.reports.check_result"}
+# statements built once (building one costs more than SQLite takes to run it)
+_T = schema.cluster_reports
+_ONE = (_T.c.cluster == bindparam("owner"), _T.c.kind == bindparam("report"))
+_WRITTEN = select(_T.c.time).where(*_ONE)
+_REPORT = select(_T.c.value, _T.c.time).where(*_ONE)
+_DELETE = delete(_T).where(*_ONE)
+_INSERT = _T.insert()
+
 _CONFIG = "com.vmware.esx.settings.clusters.configuration"
 KINDS: dict[str, TD] = {
     "compliance": COMPLIANCE,
@@ -69,16 +77,15 @@ class Reports:
         self._kept: dict[tuple[str, str], tuple[Any, Frozen]] = {}  # (owner, kind) -> (its time, value)
 
     def get(self, cluster: str, kind: str) -> dict[str, Any] | None:
-        table = schema.cluster_reports
-        where = (table.c.cluster == cluster, table.c.kind == kind)
+        which = {"owner": cluster, "report": kind}
         with self.store.engine.connect() as conn:
-            written = conn.execute(select(table.c.time).where(*where)).scalar()
+            written = conn.execute(_WRITTEN, which).scalar()
             if written is None:
                 return None
             kept = self._kept.get((cluster, kind))
             if kept is not None and kept[0] == written:
                 return kept[1]
-            row = conn.execute(select(table.c.value, table.c.time).where(*where)).first()
+            row = conn.execute(_REPORT, which).first()
         if row is None:
             return None
         value = Frozen(from_clean(_td(cluster, kind), row[0]))
@@ -93,12 +100,10 @@ class Reports:
         """Keep `value` (a domain value of the kind's type, or of a type of the same
         fields: a task's CheckResult is kept as the last CheckResult report)."""
         stored = encode(_td(cluster, kind), value, CLEAN)
-        table = schema.cluster_reports
+        which = {"owner": cluster, "report": kind}
         with self.store.engine.begin() as conn:
-            conn.execute(delete(table).where(table.c.cluster == cluster, table.c.kind == kind))
-            conn.execute(table.insert().values(cluster=cluster, kind=kind, value=stored, time=now()))
-            written = conn.execute(
-                select(table.c.time).where(table.c.cluster == cluster, table.c.kind == kind)
-            ).scalar()
+            conn.execute(_DELETE, which)
+            conn.execute(_INSERT, {"cluster": cluster, "kind": kind, "value": stored, "time": now()})
+            written = conn.execute(_WRITTEN, which).scalar()
         # kept as written (the time as the store holds it): the next read need not decode it
         self._kept[(cluster, kind)] = (written, Frozen(value))

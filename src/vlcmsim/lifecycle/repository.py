@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from vlcmsim.lifecycle.spec import SoftwareSpec
 from vlcmsim.store import schema
@@ -229,9 +229,13 @@ class Repository:
                 Store.bump(conn, REPOSITORY_VERSION)
 
 
+_UNASSIGN = delete(schema.repository_assignments).where(
+    schema.repository_assignments.c.entity == bindparam("entity")
+)  # built once: building it costs more than running it
+
+
 def _unassign(conn: Connection, entity: str) -> int:
-    t = schema.repository_assignments
-    return int(conn.execute(delete(t).where(t.c.entity == entity)).rowcount or 0)
+    return int(conn.execute(_UNASSIGN, {"entity": entity}).rowcount or 0)
 
 
 def _spec(r: Any) -> RepositorySpec:
