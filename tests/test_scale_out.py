@@ -179,6 +179,44 @@ def test_a_read_repeated_on_one_server_sees_a_write_through_the_other_at_once(es
         assert two.get("/api/vcenter/cluster").status_code == 401
 
 
+def test_every_write_through_one_server_is_seen_by_the_very_next_read_on_the_other(estate: Estate) -> None:
+    """No round trip answers a repeated read (each server hears every commit through its
+    change feed): over and over, a read kept on one server, a write through the other, the
+    next read on the first — never the kept answer."""
+    drafts = "/api/esx/settings/clusters/domain-c2/software/drafts"
+    with estate.one.client() as one, estate.two.client(None) as two:
+        two.headers["vmware-api-session-id"] = one.headers["vmware-api-session-id"]
+        hits = read_cache_hits(two)
+        for _ in range(40):
+            before = two.get(drafts).json()
+            assert two.get(drafts).json() == before  # kept
+            created = one.post(drafts).json()
+            assert created in two.get(drafts).json()
+            assert one.delete(f"{drafts}/{created}").status_code == 204
+            assert two.get(drafts).json() == before
+        assert read_cache_hits(two) >= hits + 30  # answered again, not asked of the store each time
+
+
+def read_cache_hits(c: httpx.Client) -> float:
+    text = c.get("/metrics").text
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "vlcmsim_read_cache_hits_total"
+    )
+
+
+def test_a_logout_on_one_server_is_refused_by_the_next_read_on_the_other_every_time(estate: Estate) -> None:
+    for _ in range(20):
+        with estate.one.client() as one, estate.two.client(None) as two:
+            two.headers["vmware-api-session-id"] = one.headers["vmware-api-session-id"]
+            assert two.get("/api/vcenter/cluster").status_code == 200
+            assert two.get("/api/vcenter/cluster").status_code == 200  # kept
+            assert one.delete("/api/session").status_code == 204
+            assert two.get("/api/vcenter/cluster").status_code == 401
+
+
 def test_two_stages_of_one_cluster_at_once_one_per_server_give_one_task(estate: Estate) -> None:
     with estate.one.client() as one, estate.two.client() as two:
         assert commit_draft(one, "domain-c1", {"bnxtnet": BNXTNET}) == "2"

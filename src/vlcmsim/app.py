@@ -12,7 +12,7 @@ import hmac
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -566,9 +566,17 @@ class App:
 
 def read_cache(store: Store, sessions: Sessions) -> ReadCache:
     """Repeated reads answered again while the store's generation stands: alone on SQLite, the
-    count of this process's commits; shared on PostgreSQL, its snapshot of committed
-    transactions, read with the session in one round trip."""
+    count of this process's commits; shared on PostgreSQL, what its change feed heard of every
+    process's commits (no round trip), or without a feed its snapshot of committed transactions,
+    read with the session in one round trip."""
     if store.engine.dialect.name == "postgresql":
+        feed = store.change_feed()
+        if feed is not None:
+
+            def feed_check(session_id: str) -> Hashable | None:
+                return feed.generation() if sessions.quiet(session_id) else None
+
+            return ReadCache(feed.generation, feed_check)
 
         def snapshot_check(session_id: str) -> str | None:
             session, snapshot = sessions.lookup_in_snapshot(session_id)

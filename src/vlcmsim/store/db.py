@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 import sqlite3
 import threading
@@ -35,6 +36,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from vlcmsim.store import schema
+
+log = logging.getLogger(__name__)
 
 _VERSION = select(schema.counters.c.value).where(schema.counters.c.name == bindparam("name"))
 _ALL_VERSIONS = select(schema.counters.c.name, schema.counters.c.value)
@@ -83,11 +86,11 @@ STORE_ID_FILE = "store-id"  # in the data dir: which store it was made with
 
 
 class Commits:
-    """How many transactions this process committed to an SQLite store: a read that
-    began at one count saw everything committed before it (the read cache's
-    generation). Counted after each commit returns, so a count never runs ahead
-    of what readers can see. (PostgreSQL is written by other processes too: no
-    count of this process's commits could stand for its state.)"""
+    """How many transactions this process committed: a read that began at one count
+    saw everything this process committed before it (on SQLite, the read cache's
+    generation; on PostgreSQL, which other processes write too, its half beside
+    what the change feed hears). Counted after each commit returns, so a count
+    never runs ahead of what readers can see."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -104,6 +107,20 @@ class Commits:
                     commits.count += 1
 
         return Counted
+
+    def psycopg_class(self) -> type[Any]:
+        """The same for PostgreSQL's driver (psycopg), for the change feed's own commits."""
+        import psycopg
+
+        commits = self
+
+        class CountedPg(psycopg.Connection):
+            def commit(self) -> None:
+                super().commit()
+                with commits._lock:
+                    commits.count += 1
+
+        return CountedPg
 
 
 class Checkpointer:
@@ -145,6 +162,7 @@ class Store:
         self.engine = engine
         self.commits = commits or Commits()
         self.checkpointer: Checkpointer | None = None  # SQLite's, once open
+        self._feed: Any = None  # PostgreSQL's ChangeFeed, made at its first use
         # single reads outside any transaction: on PostgreSQL no BEGIN and no ROLLBACK around
         # them (three round trips become one); SQLite reads the same either way
         self.reads = (
@@ -210,6 +228,13 @@ class Store:
         engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_pragmas)
+        elif engine.dialect.driver == "psycopg":
+            counted = commits.psycopg_class()
+
+            @event.listens_for(engine, "do_connect")
+            def _counted(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+                return counted.connect(*cargs, **cparams)
+
         try:
             tables = set(inspect(engine).get_table_names())
             if tables and schema.meta.name not in tables:
@@ -218,6 +243,11 @@ class Store:
             store._check_identity(data_dir, where, fresh=not tables)
             schema.metadata.create_all(engine)
             store._check_version()
+            if engine.dialect.name == "postgresql":
+                from vlcmsim.store.changefeed import install_triggers
+
+                with engine.begin() as conn:
+                    install_triggers(conn)
         except DBAPIError as exc:
             engine.dispose()
             reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
@@ -351,7 +381,26 @@ class Store:
         row = self.read(_SNAPSHOT)
         return str(row[0]) if row is not None else ""
 
+    def change_feed(self) -> Any:
+        """PostgreSQL: the process's ChangeFeed (store/changefeed.py); None when it cannot
+        LISTEN (a pooler in transaction mode, say): repeated reads then ask the store."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        if self._feed is None:
+            from vlcmsim.store.changefeed import ChangeFeed
+
+            conninfo = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            try:
+                self._feed = ChangeFeed(conninfo, self.commits)
+            except Exception:
+                log.warning("no change feed (LISTEN refused): repeated reads ask the store", exc_info=True)
+                self._feed = False
+        return self._feed or None
+
     def dispose(self) -> None:
+        if self._feed:
+            self._feed.close()
+            self._feed = None
         if self.checkpointer is not None:
             self.checkpointer.stop()
             self.checkpointer = None

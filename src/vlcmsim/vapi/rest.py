@@ -125,11 +125,12 @@ class RestAdapter:
     async def handle(self, req: Request) -> Response:
         try:
             op, path_values = self.router.resolve(req)
+            # a GET with a body (the SDK's filters) is not keyed by its body: it always goes the full way
+            cache = self.read_cache if op.stored and req.method == "GET" and not req.body else None
+            # the generation before the session is checked: a logout after the check moves it
+            generation = cache.generation() if cache is not None else 0
             call = self.authenticate(req, op)
             op.authorize(call)
-            # a GET with a body (the SDK's filters) is not keyed by its body: it always goes the full way
-            cache = self.read_cache if op.stored and req.method == "GET" and call.session_id and not req.body else None
-            generation = cache.generation() if cache is not None else 0
             if len(req.body) > OFFLOAD_BYTES:  # a large body is decoded off the event loop
                 inputs = await asyncio.to_thread(self._decode_inputs, op, req, path_values)
             else:
