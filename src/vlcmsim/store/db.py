@@ -98,29 +98,24 @@ class Commits:
 
     def connection_class(self) -> type[sqlite3.Connection]:
         """SQLite connections that count their commits (given to sqlite3.connect as its factory)."""
+        return self._counting(sqlite3.Connection)
+
+    def psycopg_class(self) -> type[Any]:
+        """The same for PostgreSQL's driver (psycopg), for the change feed's own commits."""
+        import psycopg
+
+        return self._counting(psycopg.Connection)
+
+    def _counting(self, base: type[Any]) -> type[Any]:
         commits = self
 
-        class Counted(sqlite3.Connection):
+        class Counted(base):  # type: ignore[misc]
             def commit(self) -> None:
                 super().commit()
                 with commits._lock:
                     commits.count += 1
 
         return Counted
-
-    def psycopg_class(self) -> type[Any]:
-        """The same for PostgreSQL's driver (psycopg), for the change feed's own commits."""
-        import psycopg
-
-        commits = self
-
-        class CountedPg(psycopg.Connection):
-            def commit(self) -> None:
-                super().commit()
-                with commits._lock:
-                    commits.count += 1
-
-        return CountedPg
 
 
 class Checkpointer:
