@@ -89,6 +89,7 @@ def stage_run(hosts: int) -> dict[str, float]:
         try:
             c = srv.client()
             ids = give_every_cluster_the_image(c)
+            os.sync()  # no write-back of earlier runs pending: the disk's state is not the stage's
             infos, wall, latencies = stage_every_cluster(c, ids)
             ok = sum(i["status"] == "SUCCEEDED" for i in infos)
             staged = sum(len(i["result"]["successful_hosts"]) for i in infos)
