@@ -586,7 +586,7 @@ def read_cache(store: Store, sessions: Sessions) -> ReadCache:
     commits = store.commits
 
     def count_check(session_id: str) -> int | None:
-        return commits.count if sessions.lookup(session_id) is not None else None
+        return commits.count if sessions.quiet(session_id) else None
 
     return ReadCache(lambda: commits.count, count_check)
 

@@ -74,7 +74,8 @@ class Sessions:
         self.touch_every = min(TOUCH_EVERY, self.idle / 4)
         self.users = {u.name.lower(): u for u in settings.users}
         self._snapshot = TTLSnapshot(self._load_all, SNAPSHOT_TTL)
-        self._seen: dict[str, Session] = {}  # shared: each session as its last lookup here found it
+        # each session valid at its last lookup here, and until when (time.monotonic()) nothing is due
+        self._quiet_until: dict[str, float] = {}
         self.failures = LoginFailures(settings.failed_logins_allowed, settings.login_lockout_max_seconds)
 
     def authenticate(self, username: str, password: str, client: str = "") -> User:
@@ -107,23 +108,24 @@ class Sessions:
         if session is None:
             session = self._load_one(session_id)
             if session is None:
-                self._seen.pop(session_id, None)
+                self._quiet_until.pop(session_id, None)
                 return None
             if not self.shared:
                 self._snapshot.get()[session_id] = session
         alive = self._alive(session_id, session)
-        if alive is not None and self.shared:
-            if len(self._seen) >= 10_000:  # bounded: the sessions in use come back at their next lookup
-                self._seen.clear()
-            self._seen[session_id] = alive
+        if alive is not None:
+            if len(self._quiet_until) >= 10_000:  # bounded: the sessions in use come back at their next lookup
+                self._quiet_until.clear()
+            due = alive.last_accessed_time + min(self.idle, self.touch_every) - now()
+            self._quiet_until[session_id] = time.monotonic() + due.total_seconds()
         return alive
 
     def quiet(self, session_id: str) -> bool:
         """Whether the session was valid at its last lookup in this process and has nothing due
         since (neither its expiry nor a write of its last access): then only a write to the
-        store — a logout is one — could have changed it (the read cache's check on a shared store)."""
-        session = self._seen.get(session_id)
-        return session is not None and now() - session.last_accessed_time <= min(self.idle, self.touch_every)
+        store — a logout is one — could have changed it (the read cache's check: a dictionary
+        lookup and a clock read, where a lookup costs a date computation or a query)."""
+        return time.monotonic() < self._quiet_until.get(session_id, 0.0)
 
     def lookup_in_snapshot(self, session_id: str) -> tuple[Session | None, str]:
         """The session, and which transactions had committed when it was read (`Store.snapshot`),
@@ -175,7 +177,7 @@ class Sessions:
         return Session(session_id, user, aware(created), aware(accessed))
 
     def delete(self, session_id: str) -> None:
-        self._seen.pop(session_id, None)
+        self._quiet_until.pop(session_id, None)
         with self.store.engine.begin() as conn:
             conn.execute(delete(schema.sessions).where(schema.sessions.c.id == session_id))
         self._snapshot.invalidate()

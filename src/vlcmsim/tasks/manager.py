@@ -602,12 +602,14 @@ class TaskManager:
             key=lambda r: self._last_result_flush.get(r.id, 0.0),
         )[:_RESULTS_PER_FLUSH]
         with_results = {r.id for r in due}
+        for record in due:
+            self._last_result_flush[record.id] = t
+        # one statement per kind of row, its rows all at once (500 running tasks: one call, not 500)
+        rows = [{"task_id": r.id, **self._values(r, r.id in with_results)} for r in records]
         with self.store.engine.begin() as conn:
-            for record in records:
-                with_result = record.id in with_results
-                if with_result:
-                    self._last_result_flush[record.id] = t
-                conn.execute(_UPDATE_TASK, {"task_id": record.id, **self._values(record, with_result)})
+            for kind in ([row for row in rows if "result" not in row], [row for row in rows if "result" in row]):
+                if kind:
+                    conn.execute(_UPDATE_TASK, kind)
         changes.notify()
 
     def _write(
