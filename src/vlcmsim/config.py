@@ -124,7 +124,7 @@ class Settings:
     header_read_timeout_seconds: float = 10.0  # a request head must arrive within this (both ports)
     body_read_timeout_seconds: float = 30.0  # and its body within this, once the head is in
     depot_max_connections: int = 512  # open connections the depot port serves at once
-    max_concurrent_downloads: int = 16  # hosts downloading at once: more queue task polls behind their work
+    max_concurrent_downloads: int = 12  # hosts downloading at once: more queue task polls behind their work
     host_stage_timeout_seconds: float = 30 * 60
     stage_tries: int = 3
     stage_retry_delay_seconds: float = 0.5  # before the second try; doubled for each next one
