@@ -417,6 +417,7 @@ class TaskManager:
             record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
             self._write(record)
             self._transitioned(record)
+            await asyncio.sleep(0)  # the work in a turn of its own: requests waiting meanwhile go first
             result = await work(TaskContext(self, record))
             record.result = result if result is not None else record.result
             record.status = "SUCCEEDED"
