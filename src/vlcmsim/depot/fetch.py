@@ -31,7 +31,7 @@ class Fetcher:
     allowed_dirs: list[Path]  # file:// locations must be inside one of these
     timeout_seconds: float = 3600.0  # the whole of one http(s) fetch
     own_certificate: Path | None = None  # trusted besides the system's CAs: the server's own export URLs
-    _contexts: dict[int | None, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
+    _context: tuple[int | None, ssl.SSLContext] | None = field(default=None, repr=False, compare=False)
 
     def _local(self, location: str) -> Path:
         parsed = urlparse(location)
@@ -61,17 +61,16 @@ class Fetcher:
     def verify(self) -> ssl.SSLContext | bool:
         """What https downloads trust, made once (a context costs ~20 ms to load its CAs, a sync
         opened two): the system's CAs, and the server's own certificate while it stands."""
-        mine = self.own_certificate
-        stamp = mine.stat().st_mtime_ns if mine is not None and mine.exists() else None
-        kept = self._contexts.get(stamp)
-        if kept is None:
-            if stamp is None or mine is None:
-                kept = httpx.create_ssl_context()  # what httpx trusts by default
+        mine = self.own_certificate if self.own_certificate is not None and self.own_certificate.exists() else None
+        stamp = mine.stat().st_mtime_ns if mine is not None else None
+        if self._context is None or self._context[0] != stamp:
+            if mine is None:
+                context = httpx.create_ssl_context()  # what httpx trusts by default
             else:
-                kept = ssl.create_default_context()
-                kept.load_verify_locations(cafile=str(mine))
-            self._contexts = {stamp: kept}
-        return kept
+                context = ssl.create_default_context()
+                context.load_verify_locations(cafile=str(mine))
+            self._context = (stamp, context)
+        return self._context[1]
 
     async def to_bytes(self, location: str, limit: int) -> bytes:
         import tempfile

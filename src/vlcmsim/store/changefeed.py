@@ -22,12 +22,15 @@ import logging
 import select
 import threading
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from sqlalchemy import Connection, text
 
 from vlcmsim.store import schema
+
+if TYPE_CHECKING:
+    from vlcmsim.store.db import Commits
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +73,9 @@ class ChangeFeed:
     feed.close()
     """
 
-    def __init__(self, conninfo: str, local_commits: Any, retry_seconds: float = 1.0) -> None:
+    def __init__(self, conninfo: str, local_commits: Commits, retry_seconds: float = 1.0) -> None:
         self.conninfo = conninfo
-        self.local = local_commits  # .count: this process's commits (store.db.Commits)
+        self.local = local_commits  # this process's own commits
         self.retry_seconds = retry_seconds
         self.heard = 0
         self._lock = threading.Lock()

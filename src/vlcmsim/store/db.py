@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import Context, ContextVar, copy_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import (
@@ -36,6 +36,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from vlcmsim.store import schema
+
+if TYPE_CHECKING:
+    from vlcmsim.store.changefeed import ChangeFeed
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +160,8 @@ class Store:
         self.engine = engine
         self.commits = commits or Commits()
         self.checkpointer: Checkpointer | None = None  # SQLite's, once open
-        self._feed: Any = None  # PostgreSQL's ChangeFeed, made at its first use
+        self._feed: ChangeFeed | None = None  # PostgreSQL's, made at its first use
+        self._no_feed = engine.dialect.name != "postgresql"  # or LISTEN was refused
         # single reads outside any transaction: on PostgreSQL no BEGIN and no ROLLBACK around
         # them (three round trips become one); SQLite reads the same either way
         self.reads = (
@@ -376,12 +380,10 @@ class Store:
         row = self.read(_SNAPSHOT)
         return str(row[0]) if row is not None else ""
 
-    def change_feed(self) -> Any:
-        """PostgreSQL: the process's ChangeFeed (store/changefeed.py); None when it cannot
-        LISTEN (a pooler in transaction mode, say): repeated reads then ask the store."""
-        if self.engine.dialect.name != "postgresql":
-            return None
-        if self._feed is None:
+    def change_feed(self) -> ChangeFeed | None:
+        """PostgreSQL: the process's ChangeFeed (store/changefeed.py); None on SQLite, or when
+        it cannot LISTEN (a pooler in transaction mode, say): repeated reads then ask the store."""
+        if self._feed is None and not self._no_feed:
             from vlcmsim.store.changefeed import ChangeFeed
 
             conninfo = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -389,11 +391,11 @@ class Store:
                 self._feed = ChangeFeed(conninfo, self.commits)
             except Exception:
                 log.warning("no change feed (LISTEN refused): repeated reads ask the store", exc_info=True)
-                self._feed = False
-        return self._feed or None
+                self._no_feed = True
+        return self._feed
 
     def dispose(self) -> None:
-        if self._feed:
+        if self._feed is not None:
             self._feed.close()
             self._feed = None
         if self.checkpointer is not None:
