@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,7 @@ def main() -> None:
                         agains.append(sync(client))
                 finally:
                     server.stop()
+                    shutil.rmtree(work / f"data-{n}")  # as the floor drops its files: both sides write anew
         finally:
             served.kill()
         mib = moved / 2**20

@@ -56,3 +56,18 @@ async def test_nothing_outside_the_folder_is_served(folder: Path) -> None:
         ):
             assert (await client.get(path)).status_code == 404, path
         assert (await client.post("/index.xml")).status_code == 405
+
+
+async def test_a_compressed_member_is_served_as_a_stored_one_is(folder: Path) -> None:
+    """A bundle whose VIBs are deflated (a zip tool's default) answers the same bytes, whole and by range."""
+    with zipfile.ZipFile(folder / "embedded.zip") as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    with zipfile.ZipFile(folder / "deflated.zip", "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+    vib = next(n for n in members if n.endswith(".vib"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app(folder)), base_url="http://depot") as client:
+        for bundle in ("embedded", "deflated"):
+            assert (await client.get(f"/bundles/{bundle}/{vib}")).content == members[vib]
+            part = await client.get(f"/bundles/{bundle}/{vib}", headers={"range": "bytes=100-1099"})
+            assert part.status_code == 206 and part.content == members[vib][100:1100]

@@ -10,14 +10,10 @@ sync fetches what is still missing)."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import posixpath
-import queue
-import socket
-import ssl
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -25,8 +21,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urljoin, urlparse
 
-import httpx
-
+from vlcmsim.depot.ar import Readable
+from vlcmsim.depot.download import DownloadError, Downloads, Verify, said
 from vlcmsim.depot.model import DepotContent, Vib
 from vlcmsim.depot.payloads import CHUNK, PayloadStore
 from vlcmsim.depot.reader import BundleError, DepotTree, Limits, check_entry_name, import_vib, merged, read_metadata
@@ -50,88 +46,59 @@ def _corrupted(name: str, faults: DepotFaults) -> bool:
 
 
 class _Counted:
-    """A file-like view of a byte stream: counts what passes, paces it to a
-    bandwidth, and flips a byte when asked to (a corrupted transfer). The
-    stream is read ahead on a thread of its own (a few chunks at most), so
-    receiving overlaps the reader's hashing and writing."""
+    """A file-like view of a file being fetched: counts what passes, paces it to a bandwidth,
+    flips a byte when asked to (a corrupted transfer: the middle one of its first megabyte), and
+    says in a BundleError what failed reading it — a transfer cut short included."""
 
-    AHEAD = 8  # chunks read ahead
-
-    def __init__(self, chunks: Iterator[bytes], moved: Callable[[int], None], faults: DepotFaults, corrupt: bool):
+    def __init__(
+        self,
+        src: Readable,
+        what: str,
+        size: int | None,
+        moved: Callable[[int], None],
+        faults: DepotFaults,
+        corrupt: bool,
+    ) -> None:
+        self.src = src
+        self.what = what  # "metadata.zip from http://..."
+        self.size = size  # announced, when it was
         self.moved = moved
         self.faults = faults
-        self.corrupt = corrupt
         self.started = time.monotonic()
         self.total = 0
-        self.pending: deque[memoryview] = deque()
-        self.queue: queue.Queue[bytes | BaseException | None] = queue.Queue(self.AHEAD)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._pump, args=(chunks,), daemon=True)
-        self.thread.start()
-        self.ended = False
-
-    def _pump(self, chunks: Iterator[bytes]) -> None:
-        try:
-            for chunk in chunks:
-                if self.stop.is_set():
-                    return
-                self.queue.put(chunk)
-            self.queue.put(None)
-        except BaseException as exc:  # handed to the reader, raised there
-            self.queue.put(exc)
-
-    def _next(self) -> bool:
-        if self.ended:
-            return False
-        item = self.queue.get()
-        if item is None:
-            self.ended = True
-            return False
-        if isinstance(item, BaseException):
-            self.ended = True
-            raise item
-        chunk = item
-        if self.corrupt and self.total == 0:  # one byte in the middle of the first chunk flipped
-            at = len(chunk) // 2
-            chunk = chunk[:at] + bytes([chunk[at] ^ 0xFF]) + chunk[at + 1 :]
-        self.total += len(chunk)
-        self.moved(len(chunk))
-        self._pace()
-        self.pending.append(memoryview(chunk))
-        return True
+        self._head = b""  # read ahead to be corrupted
+        if corrupt:
+            head = bytearray(self._read(CHUNK))
+            if head:
+                head[len(head) // 2] ^= 0xFF
+            self._head = bytes(head)
 
     def read(self, n: int = -1) -> bytes:
+        if not self._head:
+            return self._read(n)
         if n < 0:
-            while self._next():
-                pass
-            out = b"".join(self.pending)
-            self.pending.clear()
-            return out
-        while sum(len(p) for p in self.pending) < n and self._next():
-            pass
-        if len(self.pending) == 1 and len(self.pending[0]) <= n:
-            return bytes(self.pending.popleft())
-        parts: list[memoryview] = []
-        want = n
-        while want and self.pending:
-            head = self.pending[0]
-            if len(head) <= want:
-                parts.append(self.pending.popleft())
-                want -= len(head)
-            else:
-                parts.append(head[:want])
-                self.pending[0] = head[want:]
-                want = 0
-        return b"".join(parts)
+            data, self._head = self._head + self._read(-1), b""
+            return data
+        data, self._head = self._head[:n], self._head[n:]
+        return data + self._read(n - len(data)) if len(data) < n else data
 
-    def close(self) -> None:
-        """Stop reading ahead (the reader is done or failed)."""
-        self.stop.set()
-        while self.thread.is_alive():
-            try:
-                self.queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
+    def _read(self, n: int) -> bytes:
+        try:
+            data = self.src.read() if n < 0 else self.src.read(n)
+        except http.client.IncompleteRead as exc:
+            got = self.total + len(exc.partial)
+            raise self._cut(got, self.size or got + (exc.expected or 0)) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise BundleError(f"cannot read {self.what}: {said(exc)}") from None
+        if not data and n and self.size is not None and self.total < self.size:
+            raise self._cut(self.total, self.size)
+        self.total += len(data)
+        self.moved(len(data))
+        self._pace()
+        return data
+
+    def _cut(self, got: int, size: int) -> BundleError:
+        return BundleError(f"cannot read {self.what}: the transfer ended after {got} of {size} bytes")
 
     def _pace(self) -> None:
         rate = self.faults.bandwidth_bytes_per_s
@@ -142,19 +109,14 @@ class _Counted:
 
 
 class _StreamedTree:
-    """What both online trees share: a file is a stream of chunks, counted,
-    paced and corrupted as the depot's faults say; a small file is read whole."""
+    """What both online trees share: a file is streamed, counted, paced and corrupted as the
+    depot's faults say; a small file is read whole."""
 
     faults: DepotFaults
     moved: Callable[[int], None]
 
-    @contextmanager
-    def _counted(self, name: str, chunks: Iterator[bytes]) -> Iterator[IO[bytes]]:
-        counted = _Counted(chunks, self.moved, self.faults, _corrupted(name, self.faults))
-        try:
-            yield counted  # type: ignore[misc]
-        finally:
-            counted.close()
+    def _counted(self, name: str, src: Readable, what: str, size: int | None) -> _Counted:
+        return _Counted(src, what, size, self.moved, self.faults, _corrupted(name, self.faults))
 
     def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
         raise NotImplementedError
@@ -173,27 +135,20 @@ class UrlTree(_StreamedTree):
     def __init__(
         self,
         base: str,
-        verify: ssl.SSLContext | bool = True,
+        verify: Verify = True,
         faults: DepotFaults = DepotFaults(),
         moved: Callable[[int], None] = lambda n: None,
         timeout: float = 60.0,
     ) -> None:
         self.base = base if base.endswith("/") else base + "/"
-        self.client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=True, max_redirects=5)
+        self.downloads = Downloads(verify, timeout)
         self.faults = faults
         self.moved = moved
-        self._reading: socket.socket | None = None  # the connection a download reads now
 
     def close(self) -> None:
         """Close the depot's connections — from another thread too: a read blocked on the one in
-        use ends at once (closing a socket alone does not wake a thread blocked on it)."""
-        sock = self._reading
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.client.close()
+        use ends at once."""
+        self.downloads.close()
 
     def _url(self, name: str) -> str:
         check_entry_name(name)
@@ -204,17 +159,19 @@ class UrlTree(_StreamedTree):
         if self.faults.unreachable:
             raise BundleError(f"cannot reach {self.base}: connection refused (simulated)")
         try:
-            with self.client.stream("GET", self._url(name)) as r:
-                stream = r.extensions.get("network_stream")
-                self._reading = stream.get_extra_info("socket") if stream is not None else None
-                if r.status_code != 200:
-                    raise BundleError(f"{name}: HTTP {r.status_code} from {self.base}")
-                with self._counted(name, r.iter_bytes(CHUNK)) as counted:
-                    yield counted
-        except httpx.HTTPError as exc:
-            raise BundleError(f"cannot read {name} from {self.base}: {exc or type(exc).__name__}") from None
+            download = self.downloads.get(self._url(name))
+        except DownloadError as exc:
+            raise BundleError(f"cannot read {name} from {self.base}: {exc}") from None
+        try:
+            response = download.response
+            if response.status != 200:
+                raise BundleError(f"{name}: HTTP {response.status} from {self.base}")
+            encoding = response.getheader("content-encoding", "identity").lower()
+            if encoding != "identity":
+                raise BundleError(f"{name}: {self.base} sent it encoded ({encoding}), which was not asked for")
+            yield self._counted(name, response, f"{name} from {self.base}", response.length)  # type: ignore[misc]
         finally:
-            self._reading = None
+            self.downloads.release(download)
 
 
 class DirTree(_StreamedTree):
@@ -234,8 +191,8 @@ class DirTree(_StreamedTree):
         path = Path(os.path.realpath(self.root / name))
         if not path.is_relative_to(os.path.realpath(self.root)) or not path.is_file():
             raise BundleError(f"{name} is missing from the depot")
-        with open(path, "rb") as f, self._counted(name, iter(lambda: f.read(CHUNK), b"")) as counted:
-            yield counted
+        with open(path, "rb") as f:
+            yield self._counted(name, f, name, os.fstat(f.fileno()).st_size)  # type: ignore[misc]
 
 
 class _Indexed:
@@ -266,7 +223,7 @@ def split_location(location: str) -> tuple[str, str]:
 def open_tree(
     location: str,
     allowed_dirs: list[Path],
-    verify: ssl.SSLContext | bool = True,
+    verify: Verify = True,
     faults: DepotFaults = DepotFaults(),
     moved: Callable[[int], None] = lambda n: None,
 ) -> DepotTree:

@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -20,6 +21,48 @@ def file_sha256(path: Path) -> str:
         while chunk := f.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+class BackgroundSha256:
+    """sha-256 of the bytes given in order, the large pieces hashed on a helper thread: hashlib
+    lets go of the GIL for them, so hashing overlaps the caller's reading and writing (a VIB is
+    hashed twice — whole, and each payload — and a sync's reads and writes keep one core busy)."""
+
+    LARGE = 1 << 16  # smaller pieces are hashed at once: a thread's hop costs more than they do
+    IN_FLIGHT = 8  # pieces handed over and not hashed yet, at most (bounded memory)
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+
+    def update(self, data: bytes) -> None:
+        """`data` must not change afterwards (bytes, not a reused buffer)."""
+        if len(data) < self.LARGE:
+            self._wait()
+            self._hash.update(data)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1)  # one worker: the pieces are hashed in order
+        self._pending.append(self._pool.submit(self._hash.update, data))
+        if len(self._pending) > self.IN_FLIGHT:
+            self._pending.pop(0).result()
+
+    def _wait(self) -> None:
+        for f in self._pending:
+            f.result()
+        self._pending.clear()
+
+    def hexdigest(self) -> str:
+        self._wait()
+        self.close()
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        """Let the helper thread go (what is still pending is hashed first)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 class PayloadStore:
@@ -66,12 +109,12 @@ class PayloadWriter:
         self.store = store
         self.tmp_path = store.tmp / f"{uuid.uuid4().hex}.part"
         self._file = open(self.tmp_path, "wb")
-        self._hash = hashlib.sha256()
+        self._hash = BackgroundSha256()
         self.size = 0
 
     def write(self, data: bytes) -> None:
-        self._file.write(data)
         self._hash.update(data)
+        self._file.write(data)
         self.size += len(data)
 
     def commit(self, expected_sha256: str, expected_size: int | None = None) -> bool:
@@ -87,5 +130,6 @@ class PayloadWriter:
         return True
 
     def abort(self) -> None:
+        self._hash.close()
         self._file.close()
         self.tmp_path.unlink(missing_ok=True)

@@ -10,14 +10,12 @@ added are removed again: a refused bundle leaves nothing behind."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import posixpath
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +24,7 @@ from typing import IO, Protocol
 from vlcmsim.depot import metadata as md
 from vlcmsim.depot.ar import ArError, ArReader
 from vlcmsim.depot.model import Component, DepotContent, Vib
-from vlcmsim.depot.payloads import CHUNK, PayloadStore
+from vlcmsim.depot.payloads import CHUNK, BackgroundSha256, PayloadStore
 
 
 class BundleError(ValueError):
@@ -244,36 +242,22 @@ def _keep_vib(vibs: dict[str, Vib], vib: Vib) -> None:
 
 
 class _HashingReader:
-    """Hashes what is read through it on a helper thread: sha-256 releases the
-    GIL, so the VIB's checksum costs no time next to the payload's own."""
+    """Hashes what is read through it (the VIB's own checksum), next to the payloads' hashing."""
 
     def __init__(self, src: IO[bytes]) -> None:
         self.src = src
-        self._h = hashlib.sha256()
-        self._pool = ThreadPoolExecutor(1)  # one worker: updates stay in order
-        self._pending: list[Future[None]] = []
-        self.size = 0
+        self._h = BackgroundSha256()
 
     def read(self, n: int = -1) -> bytes:
         data = self.src.read(n)
-        if len(data) >= 1 << 16:
-            self._pending.append(self._pool.submit(self._h.update, data))
-            if len(self._pending) > 8:  # bounded memory: at most 8 chunks in flight
-                self._pending.pop(0).result()
-        else:
-            for f in self._pending:
-                f.result()
-            self._pending.clear()
-            self._h.update(data)
-        self.size += len(data)
+        self._h.update(data)
         return data
 
     def hexdigest(self) -> str:
-        for f in self._pending:
-            f.result()
-        self._pending.clear()
-        self._pool.shutdown()
         return self._h.hexdigest()
+
+    def close(self) -> None:
+        self._h.close()
 
 
 def import_bundle(path: Path, store: PayloadStore, limits: Limits = Limits()) -> DepotContent:
@@ -336,6 +320,7 @@ def import_vib(tree: DepotTree, vib: Vib, store: PayloadStore, added: list[str])
         except BundleError as exc:
             raise BundleError(f"VIB {vib.id}: {exc}") from None
         src = _HashingReader(raw)
+        stack.callback(src.close)
         try:
             ar = ArReader(src)
             for name, size in ar.members():

@@ -71,7 +71,7 @@ class Syncer:
     def read_metadata(self, depot: Depot, abort: Abort | None = None) -> DepotContent:
         """Read the depot's metadata and keep it as its content (blocking: run it in a thread)."""
         assert depot.location is not None
-        tree = open_tree(depot.location, self.allowed_dirs, self.verify(), self.faults(depot.id))
+        tree = open_tree(depot.location, self.allowed_dirs, self.verify, self.faults(depot.id))
         if abort is not None:
             abort.opened(tree)
         try:
@@ -86,7 +86,7 @@ class Syncer:
     ) -> list[str]:
         """Fetch the VIBs from the depot; the payloads added (blocking)."""
         assert depot.location is not None
-        tree = open_tree(depot.location, self.allowed_dirs, self.verify(), self.faults(depot.id), moved)
+        tree = open_tree(depot.location, self.allowed_dirs, self.verify, self.faults(depot.id), moved)
         if abort is not None:
             abort.opened(tree)
         try:

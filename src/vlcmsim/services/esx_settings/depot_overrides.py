@@ -69,7 +69,7 @@ def offered_by_overrides(backend: Backend, owner: str) -> Callable[[], Awaitable
         offered: set[str] = set()
         for location in locations:
             try:
-                tree = open_tree(location, backend.settings.allowed_import_dirs, backend.fetcher.verify())
+                tree = open_tree(location, backend.settings.allowed_import_dirs, backend.fetcher.verify)
                 try:
                     content = read_depot(tree)
                 finally:
