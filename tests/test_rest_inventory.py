@@ -122,6 +122,21 @@ def test_over_long_bodies_are_refused(admin: httpx.Client) -> None:
     assert admin.get("/api/vcenter/cluster").status_code == 200
 
 
+def test_a_body_is_read_however_it_is_framed(admin: httpx.Client) -> None:
+    """By its length (read in one wait), in chunks of unknown total, or not at all."""
+    by_length = admin.post("/api/cis/tasks?action=list", content=b'{"filter_spec": {}}')
+    chunked = admin.post("/api/cis/tasks?action=list", content=iter([b'{"filter_spec"', b": {}}"]))
+    assert by_length.status_code == chunked.status_code == 200
+    assert "transfer-encoding" not in by_length.request.headers
+    assert chunked.request.headers["transfer-encoding"] == "chunked"
+    bad = admin.post("/api/cis/tasks?action=list", content=iter([b'{"filter_spec"', b": {"]))
+    assert bad.status_code == 400 and "Invalid JSON" in bad.json()["messages"][0]["default_message"]
+    drafts = "/api/esx/settings/clusters/domain-c1/software/drafts"
+    empty = admin.post(drafts, content=b"")
+    assert empty.status_code == 201 and empty.request.headers["content-length"] == "0"
+    assert admin.delete(f"{drafts}/{empty.json()}").status_code == 204
+
+
 def test_unknown_task_is_not_found(admin: httpx.Client) -> None:
     r = admin.get("/api/cis/tasks/52d1f4ee-0000-0000-0000-000000000000:com.vmware.esx.settings.clusters.software")
     assert r.status_code == 404

@@ -58,7 +58,16 @@ class RsgiApp:
             request = request_from_rsgi(scope, b"")
             request.upload = sink.finish()
             return _send(protocol, await self.service.dispatch(request))
-        if scope.method not in ("GET", "HEAD") or scope.headers.get("content-length", "0") != "0":
+        length = headers.get("content-length")
+        if length == "0" or (length is None and "transfer-encoding" not in headers):
+            pass  # no body: nothing to wait for
+        elif length is not None and length.isdigit() and int(length) <= limit:
+            try:  # one wait for the whole body, not one per chunk and one more for its end
+                async with asyncio.timeout(self.service.body_read_timeout):
+                    body = await protocol()
+            except TimeoutError:
+                return _send(protocol, too_slow(self.service.body_read_timeout))
+        else:
             chunks: list[bytes] = []
             size = 0
             try:
