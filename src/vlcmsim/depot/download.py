@@ -50,7 +50,7 @@ class Origin:
         parts = urlsplit(url)
         self.scheme = parts.scheme.lower()
         if self.scheme not in ("http", "https"):
-            raise DownloadError(f"redirected to a location that is not http(s): {self.scheme or '(none)'}")
+            raise DownloadError(f"a location that is not http(s): {self.scheme or '(none)'}")
         if not parts.hostname:
             raise DownloadError("the location names no host")
         self.host = parts.hostname
