@@ -5,11 +5,14 @@ it go the full way again."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
+from vlcmsim.tasks.manager import TaskContext
 from vlcmsim.testing import READONLY, InProcessServer
+from vlcmsim.vapi.errors import Message
 
 pytestmark = pytest.mark.anyio
 
@@ -105,8 +108,45 @@ async def test_an_answer_is_kept_at_most_its_time_to_live(app: InProcessServer) 
 
 
 async def test_reads_of_live_state_are_never_kept(app: InProcessServer) -> None:
-    """A task's progress and a host's staging are not the store's alone: not marked `stored`."""
+    """A running task's progress and a host's staging are not the store's alone: a task's info is
+    stored only when its handler says so (the task has ended)."""
     table = app.app._table
-    assert table.get("com.vmware.cis.tasks", "get") is not None
-    assert not table.get("com.vmware.cis.tasks", "get").stored  # type: ignore[union-attr]
+    task_get = table.get("com.vmware.cis.tasks", "get")
+    assert task_get is not None and not task_get.stored and task_get.stored_when_said
     assert table.get("com.vmware.vcenter.cluster", "list").stored  # type: ignore[union-attr]
+
+
+async def test_a_running_tasks_poll_goes_the_full_way_and_an_ended_ones_is_answered_again(
+    app: InProcessServer,
+) -> None:
+    client = await app.client()
+    cache = app.app.read_cache
+    assert cache is not None
+    release = asyncio.Event()
+    contexts: list[TaskContext] = []
+
+    async def work(ctx: TaskContext) -> None:
+        contexts.append(ctx)
+        ctx.progress(10, 100, "Started")
+        await release.wait()
+
+    task = app.backend.tasks.start(
+        service="com.vmware.esx.settings.clusters.software",
+        operation="stage",
+        description=Message("com.vmware.vlcmsim.test", "A task held running"),
+        work=work,
+    )
+    while not contexts:
+        await asyncio.sleep(0.01)
+    assert (await client.get(f"/api/cis/tasks/{task}")).json()["progress"]["completed"] == 10
+    contexts[0].progress(50, 100, "Halfway")  # in memory: its write comes within half a second
+    before = cache.hits
+    running = (await client.get(f"/api/cis/tasks/{task}")).json()
+    assert running["status"] == "RUNNING" and running["progress"]["completed"] == 50 and cache.hits == before
+    release.set()
+    while (ended := await client.get(f"/api/cis/tasks/{task}")).json()["status"] == "RUNNING":
+        await asyncio.sleep(0.01)
+    assert ended.json()["status"] == "SUCCEEDED"
+    before = cache.hits
+    again = await client.get(f"/api/cis/tasks/{task}")
+    assert again.content == ended.content and cache.hits == before + 1

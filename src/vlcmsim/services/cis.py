@@ -8,7 +8,7 @@ from typing import Any
 from vlcmsim.backend import Call
 from vlcmsim.services.errors import task_not_cancelable, task_not_found, task_not_running
 from vlcmsim.services.filters import allows, as_sets
-from vlcmsim.tasks.manager import TaskRecord
+from vlcmsim.tasks.manager import RUNNING_STATES, TaskRecord
 from vlcmsim.vapi.codec import Frozen
 from vlcmsim.vapi.errors import unauthenticated
 from vlcmsim.vapi.operations import OperationSet, Privilege
@@ -46,11 +46,14 @@ async def delete_session(call: Call) -> None:
     call.backend.sessions.delete(call.session_id)
 
 
-@ops.operation(TASKS, "get", Privilege.READ)
+@ops.operation(TASKS, "get", Privilege.READ, stored_when_said=True)
 async def get_task(call: Call, task: str, spec: dict[str, Any] | None = None) -> dict[str, Any] | Frozen:
     record = call.backend.tasks.get(task)
     if record is None:
         raise task_not_found(task)
+    # an ended task's info is its stored record for good (a purge is a commit): polls of it may be
+    # answered again; a running one's progress lives in memory between writes, so it is read each time
+    call.stored = record.status not in RUNNING_STATES
     return record.info(with_result=not (spec or {}).get("exclude_result", False))
 
 

@@ -44,6 +44,8 @@ class Call(Generic[B]):
     operation: OperationSpec | None = None
     user: User | None = None
     session_id: str | None = None
+    # said by the handler of an operation stored "when said": this answer reads only the store
+    stored: bool = False
 
     @property
     def task_user(self) -> str | None:
@@ -72,8 +74,10 @@ class Operation:
     handler: Handler
     privilege: Privilege
     translate: Translate | None = None
-    # its answer is a function of the store and the caller's session alone (server/read_cache.py)
+    # its answer is a function of the store and the caller's session alone (vapi/read_cache.py)
     stored: bool = False
+    # ... or is when its handler says so (`call.stored`): an ended task's info, not a running one's
+    stored_when_said: bool = False
 
     @property
     def input_tds(self) -> list[tuple[str, TD]]:
@@ -122,17 +126,26 @@ class OperationSet:
     def __init__(self) -> None:
         self.entries: list[tuple[str, str, Privilege, Handler]] = []
         self.stored: set[tuple[str, str]] = set()
+        self.stored_when_said: set[tuple[str, str]] = set()
 
     def operation(
-        self, service: str, operation: str, privilege: Privilege = Privilege.READ, stored: bool = False
+        self,
+        service: str,
+        operation: str,
+        privilege: Privilege = Privilege.READ,
+        stored: bool = False,
+        stored_when_said: bool = False,
     ) -> Callable[[Handler], Handler]:
         """`stored`: the answer reads only the store (no clock, no host's live state, no
-        file), so a repeated read may be answered again while nothing was committed."""
+        file), so a repeated read may be answered again while nothing was committed;
+        `stored_when_said`: so is an answer whose handler sets `call.stored`."""
 
         def register(fn: Handler) -> Handler:
             self.entries.append((service, operation, privilege, fn))
             if stored:
                 self.stored.add((service, operation))
+            if stored_when_said:
+                self.stored_when_said.add((service, operation))
             return fn
 
         return register
@@ -149,11 +162,11 @@ class OperationTable:
                 spec = m.operations.get((service, operation))
                 if spec is None:
                     raise KeyError(f"{service}.{operation} is not in the model")
-                stored = (service, operation) in s.stored
-                self.by_id[(service, operation)] = Operation(spec, fn, privilege, translate, stored)
+                key = (service, operation)
+                self.by_id[key] = Operation(spec, fn, privilege, translate, key in s.stored, key in s.stored_when_said)
         # second REST forms of the same operations (the router serves them too)
         self.aliases = [
-            Operation(alias, op.handler, op.privilege, translate, op.stored)
+            Operation(alias, op.handler, op.privilege, translate, op.stored, op.stored_when_said)
             for alias in m.aliases
             if (op := self.by_id.get((alias.service, alias.operation))) is not None
         ]

@@ -126,7 +126,8 @@ class RestAdapter:
         try:
             op, path_values = self.router.resolve(req)
             # a GET with a body (the SDK's filters) is not keyed by its body: it always goes the full way
-            cache = self.read_cache if op.stored and req.method == "GET" and not req.body else None
+            stored = op.stored or op.stored_when_said
+            cache = self.read_cache if stored and req.method == "GET" and not req.body else None
             # the generation before the session is checked: a logout after the check moves it
             generation = cache.generation() if cache is not None else 0
             call = self.authenticate(req, op)
@@ -137,7 +138,7 @@ class RestAdapter:
                 inputs = self._decode_inputs(op, req, path_values)
             value = await op.invoke(call, inputs)
             response = self._encode(op, value)
-            if cache is not None and call.session_id:  # (set whenever cache is: for the type checker)
+            if cache is not None and call.session_id and (op.stored or call.stored):  # (session id: always set)
                 name = f"{op.spec.service}.{op.spec.operation}"
                 cache.keep(call.session_id, req.path, req.query_string, generation, response, name)
             return response
