@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote
 
 import defusedxml.ElementTree as DET
@@ -111,10 +111,14 @@ def _file_chunks(path: Path) -> Callable[[int, int], Iterator[bytes]]:
 def _byte_range(path: Path, start: int, end: int) -> Iterator[bytes]:
     with open(path, "rb") as f:
         f.seek(start)
-        left = end - start
-        while left > 0 and (data := f.read(min(CHUNK, left))):
-            left -= len(data)
-            yield data
+        yield from _pieces(f, end - start)
+
+
+def _pieces(f: IO[bytes], left: int) -> Iterator[bytes]:
+    """The next `left` bytes of `f` (fewer when it ends first), a chunk at a time."""
+    while left > 0 and (data := f.read(min(CHUNK, left))):
+        left -= len(data)
+        yield data
 
 
 def _member_chunks(bundle: Path, member: str) -> Callable[[int, int], Iterator[bytes]]:
@@ -128,13 +132,9 @@ def _member_chunks(bundle: Path, member: str) -> Callable[[int, int], Iterator[b
                 yield from _byte_range(bundle, at + start, at + end)
                 return
             with zf.open(member) as f:
-                skip = start
-                while skip > 0 and (data := f.read(min(CHUNK, skip))):  # a compressed member is read up to the range
-                    skip -= len(data)
-                left = end - start
-                while left > 0 and (data := f.read(min(CHUNK, left))):
-                    left -= len(data)
-                    yield data
+                for _ in _pieces(f, start):  # a compressed member is read up to the range
+                    pass
+                yield from _pieces(f, end - start)
 
     return chunks
 
