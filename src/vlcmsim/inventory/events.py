@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from vlcmsim.store import schema
 from vlcmsim.store.changes import changes
@@ -52,7 +52,9 @@ class EventLog:
         host: str | None = None,
         vm: str | None = None,
         details: dict[str, Any] | None = None,
+        conn: Connection | None = None,
     ) -> None:
+        """An event logged; with `conn`, in that transaction (with what it tells of)."""
         row = {
             "kind": kind,
             "created_time": now(),
@@ -64,13 +66,19 @@ class EventLog:
             "vm": vm,
             "details": details,
         }
-        with self.store.engine.begin() as conn:
-            conn.execute(_INSERT_EVENT, row)
-            self._posted += 1
-            if self._posted % _PRUNE_EVERY == 0:
-                newest = conn.execute(select(func.max(schema.events.c.key))).scalar() or 0
-                conn.execute(delete(schema.events).where(schema.events.c.key <= newest - KEEP))
+        if conn is not None:
+            self._insert(conn, row)
+        else:
+            with self.store.engine.begin() as own:
+                self._insert(own, row)
         changes.notify()
+
+    def _insert(self, conn: Connection, row: dict[str, Any]) -> None:
+        conn.execute(_INSERT_EVENT, row)
+        self._posted += 1
+        if self._posted % _PRUNE_EVERY == 0:
+            newest = conn.execute(select(func.max(schema.events.c.key))).scalar() or 0
+            conn.execute(delete(schema.events).where(schema.events.c.key <= newest - KEEP))
 
     def query(
         self,

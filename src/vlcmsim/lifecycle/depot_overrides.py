@@ -5,10 +5,14 @@ and a host can take only the payloads they offer."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from vlcmsim.store import schema
 from vlcmsim.store.db import Store
+
+_t = schema.depot_overrides
+# built once: every stage and remediation asks (building it cost more than running it)
+_OF = select(_t.c.location).where(_t.c.owner == bindparam("owner")).order_by(_t.c.position)
 
 
 class DepotOverrides:
@@ -16,10 +20,7 @@ class DepotOverrides:
         self.store = store
 
     def of(self, owner: str) -> list[str]:
-        t = schema.depot_overrides
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(t.c.location).where(t.c.owner == owner).order_by(t.c.position)).all()
-        return [r.location for r in rows]
+        return [r.location for r in self.store.read_all(_OF, {"owner": owner})]
 
     def add(self, owner: str, location: str) -> bool:
         """False when the owner has it already."""

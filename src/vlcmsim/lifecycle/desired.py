@@ -3,10 +3,12 @@ installed on each host. All in the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from vlcmsim.lifecycle.spec import SoftwareSpec
@@ -100,6 +102,21 @@ class DesiredStates:
         if DRAFTS_VERSION in versions:
             self._drafts.invalidate()
 
+    def _drafts_changed(self, version: int, cluster: str, change: Callable[[list[Draft]], list[Draft]]) -> None:
+        """After a committed write of one owner's drafts: its list changed in the snapshot, the
+        others' as they were (see TTLSnapshot.wrote)."""
+
+        def changed(drafts: dict[str, list[Draft]]) -> dict[str, list[Draft]]:
+            out = dict(drafts)
+            mine = change(list(out.get(cluster, ())))
+            if mine:
+                out[cluster] = mine
+            else:
+                out.pop(cluster, None)
+            return out
+
+        self._drafts.wrote(version, changed)
+
     # -- commits ---------------------------------------------------------------
 
     def latest_commit(self, cluster: str) -> Commit | None:
@@ -115,24 +132,27 @@ class DesiredStates:
 
     def add_commit(self, cluster: str, author: str, description: str, spec: SoftwareSpec, draft: str | None) -> int:
         """A new commit (and the draft it came from gone) in one transaction."""
+        value, made_at = spec.to_json(), now()
+        row = {
+            "cluster": cluster,
+            "author": author,
+            "commit_time": made_at,
+            "description": description,
+            "apply_status": "NOT_APPLIED",
+            "spec": value,
+        }
         with self.store.engine.begin() as conn:
             last = conn.execute(_LAST_COMMIT, {"owner": cluster}).scalar_one()
-            commit_id = (last or 0) + 1
-            conn.execute(
-                _INSERT_COMMIT,
-                {
-                    "cluster": cluster,
-                    "id": commit_id,
-                    "author": author,
-                    "commit_time": now(),
-                    "description": description,
-                    "apply_status": "NOT_APPLIED",
-                    "spec": spec.to_json(),
-                },
-            )
+            commit_id = row["id"] = (last or 0) + 1
+            conn.execute(_INSERT_COMMIT, row)
             if draft is not None:
                 conn.execute(_DELETE_DRAFT, {"draft": draft})
-            self._wrote(conn, COMMITS_VERSION, DRAFTS_VERSION)
+            commits = Store.bump(conn, COMMITS_VERSION)
+            drafts = Store.bump(conn, DRAFTS_VERSION)
+        # what a reload would read: the spec from the same JSON
+        made = Commit(cluster, commit_id, author, made_at, description, "NOT_APPLIED", _spec(value))
+        self._latest.wrote(commits, lambda latest: {**latest, cluster: made})
+        self._drafts_changed(drafts, cluster, lambda mine: [d for d in mine if d.id != draft])
         return commit_id
 
     def mark_applied(self, cluster: str, commit_id: int) -> None:
@@ -153,29 +173,38 @@ class DesiredStates:
         return next((d for d in self.drafts(cluster) if d.id == draft_id), None)
 
     def create_draft(self, cluster: str, owner: str, spec: SoftwareSpec) -> str:
-        draft_id = str(self.store.next_id("draft"))
-        with self.store.engine.begin() as conn:
+        created, value = now(), spec.to_json()
+        with self.store.engine.begin() as conn:  # its number, its row and the version: one transaction
+            draft_id = str(self.store.next_ids_in(conn, "draft", 1)[0])
             conn.execute(
                 _INSERT_DRAFT,
-                {"id": draft_id, "cluster": cluster, "owner": owner, "creation_time": now(), "spec": spec.to_json()},
+                {"id": draft_id, "cluster": cluster, "owner": owner, "creation_time": created, "spec": value},
             )
-            self._wrote(conn, DRAFTS_VERSION)
+            version = Store.bump(conn, DRAFTS_VERSION)
+        made = Draft(draft_id, cluster, owner, created, _spec(value))
+        self._drafts_changed(version, cluster, lambda mine: [*mine, made])  # numbers only grow: still in order
         return draft_id
 
     def save_draft(self, draft: Draft) -> None:
+        value = draft.spec.to_json()
         with self.store.engine.begin() as conn:
-            conn.execute(_UPDATE_DRAFT, {"draft": draft.id, "spec": draft.spec.to_json()})
-            self._wrote(conn, DRAFTS_VERSION)
+            conn.execute(_UPDATE_DRAFT, {"draft": draft.id, "spec": value})
+            version = Store.bump(conn, DRAFTS_VERSION)
+        spec = _spec(value)
+        self._drafts_changed(
+            version, draft.cluster, lambda mine: [replace(d, spec=spec) if d.id == draft.id else d for d in mine]
+        )
 
     def set_draft_status(self, draft_id: str, status: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.drafts).where(schema.drafts.c.id == draft_id).values(status=status))
             self._wrote(conn, DRAFTS_VERSION)
 
-    def delete_draft(self, draft_id: str) -> None:
+    def delete_draft(self, cluster: str, draft_id: str) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(_DELETE_DRAFT, {"draft": draft_id})
-            self._wrote(conn, DRAFTS_VERSION)
+            version = Store.bump(conn, DRAFTS_VERSION)
+        self._drafts_changed(version, cluster, lambda mine: [d for d in mine if d.id != draft_id])
 
     def forget(self, owner: str) -> None:
         """Every commit and draft of an image owner (a host that left, or joined a cluster)."""
@@ -221,6 +250,11 @@ def _commit(r: Any) -> Commit:
     return Commit(
         r.cluster, r.id, r.author, aware(r.commit_time), r.description, r.apply_status, SoftwareSpec.from_json(r.spec)
     )
+
+
+def _spec(value: dict[str, Any]) -> SoftwareSpec:
+    """A spec as the store gives it back (the JSON column's value, a copy of it: a spec is changed in place)."""
+    return SoftwareSpec.from_json(orjson.loads(orjson.dumps(value)))
 
 
 def _draft(r: Any) -> Draft:

@@ -4,7 +4,7 @@ posting of events when a host's state changes, whoever changed it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vlcmsim.inventory.events import Event, EventLog
 from vlcmsim.inventory.model import CLUSTER_TYPE, HOST_TYPE, Host
@@ -14,6 +14,9 @@ from vlcmsim.soap.properties import prop
 from vlcmsim.soap.tree import refs
 from vlcmsim.soap.vim import VmomiSupport, vim
 from vlcmsim.soap.world import World
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 from vlcmsim.tasks.manager import TaskRecord
 
 LATEST_PAGE = 10
@@ -171,11 +174,12 @@ def task_events(log: EventLog, inventory: Inventory) -> Any:
     """A listener of the task manager's transitions: a TaskEvent when a task is created (as
     vCenter logs every task), and an EventEx when a remediation starts, succeeds or fails."""
 
-    def transitioned(record: TaskRecord) -> None:
+    def transitioned(conn: Connection, record: TaskRecord) -> None:
         where = _where(inventory, record)
         description = record.description.default_message
         if record.status == "PENDING":
-            log.post("TaskEvent", f"Task: {description}", user=record.user or "", details={"task": record.id}, **where)
+            details = {"task": record.id}
+            log.post("TaskEvent", f"Task: {description}", user=record.user or "", details=details, conn=conn, **where)
             return
         if record.operation != REMEDIATION or not record.service.endswith(".software"):
             return
@@ -194,6 +198,7 @@ def task_events(log: EventLog, inventory: Inventory) -> Any:
             text,
             user=record.user or "",
             details={"eventTypeId": f"{REMEDIATION_EVENT}.{outcome}", "severity": severity, "objectId": record.id},
+            conn=conn,
             **where,
         )
 

@@ -20,6 +20,7 @@ class TTLSnapshot(Generic[T]):
     hosts = TTLSnapshot(load_hosts, ttl=1.0)
     hosts.get()          # loads, or returns the snapshot taken less than 1 s ago
     hosts.invalidate()   # after a write of our own: the next get() reloads
+    hosts.wrote(7, add)  # ... or, when the write moved the version on by one, changed in place
     """
 
     def __init__(self, load: Callable[[], T], ttl: float, version: Callable[[], int] | None = None) -> None:
@@ -43,3 +44,15 @@ class TTLSnapshot(Generic[T]):
 
     def invalidate(self) -> None:
         self._value = None
+
+    def wrote(self, version: int, change: Callable[[T], T]) -> None:
+        """After this process committed a write that moved the version to `version`. When the
+        snapshot was taken at the version just before, nobody else wrote between: `change`
+        makes of it what the store holds now, and no read follows (a write of a draft re-read
+        every draft). Otherwise the next `get` reloads."""
+        value = self._value
+        if value is not None and self._loaded_version is not None and version == self._loaded_version + 1:
+            self._value = change(value)
+            self._loaded_version = version
+        else:
+            self._value = None

@@ -50,6 +50,7 @@ _BUMP = (
     update(schema.counters)
     .where(schema.counters.c.name == bindparam("counter"))
     .values(value=schema.counters.c.value + 1)
+    .returning(schema.counters.c.value)
 )
 _NEW_COUNTER = schema.counters.insert()
 # the counters as this request first read them (None: not in a request)
@@ -321,7 +322,11 @@ class Store:
     def next_ids(self, counter: str, n: int) -> list[int]:
         """`n` numbers of the counter at once, in one transaction."""
         with self.engine.begin() as conn:
-            last = int(conn.execute(self._next_ids, {"name": counter, "n": n}).scalar_one())
+            return self.next_ids_in(conn, counter, n)
+
+    def next_ids_in(self, conn: Connection, counter: str, n: int) -> list[int]:
+        """The same in the caller's transaction (the numbers and what they number written at once)."""
+        last = int(conn.execute(self._next_ids, {"name": counter, "n": n}).scalar_one())
         return list(range(last - n + 1, last + 1))
 
     @functools.cached_property
@@ -367,11 +372,14 @@ class Store:
         return seen.get(name, 0)
 
     @staticmethod
-    def bump(conn: Connection, name: str) -> None:
-        """Move the counter `name` on, in the caller's transaction."""
-        if not conn.execute(_BUMP, {"counter": name}).rowcount:
+    def bump(conn: Connection, name: str) -> int:
+        """Move the counter `name` on, in the caller's transaction: its new value."""
+        value = conn.execute(_BUMP, {"counter": name}).scalar()
+        if value is None:
             conn.execute(_NEW_COUNTER, {"name": name, "value": 1})
+            value = 1
         forget_versions()
+        return int(value)
 
     def snapshot(self) -> str:
         """PostgreSQL: which transactions had committed (`pg_current_snapshot()`, as text). Any

@@ -219,7 +219,9 @@ class TaskManager:
         self.dead_after = timedelta(seconds=dead_after_seconds)
         self.result_flush_every = 1.0 if shared else _RESULT_FLUSH_EVERY
         self.interrupted: Interrupted | None = None  # set by recover(): ends a crashed run's stored result
-        self.on_transition: list[Callable[[TaskRecord], None]] = []  # created, running, ended (the event log)
+        # created, running, ended: called in the transaction that writes it (the event log's row
+        # goes with the task's, not in a transaction of its own)
+        self.on_transition: list[Callable[[Connection, TaskRecord], None]] = []
         self.keep_ended = KEEP_ENDED
         self._ended_since_purge = 0
         self.live: dict[str, TaskRecord] = {}
@@ -398,8 +400,8 @@ class TaskManager:
             cancelable=cancelable,
             result_td=result_td,
         )
-        self._write(record, insert=True, locks=locks)  # a failed write leaves no trace: nothing is registered yet
-        self._transitioned(record)
+        # a failed write leaves no trace: nothing is registered yet
+        self._write(record, insert=True, locks=locks, transition=True)
         self.live[record.id] = record
         # the work outlives the request that started it: it must not read the request's versions
         self._runners[record.id] = asyncio.get_running_loop().create_task(
@@ -415,8 +417,7 @@ class TaskManager:
             record.status = "RUNNING"
             record.start_time = now()
             record.progress = (100, 0, Message(PROGRESS_ID, "Running"))
-            self._write(record)
-            self._transitioned(record)
+            self._write(record, transition=True)
             await asyncio.sleep(0)  # the work in a turn of its own: requests waiting meanwhile go first
             result = await work(TaskContext(self, record))
             record.result = result if result is not None else record.result
@@ -453,8 +454,7 @@ class TaskManager:
             if record.status == "FAILED" and record.progress:
                 total, completed, _ = record.progress
                 record.progress = (total, completed, Message(PROGRESS_ID, "Failed"))
-            self._write(record, unlock=True)
-            self._transitioned(record)
+            self._write(record, unlock=True, transition=True)
             self._remember(record)
             self.live.pop(record.id, None)
             self._runners.pop(record.id, None)
@@ -463,11 +463,10 @@ class TaskManager:
             self._canceled_early.discard(record.id)
             self._purge_now_and_then()
 
-    def _transitioned(self, record: TaskRecord) -> None:
-        _transition(record)
+    def _transitioned(self, conn: Connection, record: TaskRecord) -> None:
         for listener in self.on_transition:
             try:
-                listener(record)
+                listener(conn, record)
             except Exception:  # a listener's failure is not the task's
                 log.warning("a listener of task %s failed", record.id, exc_info=True)
 
@@ -620,7 +619,10 @@ class TaskManager:
         with_result: bool = True,
         locks: Sequence[tuple[str, str]] = (),
         unlock: bool = False,
+        transition: bool = False,
     ) -> None:
+        """The record's row written; with `transition`, its status changed: the listeners write
+        in the same transaction and the change is logged once it is committed."""
         values = self._values(record, with_result or insert)
         if locks:
             try:
@@ -630,17 +632,22 @@ class TaskManager:
                         _INSERT_LOCK,
                         [{"target_type": kind, "target_id": id_, "task": record.id} for kind, id_ in locks],
                     )
+                    if transition:
+                        self._transitioned(conn, record)
             except IntegrityError:
                 raise TargetBusy(self._holder(locks)) from None
-            changes.notify()
-            return
-        with self.store.engine.begin() as conn:
-            if insert:
-                self._insert(conn, record, values)
-            else:
-                conn.execute(_UPDATE_TASK, {"task_id": record.id, **values})
-            if unlock:
-                conn.execute(_UNLOCK, {"task_id": record.id})
+        else:
+            with self.store.engine.begin() as conn:
+                if insert:
+                    self._insert(conn, record, values)
+                else:
+                    conn.execute(_UPDATE_TASK, {"task_id": record.id, **values})
+                if unlock:
+                    conn.execute(_UNLOCK, {"task_id": record.id})
+                if transition:
+                    self._transitioned(conn, record)
+        if transition:
+            _transition(record)
         changes.notify()  # a vim25 client waiting on this task's info is woken
 
     def _holder(self, locks: Sequence[tuple[str, str]]) -> TaskRecord | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,19 +34,42 @@ class Route:
     names: list[str]
     ops: list[Operation] = field(default_factory=list)
 
-    def match(self, segments: list[str]) -> dict[str, str] | None:
-        if len(segments) != len(self.parts):
-            return None
-        values: dict[str, str] = {}
-        names = iter(self.names)
-        for part, seg in zip(self.parts, segments, strict=True):
+
+@dataclass
+class _Node:
+    """A segment's place in the tree of templates: the literal segments that may come next, the
+    variable one, and the templates that end here."""
+
+    literals: dict[str, _Node] = field(default_factory=dict)
+    variable: _Node | None = None
+    routes: list[Route] = field(default_factory=list)
+
+    def add(self, route: Route) -> None:
+        node = self
+        for part in route.parts:
             if part is None:
-                if not seg:
-                    return None
-                values[next(names)] = seg
-            elif part != seg:
-                return None
-        return values
+                node.variable = node.variable or _Node()
+                node = node.variable
+            else:
+                node = node.literals.setdefault(part, _Node())
+        node.routes.append(route)
+
+    def matches(self, segments: list[str], at: int = 0, values: tuple[str, ...] = ()) -> Iterator[Match]:
+        """The templates `segments` fit, a literal segment before a variable at each step (so
+        /software/drafts comes before /software/{x}), each with its variables' values."""
+        if at == len(segments):
+            for route in self.routes:
+                yield route, dict(zip(route.names, values, strict=True))
+            return
+        segment = segments[at]
+        literal = self.literals.get(segment)
+        if literal is not None:
+            yield from literal.matches(segments, at + 1, values)
+        if self.variable is not None and segment:
+            yield from self.variable.matches(segments, at + 1, (*values, segment))
+
+
+Match = tuple[Route, dict[str, str]]
 
 
 class Router:
@@ -66,12 +90,10 @@ class Router:
                         parts.append(seg)
                 route = by_path[template] = Route(parts, names)
             route.ops.append(op)
-        # literal routes first so /software/drafts beats /software/{x}
-        self.routes = sorted(by_path.values(), key=lambda r: [p is None for p in r.parts])
+        self._tree = _Node()  # one dictionary lookup per segment, not every template of the length tried
+        for route in by_path.values():
+            self._tree.add(route)
         self._cache: dict[tuple[Any, ...], tuple[Operation, dict[str, str]]] = {}
-        self._by_len: dict[int, list[Route]] = {}
-        for r in self.routes:
-            self._by_len.setdefault(len(r.parts), []).append(r)
 
     def resolve(self, req: Request) -> tuple[Operation, dict[str, str]]:
         key = (req.method, req.path, tuple(req.query))
@@ -85,12 +107,7 @@ class Router:
         return result
 
     def _resolve(self, req: Request) -> tuple[Operation, dict[str, str]]:
-        segments = req.segments
-        matched: list[tuple[Route, dict[str, str]]] = []
-        for route in self._by_len.get(len(segments), ()):
-            values = route.match(segments)
-            if values is not None:
-                matched.append((route, values))
+        matched = list(self._tree.matches(req.segments))
         if not matched:
             raise no_such_resource(req.path)
         query = dict(req.query)

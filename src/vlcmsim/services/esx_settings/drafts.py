@@ -88,7 +88,7 @@ async def get_draft(call: Call, cluster: str, draft: str) -> dict[str, Any]:
 
 @for_owners(ops, DRAFTS, "delete", W)
 async def delete_draft(call: Call, cluster: str, draft: str) -> None:
-    call.backend.desired.delete_draft(owned(call, cluster, draft).id)
+    call.backend.desired.delete_draft(cluster, owned(call, cluster, draft).id)
 
 
 @for_owners(ops, DRAFTS, "import_software_spec", W)
