@@ -204,7 +204,7 @@ def build_backend(settings: Settings, store: Store, cert: Path | None) -> Backen
         policies=ApplyPolicies(store),
         configurations=Configurations(store),
         repository=Repository(store),
-        depot_overrides=DepotOverrides(store),
+        depot_overrides=DepotOverrides(store, ttl),
         vm_solutions=VmSolutions(store),
     )
 

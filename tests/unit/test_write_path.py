@@ -107,12 +107,14 @@ async def test_a_write_by_another_writer_between_reads_everything_again(app: InP
     assert [d.id for d in desired.drafts("domain-c1")] == [mine, theirs]
 
 
-async def test_a_task_and_the_event_of_its_start_are_one_transaction(app: InProcessServer) -> None:
+async def test_a_stage_starts_in_one_transaction_with_the_event_of_its_task(app: InProcessServer) -> None:
     client = await app.client()
+    app.backend.depot_overrides.of("domain-c1")  # the snapshots taken
+    await client.get(SOFTWARE)
     with statements(app.app.started.store) as started:
         r = await client.post(f"{SOFTWARE}?action=stage&vmw-task=true", json={})
         assert r.status_code == 202, r.text
-    assert started.count("COMMIT") == 1
+    assert started == ["INSERT", "INSERT", "INSERT", "COMMIT"]  # the task, its lock, its event
     task = r.json()
     events = app.app.started.soap.world.events.query(kinds={"TaskEvent"})
     assert any((e.details or {}).get("task") == task for e in events)

@@ -5,40 +5,56 @@ and a host can take only the payloads they offer."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import delete, func, select
 
 from vlcmsim.store import schema
+from vlcmsim.store.cache import TTLSnapshot
 from vlcmsim.store.db import Store
 
 _t = schema.depot_overrides
-# built once: every stage and remediation asks (building it cost more than running it)
-_OF = select(_t.c.location).where(_t.c.owner == bindparam("owner")).order_by(_t.c.position)
+_ALL = select(_t.c.owner, _t.c.location).order_by(_t.c.owner, _t.c.position)
+VERSION = "depot_overrides_version"  # bumped by every write of overrides
 
 
 class DepotOverrides:
-    def __init__(self, store: Store) -> None:
+    """Every owner's overrides from one snapshot, read again when their version moves: every
+    stage and remediation asks, and overrides seldom change."""
+
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
         self.store = store
+        self._all = TTLSnapshot(self._load, ttl, lambda: store.version(VERSION))
+
+    def _load(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for r in self.store.read_all(_ALL):
+            out.setdefault(r.owner, []).append(r.location)
+        return out
 
     def of(self, owner: str) -> list[str]:
-        return [r.location for r in self.store.read_all(_OF, {"owner": owner})]
+        return list(self._all.get().get(owner, ()))
 
     def add(self, owner: str, location: str) -> bool:
         """False when the owner has it already."""
-        t = schema.depot_overrides
         with self.store.engine.begin() as conn:
-            if conn.execute(select(t.c.owner).where(t.c.owner == owner, t.c.location == location)).first():
+            if conn.execute(select(_t.c.owner).where(_t.c.owner == owner, _t.c.location == location)).first():
                 return False
-            last = conn.execute(select(func.max(t.c.position)).where(t.c.owner == owner)).scalar_one()
-            conn.execute(t.insert().values(owner=owner, location=location, position=(last or 0) + 1))
+            last = conn.execute(select(func.max(_t.c.position)).where(_t.c.owner == owner)).scalar_one()
+            conn.execute(_t.insert().values(owner=owner, location=location, position=(last or 0) + 1))
+            Store.bump(conn, VERSION)
+        self._all.invalidate()
         return True
 
     def remove(self, owner: str, location: str) -> bool:
         """False when the owner has no such override."""
-        t = schema.depot_overrides
         with self.store.engine.begin() as conn:
-            gone = conn.execute(delete(t).where(t.c.owner == owner, t.c.location == location)).rowcount
+            gone = conn.execute(delete(_t).where(_t.c.owner == owner, _t.c.location == location)).rowcount
+            if gone:
+                Store.bump(conn, VERSION)
+        self._all.invalidate()
         return bool(gone)
 
     def forget(self, owner: str) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(delete(schema.depot_overrides).where(schema.depot_overrides.c.owner == owner))
+            if conn.execute(delete(_t).where(_t.c.owner == owner)).rowcount:
+                Store.bump(conn, VERSION)
+        self._all.invalidate()
