@@ -58,7 +58,7 @@ class EventLog:
         row = {
             "kind": kind,
             "created_time": now(),
-            "user": user,
+            "user": user[:256],  # the column's width: a row that fits never fails the task written with it
             "message": message[:2048],
             "datacenter": datacenter,
             "cluster": cluster,
