@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
+import stat
 import threading
-from pathlib import Path
 from typing import BinaryIO
 
 from vlcmsim.depot.payloads import PayloadStore
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/vum/repository/payloads/"
 _MAX_HEADER = 16 * 1024
+SMALL = 1 << 20  # payloads up to this size are read and sent with their head; larger ones by sendfile(2)
 
 
 class PayloadListener:
@@ -85,6 +87,8 @@ class PayloadListener:
         self.open_connections += 1
         try:
             await self._requests(reader, writer)
+        except asyncio.CancelledError:  # the listener stopping: the connection ends, no traceback in the log
+            pass
         finally:
             self.open_connections -= 1
 
@@ -92,7 +96,8 @@ class PayloadListener:
         try:
             while True:
                 try:
-                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.header_timeout)
+                    async with asyncio.timeout(self.header_timeout):  # (no task of its own, as wait_for made)
+                        head = await reader.readuntil(b"\r\n\r\n")
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, TimeoutError):
                     return
                 lines = head.decode("latin-1").split("\r\n")
@@ -102,19 +107,24 @@ class PayloadListener:
                 if len(parts) != 3 or parts[0] not in ("GET", "HEAD"):
                     await self._status(writer, 405, "Method Not Allowed")
                     return
-                path = self._payload(parts[1])
-                if path is None:
+                f = self._payload(parts[1])
+                if f is None:
                     await self._status(writer, 404, "Not Found", keep_alive)
                     if not keep_alive:
                         return
                     continue
-                size = path.stat().st_size
-                writer.write(
-                    f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {size}\r\n"
-                    f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n".encode()
-                )
-                if parts[0] == "GET":
-                    with open(path, "rb") as f:
+                with f:
+                    size = os.fstat(f.fileno()).st_size
+                    head = (
+                        f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {size}\r\n"
+                        f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n".encode()
+                    )
+                    if parts[0] != "GET":
+                        writer.write(head)
+                    elif size <= SMALL:  # with its head in one write: sendfile's rounds cost more than the copy
+                        writer.write(head + f.read())
+                    else:
+                        writer.write(head)
                         await self._send_file(writer, f)
                 await writer.drain()
                 if not keep_alive:
@@ -128,14 +138,19 @@ class PayloadListener:
     async def _send_file(writer: asyncio.StreamWriter, f: BinaryIO) -> None:
         await asyncio.get_running_loop().sendfile(writer.transport, f)
 
-    def _payload(self, target: str) -> Path | None:
+    def _payload(self, target: str) -> BinaryIO | None:
+        """The payload's file, open; None when the target names none."""
         if not target.startswith(PREFIX):
             return None
         try:
             path = self.payloads.path(target[len(PREFIX) :])
-        except ValueError:
+            f = open(path, "rb")  # (the caller closes it)
+        except (ValueError, OSError):  # not a payload's name, or no such file
             return None
-        return path if path.is_file() else None
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            f.close()
+            return None
+        return f
 
     @staticmethod
     async def _status(writer: asyncio.StreamWriter, code: int, reason: str, keep_alive: bool = False) -> None:
