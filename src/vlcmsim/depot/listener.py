@@ -116,16 +116,16 @@ class PayloadListener:
                     continue
                 with f:
                     size = os.fstat(f.fileno()).st_size
-                    head = (
+                    answer = (
                         f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {size}\r\n"
                         f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n".encode()
                     )
                     if parts[0] != "GET":
-                        writer.write(head)
+                        writer.write(answer)
                     elif size <= SMALL:  # with its head in one write: sendfile's rounds cost more than the copy
-                        writer.write(head + f.read())
+                        writer.write(answer + f.read())
                     else:
-                        writer.write(head)
+                        writer.write(answer)
                         await self._send_file(writer, f)
                 await writer.drain()
                 if not keep_alive:
