@@ -21,7 +21,7 @@ from vlcmsim.config import DatacenterConfig, HostConfig
 from vlcmsim.inventory.model import Cluster, Datacenter, Host, is_host, object_uuid
 from vlcmsim.store import schema
 from vlcmsim.store.changes import changes
-from vlcmsim.store.db import Store, forget_versions
+from vlcmsim.store.db import Store
 from vlcmsim.vapi.codec import aware, now
 
 # a host's state before and after a write of this process (None: it was added, or removed)
@@ -86,13 +86,8 @@ class Inventory:
         self._snap = None
 
     def _bump(self, conn: Connection) -> int:
-        """The next inventory version, written in the caller's transaction."""
-        table = schema.counters
-        done = conn.execute(update(table).where(table.c.name == VERSION).values(value=table.c.value + 1)).rowcount
-        if not done:
-            conn.execute(table.insert().values(name=VERSION, value=1))
-        forget_versions()
-        return _version(conn)
+        """The next inventory version, written in the caller's transaction (one statement)."""
+        return Store.bump(conn, VERSION)
 
     def seed(self, datacenters: list[DatacenterConfig]) -> list[tuple[str, HostConfig]]:
         """Create the configured inventory on first start (in one transaction);
