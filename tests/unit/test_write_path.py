@@ -1,6 +1,7 @@
 """A write answers after one transaction and reads nothing back: the drafts and commits this
-process just wrote are changed in its snapshot, not read again, and the event a task's start
-logs is written with the task. Another writer between is noticed and everything read again."""
+process just wrote are changed in its snapshot, not read again, and the event a task's start or
+a host's change logs is written with it. Another writer between is noticed and everything read
+again."""
 
 from __future__ import annotations
 
@@ -118,3 +119,14 @@ async def test_a_stage_starts_in_one_transaction_with_the_event_of_its_task(app:
     task = r.json()
     events = app.app.started.soap.world.events.query(kinds={"TaskEvent"})
     assert any((e.details or {}).get("task") == task for e in events)
+
+
+async def test_a_host_change_and_its_event_are_one_transaction(app: InProcessServer) -> None:
+    inventory = app.backend.inventory
+    inventory.hosts()  # the snapshot taken
+    with statements(app.app.started.store) as wrote:
+        host = inventory.update_host("host-1", in_maintenance_mode=True)
+    assert wrote == ["UPDATE", "UPDATE", "INSERT", "COMMIT"]  # the host, the version, the event
+    assert host is not None and host.in_maintenance_mode
+    events = app.app.started.soap.world.events.query(kinds={"EnteredMaintenanceModeEvent"}, entities={"host-1"})
+    assert [e.host for e in events] == ["host-1"]

@@ -54,7 +54,8 @@ class EventLog:
         details: dict[str, Any] | None = None,
         conn: Connection | None = None,
     ) -> None:
-        """An event logged; with `conn`, in that transaction (with what it tells of)."""
+        """An event logged; with `conn`, in that transaction (with what it tells of), whose
+        writer tells the waiters once it is committed."""
         row = {
             "kind": kind,
             "created_time": now(),
@@ -66,11 +67,11 @@ class EventLog:
             "vm": vm,
             "details": details,
         }
-        if conn is not None:
+        if conn is not None:  # whoever commits it tells the waiters (store/changes.py), once committed
             self._insert(conn, row)
-        else:
-            with self.store.engine.begin() as own:
-                self._insert(own, row)
+            return
+        with self.store.engine.begin() as own:
+            self._insert(own, row)
         changes.notify()
 
     def _insert(self, conn: Connection, row: dict[str, Any]) -> None:

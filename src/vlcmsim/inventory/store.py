@@ -25,7 +25,8 @@ from vlcmsim.store.db import Store
 from vlcmsim.vapi.codec import aware, now
 
 # a host's state before and after a write of this process (None: it was added, or removed)
-HostChanged = Callable[[Host | None, Host | None], None]
+# (the writing transaction, the host before, after): what a listener writes goes with the change
+HostChanged = Callable[[Connection, Host | None, Host | None], None]
 
 
 @dataclass
@@ -181,24 +182,37 @@ class Inventory:
 
     def update_host(self, host_id: str, **values: Any) -> Host | None:
         snap = self._snapshot()
+        old = snap.host_by_id.get(host_id)
+        # what it becomes, known before the write unless it moves: its events are written with it
+        becomes = replace(old, **values) if old is not None and "cluster" not in values else None
         with self.store.engine.begin() as conn:
             conn.execute(update(schema.hosts).where(schema.hosts.c.id == host_id).values(**values))
             version = self._bump(conn)
-        old = snap.host_by_id.get(host_id)
-        if old is None or "cluster" in values or version != snap.version + 1:
+            if becomes is not None:
+                self._announce(conn, old, becomes)
+        if becomes is None or version != snap.version + 1:
             self._invalidate()  # moved, or another process wrote meanwhile: read it all again
             found = self.host(host_id)
         else:
-            found = replace(old, **values)  # in place: the other hosts are as they were
+            found = becomes  # in place: the other hosts are as they were
             snap.host_by_id[host_id] = found
             snap.hosts_by_cluster[found.cluster][host_id] = found
             snap.version = version
-        self._changed(old, found)
+        if becomes is None:
+            self._changed(old, found)
+        else:
+            changes.notify()
         return found
 
-    def _changed(self, old: Host | None, new: Host | None) -> None:
+    def _announce(self, conn: Connection, old: Host | None, new: Host | None) -> None:
         for listener in self.on_host_changed:
-            listener(old, new)
+            listener(conn, old, new)
+
+    def _changed(self, old: Host | None, new: Host | None) -> None:
+        """A change already committed: the listeners write in a transaction of their own."""
+        if self.on_host_changed:
+            with self.store.engine.begin() as conn:
+                self._announce(conn, old, new)
         changes.notify()
 
     def add_host(self, name: str, datacenter: str, cluster: str | None, config: HostConfig) -> Host:

@@ -128,40 +128,46 @@ def _max_collector(w: World, obj: Any) -> int:
 def host_events(log: EventLog, knobs: SimKnobs) -> Any:
     """A listener of the inventory's host changes that logs what vCenter would."""
 
-    def changed(old: Host | None, new: Host | None) -> None:
+    def changed(conn: Connection, old: Host | None, new: Host | None) -> None:
+        def _post(kind: str, message: str, host: Host, details: dict[str, Any] | None = None) -> None:
+            log.post(
+                kind,
+                message,
+                datacenter=host.datacenter,
+                cluster=host.cluster,
+                host=host.id,
+                details=details,
+                conn=conn,
+            )
+
         if new is None:
             if old is not None:
-                _post(log, "HostRemovedEvent", f"Removed host {old.name} in datacenter", old)
+                _post("HostRemovedEvent", f"Removed host {old.name} in datacenter", old)
             return
         if old is None:
-            _post(log, "HostAddedEvent", f"Added host {new.name} to datacenter", new)
+            _post("HostAddedEvent", f"Added host {new.name} to datacenter", new)
             return
         if old.connection_state != new.connection_state:
             if new.connection_state == "NOT_RESPONDING":
                 if knobs.get(new.id).rebooting:
                     _post(
-                        log,
                         "HostShutdownEvent",
                         f"Shut down of {new.name}: Rebooting to remediate",
                         new,
                         {"reason": "Rebooting to remediate"},
                     )
-                _post(log, "HostConnectionLostEvent", f"Host {new.name} is not responding", new)
+                _post("HostConnectionLostEvent", f"Host {new.name} is not responding", new)
             elif new.connection_state == "DISCONNECTED":
-                _post(log, "HostDisconnectedEvent", f"Disconnected from {new.name}", new, {"reason": "userRequest"})
+                _post("HostDisconnectedEvent", f"Disconnected from {new.name}", new, {"reason": "userRequest"})
             else:
-                _post(log, "HostConnectedEvent", f"Connected to {new.name}", new)
+                _post("HostConnectedEvent", f"Connected to {new.name}", new)
         if old.in_maintenance_mode != new.in_maintenance_mode:
             if new.in_maintenance_mode:
-                _post(log, "EnteredMaintenanceModeEvent", f"Host {new.name} has entered maintenance mode", new)
+                _post("EnteredMaintenanceModeEvent", f"Host {new.name} has entered maintenance mode", new)
             else:
-                _post(log, "ExitMaintenanceModeEvent", f"Host {new.name} has exited maintenance mode", new)
+                _post("ExitMaintenanceModeEvent", f"Host {new.name} has exited maintenance mode", new)
 
     return changed
-
-
-def _post(log: EventLog, kind: str, message: str, host: Host, details: dict[str, Any] | None = None) -> None:
-    log.post(kind, message, datacenter=host.datacenter, cluster=host.cluster, host=host.id, details=details)
 
 
 # -- tasks and remediations -----------------------------------------------------------
