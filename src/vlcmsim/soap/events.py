@@ -14,10 +14,10 @@ from vlcmsim.soap.properties import prop
 from vlcmsim.soap.tree import refs
 from vlcmsim.soap.vim import VmomiSupport, vim
 from vlcmsim.soap.world import World
+from vlcmsim.tasks.manager import TaskRecord
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
-from vlcmsim.tasks.manager import TaskRecord
 
 LATEST_PAGE = 10
 

@@ -35,6 +35,9 @@ class Route:
     ops: list[Operation] = field(default_factory=list)
 
 
+Match = tuple[Route, dict[str, str]]  # a template and its variables' values
+
+
 @dataclass
 class _Node:
     """A segment's place in the tree of templates: the literal segments that may come next, the
@@ -67,9 +70,6 @@ class _Node:
             yield from literal.matches(segments, at + 1, values)
         if self.variable is not None and segment:
             yield from self.variable.matches(segments, at + 1, (*values, segment))
-
-
-Match = tuple[Route, dict[str, str]]
 
 
 class Router:
