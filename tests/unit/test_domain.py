@@ -3,7 +3,7 @@ store's cache, sessions shared through the store, the schema 1 migration."""
 
 from __future__ import annotations
 
-import shutil
+import tempfile
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,12 +35,8 @@ def test_versions_compare_numbers_as_numbers() -> None:
 
 
 def default_content() -> DepotContent:
-    bundle = write_default_bundle(4096)
-    try:
-        with zipfile.ZipFile(bundle) as zf:
-            return merged(read_metadata(ZipTree(zf, Limits()), Limits()))
-    finally:
-        shutil.rmtree(bundle.parent)
+    with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(write_default_bundle(4096, Path(folder))) as zf:
+        return merged(read_metadata(ZipTree(zf, Limits()), Limits()))
 
 
 def default_catalog(tmp_path: Path) -> Catalog:

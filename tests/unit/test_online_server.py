@@ -17,8 +17,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    bundle = write_default_bundle(4096)
-    (tmp_path / "embedded.zip").write_bytes(bundle.read_bytes())
+    write_default_bundle(4096, tmp_path).rename(tmp_path / "embedded.zip")
     (tmp_path / "notes.txt").write_text("not a bundle\n")
     return tmp_path
 

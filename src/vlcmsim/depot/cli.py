@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 import tempfile
 import zipfile
@@ -74,9 +73,7 @@ def serve(args: argparse.Namespace) -> int:
 
     if args.embedded:
         folder = Path(tempfile.mkdtemp(prefix="vlcmsim-embedded-"))
-        bundle = write_default_bundle(parse_size("256K"))
-        shutil.move(str(bundle), folder / "vlcmsim-embedded.zip")
-        shutil.rmtree(bundle.parent, ignore_errors=True)
+        write_default_bundle(parse_size("256K"), folder).rename(folder / "vlcmsim-embedded.zip")
     elif args.dir:
         folder = Path(args.dir)
     else:

@@ -6,7 +6,6 @@ Cluster-B compliant)."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,9 +85,10 @@ def default_bundle_spec(payload_bytes: int) -> BundleSpec:
     return spec
 
 
-def write_default_bundle(payload_bytes: int) -> Path:
+def write_default_bundle(payload_bytes: int, folder: Path) -> Path:
+    """The embedded content as an offline bundle in `folder` (the caller's to remove)."""
     from vlcmsim.depot.writer import write_bundle
 
-    out = Path(tempfile.mkdtemp(prefix="vlcmsim-default-")) / "vlcmsim-default-depot.zip"
+    out = folder / "vlcmsim-default-depot.zip"
     write_bundle(default_bundle_spec(payload_bytes), out)
     return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -39,11 +40,9 @@ def seed_defaults(
         done = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seeded")).first()
     if done:
         return False
-    bundle = d.write_default_bundle(payload_bytes)
-    try:
+    with tempfile.TemporaryDirectory(prefix="vlcmsim-default-") as folder:
+        bundle = d.write_default_bundle(payload_bytes, Path(folder))
         content = import_bundle(bundle, payloads)
-    finally:
-        shutil.rmtree(bundle.parent, ignore_errors=True)
     depots.add(
         content,
         description="vlcmsim embedded content: ESXi 8.0 U1-U3, Dell add-on, drivers",
