@@ -121,3 +121,19 @@ def serve(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
             time.sleep(0.05)
     process.kill()
     raise AssertionError("depot serve did not start")
+
+
+def process_running(pid: int | str) -> bool:
+    """(An ended process nobody reaped yet is a zombie, "Z": ended.)"""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_ended(pid: int | str, timeout: float = 10) -> bool:
+    """Whether the process ended within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while process_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not process_running(pid)

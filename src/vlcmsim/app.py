@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from vlcmsim.backend import Backend
 from vlcmsim.config import Settings
 from vlcmsim.depot.fetch import Fetcher
-from vlcmsim.depot.listener import PayloadListener
+from vlcmsim.depot.listener import ListenerProcess
 from vlcmsim.depot.payloads import PayloadStore
 from vlcmsim.depot.repository import Depots
 from vlcmsim.depot.schedule import SimClock, SyncSchedule
@@ -222,7 +222,7 @@ class App:
         self._scheduler: asyncio.Task[None] | None = None
         self._keep_alive: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
-        self.payload_listener: PayloadListener | None = None
+        self.payload_listener: ListenerProcess | None = None
         self.metrics: Metrics | None = None
         self.tracer = Tracer() if settings.trace else None
         self.read_cache: ReadCache | None = None  # repeated reads answered again (vapi/read_cache.py)
@@ -420,7 +420,7 @@ class App:
             self._watcher = loop.create_task(backend.hosts.watch())
         self._scheduler = loop.create_task(backend.sync_schedule.run(lambda: start_scheduled_sync(backend)))
         if self.settings.depot_port >= 0:
-            listener = PayloadListener(
+            listener = ListenerProcess(
                 started.backend.payloads,
                 self.settings.host,
                 self.settings.depot_port,
@@ -448,6 +448,8 @@ class App:
         if self._started is None:
             return
         await self._started.backend.tasks.shutdown()
+        if isinstance(self._started.backend.hosts, SimulatedHosts):
+            await self._started.backend.hosts.stager.close()
         if self.payload_listener is not None:
             await self.payload_listener.stop()
         self._started.store.dispose()

@@ -1,7 +1,8 @@
-"""The hosts' depot listener (GET /vum/repository/payloads/<sha-256>): a small payload is sent
-with its head in one write, a large one by sendfile(2); HEAD answers the length alone; anything
-but a stored payload's file is 404 and the kept-alive connection goes on; a stop with connections
-open leaves nothing in the log."""
+"""The hosts' depot listener (GET /vum/repository/payloads/<sha-256>), in a process of its own:
+a small payload is sent with its head in one write, a large one by sendfile(2); HEAD answers the
+length alone; anything but a stored payload's file is 404 and the kept-alive connection goes on;
+a stop with connections open leaves nothing in the log; a port already taken is said at start;
+the process ends with the server, even one killed."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import asyncio
 import hashlib
 import logging
 import os
+import signal
+import socket
 from pathlib import Path
 
 import pytest
 
-from vlcmsim.depot.listener import PREFIX, SMALL, PayloadListener
+from helpers import wait_ended
+from vlcmsim.depot.listener import PREFIX, SMALL, ListenerProcess
 from vlcmsim.depot.payloads import PayloadStore
+from vlcmsim.testing import start_server
 
 pytestmark = pytest.mark.anyio
 
@@ -39,11 +44,11 @@ async def ask(
 
 
 @pytest.fixture
-async def listener(tmp_path: Path) -> PayloadListener:
-    return PayloadListener(PayloadStore(tmp_path / "payloads"), "127.0.0.1", 0)
+async def listener(tmp_path: Path) -> ListenerProcess:
+    return ListenerProcess(PayloadStore(tmp_path / "payloads"), "127.0.0.1", 0)
 
 
-async def test_payloads_small_and_large_on_one_kept_connection(listener: PayloadListener) -> None:
+async def test_payloads_small_and_large_on_one_kept_connection(listener: ListenerProcess) -> None:
     small, large = os.urandom(64 * 1024), os.urandom(SMALL + 12345)
     small_sha, large_sha = stored(listener.payloads, small), stored(listener.payloads, large)
     port = await listener.start()
@@ -61,7 +66,7 @@ async def test_payloads_small_and_large_on_one_kept_connection(listener: Payload
 
 
 async def test_what_is_not_a_stored_payload_file_is_404_and_the_connection_goes_on(
-    listener: PayloadListener,
+    listener: ListenerProcess,
 ) -> None:
     sha = stored(listener.payloads, b"payload")
     a_folder = "ab" * 32
@@ -79,13 +84,37 @@ async def test_what_is_not_a_stored_payload_file_is_404_and_the_connection_goes_
 
 
 async def test_a_stop_with_connections_open_logs_no_traceback(
-    listener: PayloadListener, caplog: pytest.LogCaptureFixture
+    listener: ListenerProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     port = await listener.start()
     held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
     await asyncio.sleep(0.05)  # each waiting for its first request
     with caplog.at_level(logging.DEBUG):
         await listener.stop()
-    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     for _, writer in held:
         writer.close()
+
+
+async def test_a_port_already_taken_is_said_at_start(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        listener = ListenerProcess(PayloadStore(tmp_path / "payloads"), "127.0.0.1", port)
+        with pytest.raises(OSError, match="could not listen.*in use"):
+            await listener.start()
+    finally:
+        taken.close()
+
+
+def test_the_listener_process_ends_with_a_killed_server(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", tls=False)
+    try:
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+        listeners = [pid for pid in children if b"vlcmsim.depot.listener" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(listeners) == 1
+    finally:
+        server.stop(signal.SIGKILL)  # no shutdown: only the pipe it held closes
+    assert wait_ended(listeners[0])

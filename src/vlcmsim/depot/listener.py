@@ -1,24 +1,31 @@
 """The depot as hosts reach it: a plain-HTTP listener for
 GET /vum/repository/payloads/<sha-256>, the way ESXi hosts download from
-vCenter's update repository (port 9084 on a real vCenter). It serves on a
-thread of its own, on asyncio's own event loop, whose sendfile(2) moves the
-bytes of a large payload (uvloop, which the API serves on, has no sendfile);
-a payload up to 1 MiB is read and sent with its head in one write, which costs
-less than sendfile's rounds on the loop. The API's loop carries no payload byte.
+vCenter's update repository (port 9084 on a real vCenter).
+
+It serves in a process of its own (`ListenerProcess` starts and stops it), on
+asyncio's own event loop, whose sendfile(2) moves the bytes of a large payload
+(uvloop, which the API serves on, has no sendfile); a payload up to 1 MiB is
+read and sent with its head in one write, which costs less than sendfile's
+rounds. Its own process because 10,000 hosts staging at once ask it for 60,000
+payloads: on a thread of the server, its work waited for the interpreter lock
+the API and the hosts hold, and theirs for it. The API's loop carries no
+payload byte.
 
 Only payloads are served here, read-only; everything else is 404. The https
 port serves the same paths for clients that prefer it."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import concurrent.futures
 import logging
 import os
 import stat
-import threading
+import sys
+from pathlib import Path
 from typing import BinaryIO
 
+from vlcmsim.children import as_child, end_child, start_child
 from vlcmsim.depot.payloads import PayloadStore
 
 log = logging.getLogger(__name__)
@@ -26,60 +33,22 @@ log = logging.getLogger(__name__)
 PREFIX = "/vum/repository/payloads/"
 _MAX_HEADER = 16 * 1024
 SMALL = 1 << 20  # payloads up to this size are read and sent with their head; larger ones by sendfile(2)
+START_TIMEOUT = 30.0  # seconds the process may take to listen
 
 
 class PayloadListener:
-    """Each request head must arrive within `header_timeout` (also while a
-    kept-alive connection waits for its next request); past `max_connections`
-    open connections, a new one is closed at once."""
+    """Serves on the running loop. Each request head must arrive within
+    `header_timeout` (also while a kept-alive connection waits for its next
+    request); past `max_connections` open connections, a new one is closed at once."""
 
-    def __init__(
-        self, payloads: PayloadStore, host: str, port: int, header_timeout: float = 10.0, max_connections: int = 512
-    ) -> None:
+    def __init__(self, payloads: PayloadStore, header_timeout: float = 10.0, max_connections: int = 512) -> None:
         self.payloads = payloads
-        self.host = host
-        self.port = port
         self.header_timeout = header_timeout
         self.max_connections = max_connections
         self.open_connections = 0
-        self._server: asyncio.Server | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
 
-    async def start(self) -> int:
-        """Listening on its thread; the port (the one asked for, or the one given for 0)."""
-        started: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._run, args=(started,), name="payload-listener", daemon=True)
-        self._thread.start()
-        self.port = await asyncio.wrap_future(started)
-        return self.port
-
-    async def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            await asyncio.to_thread(self._thread.join, 10)
-
-    def _run(self, started: concurrent.futures.Future[int]) -> None:
-        loop = self._loop = asyncio.SelectorEventLoop()  # asyncio's own, with sendfile(2)
-        asyncio.set_event_loop(loop)  # this thread's
-        try:
-            self._server = loop.run_until_complete(
-                asyncio.start_server(self._serve, self.host, self.port, limit=_MAX_HEADER)
-            )
-        except BaseException as exc:  # the port taken, say: the start says why
-            loop.close()
-            started.set_exception(exc)
-            return
-        started.set_result(self._server.sockets[0].getsockname()[1])
-        try:
-            loop.run_forever()
-        finally:  # stopped: the listening socket and every open connection closed before the loop
-            self._server.close()
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.close()
+    async def listen(self, host: str, port: int) -> asyncio.Server:
+        return await asyncio.start_server(self._serve, host, port, limit=_MAX_HEADER)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.open_connections >= self.max_connections:
@@ -162,3 +131,91 @@ class PayloadListener:
             + body
         )
         await writer.drain()
+
+
+async def _serve_until_told(listener: PayloadListener, host: str, port: int) -> None:
+    """Listen, say the port on stdout, serve until stdin closes: the server
+    closes it to stop the listener, and so does its end, however it ends."""
+    server = await listener.listen(host, port)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    await stdin.read()
+    server.close()  # then every open connection, before the loop ends
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m vlcmsim.depot.listener PAYLOADS_DIR --host H --port P ...`, as `ListenerProcess` runs it."""
+    parser = argparse.ArgumentParser(prog="python -m vlcmsim.depot.listener")
+    parser.add_argument("payloads", type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--header-timeout", type=float, default=10.0)
+    parser.add_argument("--max-connections", type=int, default=512)
+    args = parser.parse_args(argv)
+    as_child()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
+    listener = PayloadListener(PayloadStore(args.payloads), args.header_timeout, args.max_connections)
+    try:
+        asyncio.run(_serve_until_told(listener, args.host, args.port))
+    except OSError as exc:  # the port taken, say: the server says why
+        print(f"the depot port could not listen: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+class ListenerProcess:
+    """The server's handle on the listener's process: started with the server,
+    stopped with it; what the process logs goes to the server's log."""
+
+    def __init__(
+        self, payloads: PayloadStore, host: str, port: int, header_timeout: float = 10.0, max_connections: int = 512
+    ) -> None:
+        self.payloads = payloads
+        self.host = host
+        self.port = port
+        self.header_timeout = header_timeout
+        self.max_connections = max_connections
+        self._process: asyncio.subprocess.Process | None = None
+        self._relay: asyncio.Task[None] | None = None
+
+    async def start(self) -> int:
+        """Listening; the port (the one asked for, or the one given for 0)."""
+        process = self._process = await start_child(
+            "vlcmsim.depot.listener", str(self.payloads.root), "--host", self.host, "--port", str(self.port),
+            "--header-timeout", str(self.header_timeout), "--max-connections", str(self.max_connections),
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT)
+        except TimeoutError:
+            line = b""
+        if not line.strip().isdigit():
+            await self.stop()
+            said = (await process.stderr.read()).decode(errors="replace").strip()
+            raise OSError(said or "the depot listener did not start")
+        self.port = int(line)
+        self._relay = asyncio.get_running_loop().create_task(self._log(process.stderr))
+        return self.port
+
+    @staticmethod
+    async def _log(stderr: asyncio.StreamReader) -> None:
+        async for line in stderr:
+            log.warning("depot listener: %s", line.decode(errors="replace").rstrip())
+
+    async def stop(self) -> None:
+        if self._process is None:
+            return
+        await end_child(self._process, 10)
+        if self._relay is not None:
+            await self._relay  # (ends with the process's stderr)
+
+
+if __name__ == "__main__":
+    main()

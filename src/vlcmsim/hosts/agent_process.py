@@ -101,6 +101,7 @@ class HostAgentProcess:
                 await self._work_loop()
             finally:
                 reporter.cancel()
+                await self.stager.close()
 
     async def _call(self, what: str, body: dict[str, Any]) -> dict[str, Any]:
         """A call to the server, tried again (at the next server given) while it is away."""

@@ -6,10 +6,8 @@ file writes release the GIL, so hosts download in parallel for real."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import http.client
-import itertools
 import os
 import ssl
 import threading
@@ -19,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+
+from vlcmsim.hosts.disk import DiskWriter
 
 CHUNK = 1 << 20
 
@@ -172,7 +172,6 @@ def download(
 
 
 SMALL = 1 << 20  # payloads up to this size are downloaded on the event loop itself
-_parts = itertools.count()  # names of partial files (a host fetches one payload at a time)
 PACED_PIECE = 16 * 1024  # on a slow link, bytes counted (and waited for) at a time
 
 
@@ -226,9 +225,10 @@ async def download_small(
     link: Link,
     on_bytes: Callable[[int], None],
     depot: AsyncDepotConnection,
+    disk: DiskWriter,
 ) -> None:
-    """`download` for a payload of at most SMALL bytes, on the event loop."""
-    tmp = f"{folder}/{sha256}.{next(_parts)}.part"  # (a count, not a uuid: one system call less)
+    """`download` for a payload of at most SMALL bytes, on the event loop; its
+    file written by the hosts' disk writer."""
     ok = False
     try:
         try:
@@ -257,18 +257,8 @@ async def download_small(
             data[0] ^= 0xFF  # the simulated fault: one flipped byte on the wire
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DownloadError(f"payload {sha256} failed its sha-256 check", retriable=True)
-        # the file's own system calls, no file object: tens of thousands of these share the loop
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            left = memoryview(data)
-            while left:  # (a regular file takes it all at once unless the disk fills)
-                left = left[os.write(fd, left) :]
-        finally:
-            os.close(fd)
-        os.rename(tmp, f"{folder}/{sha256}")
         ok = True
     finally:
-        if not ok:  # (once renamed there is nothing to remove: no system call for it)
+        if not ok:
             depot.close()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+    await disk.write(f"{folder}/{sha256}", data)

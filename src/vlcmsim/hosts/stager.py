@@ -15,6 +15,7 @@ from pathlib import Path
 
 from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
+from vlcmsim.hosts.disk import DiskWriter
 from vlcmsim.hosts.download import (
     SMALL,
     AsyncDepotConnection,
@@ -50,6 +51,10 @@ class Stager:
         self.ssl_context = ssl_context
         self.tries = tries
         self.retry_delay = retry_delay
+        self.disk = DiskWriter()
+
+    async def close(self) -> None:
+        await self.disk.stop()
 
     async def stage(self, plan: StagePlan, progress: HostProgress, capacity: int, before_try: BeforeTry) -> None:
         folder = self.staging.folder(plan.host)
@@ -100,7 +105,9 @@ class Stager:
                 progress.status = "RUNNING"
                 if payload.size <= SMALL:
                     url = plan.depot_url + payload.sha256
-                    await download_small(url, payload.sha256, payload.size, folder, link, progress.add, small)
+                    await download_small(
+                        url, payload.sha256, payload.size, folder, link, progress.add, small, self.disk
+                    )
                     return
                 done = asyncio.get_running_loop().run_in_executor(
                     self._threads,
