@@ -4,7 +4,8 @@ Goal 1 — stage at scale: clusters of 100 hosts (6 payloads of 64 KiB each per
 host), every cluster staged at once, one task each: wall time, time per host
 against 100 hosts, GET /api/cis/tasks/{t} latency while it runs (p99), the
 server's peak RSS; the floor of the same work (each staged byte read,
-sha-256'd and written once per host, one thread) measured in the same run.
+sha-256'd and written once per host to a file of its own, one thread) measured
+in the same run.
 
 Goal 2 — inventory at scale: fresh start and restart of a data dir holding N
 hosts; read latency (p99) of the cluster list, the host list, a cluster's
