@@ -1,8 +1,8 @@
 """The simulated hosts' disk, written by processes of their own: a file lands whole under its
-name and nothing else is left; a write that fails raises the OSError it met, naming the file,
-and leaves no partial file; writes in flight together all land, spread over the processes; a
-writer whose process died starts a new one; a process ends when the server closes its pipe,
-and when the server is killed."""
+name and nothing else is left, its folder made when missing; a write that fails raises the
+OSError it met, naming the file, and leaves no partial file; writes in flight together all
+land, spread over the processes; a writer whose process died starts a new one; a process ends
+when the server closes its pipe, and when the server is killed."""
 
 from __future__ import annotations
 
@@ -36,18 +36,27 @@ async def test_a_file_lands_whole_under_its_name_and_nothing_else(disk: DiskWrit
     assert (tmp_path / "payload").read_bytes() == data
 
 
+async def test_a_missing_folder_is_made(disk: DiskWriter, tmp_path: Path) -> None:
+    try:
+        await disk.write(f"{tmp_path}/host-1/staging/payload", b"x")
+    finally:
+        await disk.stop()
+    assert (tmp_path / "host-1" / "staging" / "payload").read_bytes() == b"x"
+
+
 async def test_a_failed_write_raises_what_it_met_and_leaves_no_part(disk: DiskWriter, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_bytes(b"")  # where a folder should be
     (tmp_path / "taken").mkdir()  # a folder where the file would go: its rename fails
     try:
-        with pytest.raises(FileNotFoundError) as missing:
-            await disk.write(f"{tmp_path}/no-such-folder/payload", b"x")
-        assert missing.value.filename == f"{tmp_path}/no-such-folder/payload"
+        with pytest.raises(NotADirectoryError) as refused:
+            await disk.write(f"{tmp_path}/a-file/payload", b"x")
+        assert refused.value.filename == f"{tmp_path}/a-file/payload"
         with pytest.raises(IsADirectoryError):
             await disk.write(f"{tmp_path}/taken", b"x")
         await disk.write(f"{tmp_path}/after", b"y")  # the writer goes on
     finally:
         await disk.stop()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["after", "taken"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "after", "taken"]
 
 
 async def test_writes_in_flight_together_all_land_spread_over_the_processes(disk: DiskWriter, tmp_path: Path) -> None:

@@ -27,8 +27,13 @@ WRITERS = 2
 
 def write_file(path: str, data: bytes | bytearray | memoryview, part: str) -> None:
     """`data` at `path`, by way of `part`: no file object, the system calls alone
-    (tens of thousands of these in a row)."""
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    (tens of thousands of these in a row). The folder is made when missing (a
+    host's first payload: 10,000 hosts' folders cost as much as their files)."""
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         left = memoryview(data)
         while left:  # (a regular file takes it all at once unless the disk fills)

@@ -118,6 +118,7 @@ def download(
     connection: DepotConnection | None = None,
 ) -> None:
     depot = connection or DepotConnection(ssl_context)
+    folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f"{sha256}.{uuid.uuid4().hex[:8]}.part"
     ok = False
     try:

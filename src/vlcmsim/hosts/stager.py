@@ -57,8 +57,7 @@ class Stager:
         await self.disk.stop()
 
     async def stage(self, plan: StagePlan, progress: HostProgress, capacity: int, before_try: BeforeTry) -> None:
-        folder = self.staging.folder(plan.host)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = self.staging.folder(plan.host)  # made by the host's first download, off the loop
         wanted = {p.sha256 for p in plan.wanted}
         for old in self.staging.staged(plan.host) - wanted:  # newer payloads replace older staged ones
             (folder / old).unlink(missing_ok=True)
