@@ -409,7 +409,22 @@ class App:
     # -- around the serving ----------------------------------------------------
 
     async def startup(self) -> None:
-        started = self.started if self._started else self.start()
+        listener = None
+        if self.settings.depot_port >= 0:
+            listener = ListenerProcess(
+                self.settings.payloads,
+                self.settings.host,
+                self.settings.depot_port,
+                header_timeout=self.settings.header_read_timeout_seconds,
+                max_connections=self.settings.depot_max_connections,
+            )
+            await listener.launch()  # it starts while the store opens
+        try:
+            started = self.started if self._started else self.start()
+        except BaseException:
+            if listener is not None:
+                await listener.stop()
+            raise
         loop = asyncio.get_running_loop()
         self._housekeeping = loop.create_task(self._housekeep())
         backend = started.backend
@@ -419,14 +434,7 @@ class App:
         if isinstance(backend.hosts, RemoteHosts):
             self._watcher = loop.create_task(backend.hosts.watch())
         self._scheduler = loop.create_task(backend.sync_schedule.run(lambda: start_scheduled_sync(backend)))
-        if self.settings.depot_port >= 0:
-            listener = ListenerProcess(
-                started.backend.payloads,
-                self.settings.host,
-                self.settings.depot_port,
-                header_timeout=self.settings.header_read_timeout_seconds,
-                max_connections=self.settings.depot_max_connections,
-            )
+        if listener is not None:
             await listener.start()
             self.payload_listener = listener
             started.backend.depot_url = self._depot_url()

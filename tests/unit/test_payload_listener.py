@@ -44,13 +44,18 @@ async def ask(
 
 
 @pytest.fixture
-async def listener(tmp_path: Path) -> ListenerProcess:
-    return ListenerProcess(PayloadStore(tmp_path / "payloads"), "127.0.0.1", 0)
+def store(tmp_path: Path) -> PayloadStore:
+    return PayloadStore(tmp_path / "payloads")
 
 
-async def test_payloads_small_and_large_on_one_kept_connection(listener: ListenerProcess) -> None:
+@pytest.fixture
+async def listener(store: PayloadStore) -> ListenerProcess:
+    return ListenerProcess(store.root, "127.0.0.1", 0)
+
+
+async def test_payloads_small_and_large_on_one_kept_connection(listener: ListenerProcess, store: PayloadStore) -> None:
     small, large = os.urandom(64 * 1024), os.urandom(SMALL + 12345)
-    small_sha, large_sha = stored(listener.payloads, small), stored(listener.payloads, large)
+    small_sha, large_sha = stored(store, small), stored(store, large)
     port = await listener.start()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -66,11 +71,11 @@ async def test_payloads_small_and_large_on_one_kept_connection(listener: Listene
 
 
 async def test_what_is_not_a_stored_payload_file_is_404_and_the_connection_goes_on(
-    listener: ListenerProcess,
+    listener: ListenerProcess, store: PayloadStore
 ) -> None:
-    sha = stored(listener.payloads, b"payload")
+    sha = stored(store, b"payload")
     a_folder = "ab" * 32
-    listener.payloads.path(a_folder).mkdir(parents=True)  # a name that is a folder, not a file
+    store.path(a_folder).mkdir(parents=True)  # a name that is a folder, not a file
     port = await listener.start()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -102,7 +107,7 @@ async def test_a_port_already_taken_is_said_at_start(tmp_path: Path) -> None:
     taken.listen()
     try:
         port = taken.getsockname()[1]
-        listener = ListenerProcess(PayloadStore(tmp_path / "payloads"), "127.0.0.1", port)
+        listener = ListenerProcess(tmp_path / "payloads", "127.0.0.1", port)
         with pytest.raises(OSError, match="could not listen.*in use"):
             await listener.start()
     finally:

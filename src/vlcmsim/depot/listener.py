@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vlcmsim.children import as_child, end_child, start_child
-from vlcmsim.depot.payloads import PayloadStore
+from vlcmsim.depot.payloads import payload_path
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ class PayloadListener:
     `header_timeout` (also while a kept-alive connection waits for its next
     request); past `max_connections` open connections, a new one is closed at once."""
 
-    def __init__(self, payloads: PayloadStore, header_timeout: float = 10.0, max_connections: int = 512) -> None:
-        self.payloads = payloads
+    def __init__(self, payloads: Path, header_timeout: float = 10.0, max_connections: int = 512) -> None:
+        self.payloads = payloads  # the payload store's folder, read only
         self.header_timeout = header_timeout
         self.max_connections = max_connections
         self.open_connections = 0
@@ -113,7 +113,7 @@ class PayloadListener:
         if not target.startswith(PREFIX):
             return None
         try:
-            path = self.payloads.path(target[len(PREFIX) :])
+            path = payload_path(self.payloads, target[len(PREFIX) :])
             f = open(path, "rb")  # (the caller closes it)
         except (ValueError, OSError):  # not a payload's name, or no such file
             return None
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     as_child()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
-    listener = PayloadListener(PayloadStore(args.payloads), args.header_timeout, args.max_connections)
+    listener = PayloadListener(args.payloads, args.header_timeout, args.max_connections)
     try:
         asyncio.run(_serve_until_told(listener, args.host, args.port))
     except OSError as exc:  # the port taken, say: the server says why
@@ -174,9 +174,9 @@ class ListenerProcess:
     stopped with it; what the process logs goes to the server's log."""
 
     def __init__(
-        self, payloads: PayloadStore, host: str, port: int, header_timeout: float = 10.0, max_connections: int = 512
+        self, payloads: Path, host: str, port: int, header_timeout: float = 10.0, max_connections: int = 512
     ) -> None:
-        self.payloads = payloads
+        self.payloads = payloads  # the payload store's folder
         self.host = host
         self.port = port
         self.header_timeout = header_timeout
@@ -184,14 +184,20 @@ class ListenerProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._relay: asyncio.Task[None] | None = None
 
+    async def launch(self) -> None:
+        """The process started, not listening yet: its start overlaps the server's own."""
+        if self._process is None:
+            self._process = await start_child(
+                "vlcmsim.depot.listener", str(self.payloads), "--host", self.host, "--port", str(self.port),
+                "--header-timeout", str(self.header_timeout), "--max-connections", str(self.max_connections),
+                stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+
     async def start(self) -> int:
         """Listening; the port (the one asked for, or the one given for 0)."""
-        process = self._process = await start_child(
-            "vlcmsim.depot.listener", str(self.payloads.root), "--host", self.host, "--port", str(self.port),
-            "--header-timeout", str(self.header_timeout), "--max-connections", str(self.max_connections),
-            stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        assert process.stdout is not None and process.stderr is not None
+        await self.launch()
+        process = self._process
+        assert process is not None and process.stdout is not None and process.stderr is not None
         try:
             line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT)
         except TimeoutError:

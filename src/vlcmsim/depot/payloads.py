@@ -65,6 +65,13 @@ class BackgroundSha256:
             self._pool = None
 
 
+def payload_path(root: Path, sha256: str) -> Path:
+    """Where the store under `root` keeps a payload (ValueError: not a sha-256)."""
+    if not _SHA.match(sha256):
+        raise ValueError(f"not a sha-256: {sha256!r}")
+    return root / sha256[:2] / sha256
+
+
 class PayloadStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -74,9 +81,7 @@ class PayloadStore:
             leftover.unlink(missing_ok=True)
 
     def path(self, sha256: str) -> Path:
-        if not _SHA.match(sha256):
-            raise ValueError(f"not a sha-256: {sha256!r}")
-        return self.root / sha256[:2] / sha256
+        return payload_path(self.root, sha256)
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).exists()
