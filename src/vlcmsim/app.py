@@ -393,7 +393,7 @@ class App:
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         host = f"[{host}]" if ":" in host else host
-        if self.payload_listener is not None:
+        if self.payload_listener is not None and self.payload_listener.listening:
             return f"http://{host}:{self.payload_listener.port}/vum/repository/payloads/"
         return f"{self.settings.scheme}://{host}:{self.settings.port}/vum/repository/payloads/"
 
@@ -408,17 +408,22 @@ class App:
 
     # -- around the serving ----------------------------------------------------
 
-    async def startup(self) -> None:
-        listener = None
-        if self.settings.depot_port >= 0:
-            listener = ListenerProcess(
+    def launch_depot_listener(self) -> ListenerProcess | None:
+        """The depot listener's process, launched (once; None with no depot port): the CLI
+        launches it before the store opens, so that both start at the same time."""
+        if self.payload_listener is None and self.settings.depot_port >= 0:
+            self.payload_listener = ListenerProcess(
                 self.settings.payloads,
                 self.settings.host,
                 self.settings.depot_port,
                 header_timeout=self.settings.header_read_timeout_seconds,
                 max_connections=self.settings.depot_max_connections,
             )
-            await listener.launch()  # it starts while the store opens
+            self.payload_listener.launch()
+        return self.payload_listener
+
+    async def startup(self) -> None:
+        listener = self.launch_depot_listener()
         try:
             started = self.started if self._started else self.start()
         except BaseException:
@@ -436,7 +441,6 @@ class App:
         self._scheduler = loop.create_task(backend.sync_schedule.run(lambda: start_scheduled_sync(backend)))
         if listener is not None:
             await listener.start()
-            self.payload_listener = listener
             started.backend.depot_url = self._depot_url()
             print(f"  depot for hosts {started.backend.depot_url}", flush=True)
         # what the start built (the inventory, the catalog) lives as long as the server: out of the

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import sys
 
 
@@ -26,6 +27,24 @@ async def end_child(process: asyncio.subprocess.Process, grace: float) -> None:
     except TimeoutError:
         process.kill()
         await process.wait()
+
+
+def launch_child(module: str, *args: str) -> subprocess.Popen[bytes]:
+    """`start_child` without a loop (stderr piped too): started before the loop runs."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def stop_child(process: subprocess.Popen[bytes], grace: float) -> None:
+    """`end_child` of a launched child (blocking)."""
+    if process.stdin is not None:
+        process.stdin.close()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def as_child() -> None:

@@ -61,6 +61,21 @@ def build_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def port_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen on the port, asked before anything starts (the HTTP
+    server's own refusal is a panic's backtrace)."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
 def serve(settings: Settings) -> None:
     started = time.monotonic()
     from vlcmsim import workers
@@ -68,7 +83,7 @@ def serve(settings: Settings) -> None:
     from vlcmsim.estate.model import EstateError
     from vlcmsim.store.db import StoreRefused
 
-    refused = workers.refusal(settings)
+    refused = workers.refusal(settings) or port_taken(settings.host, settings.port)
     if refused:
         sys.exit(f"vlcmsim: {refused}")
     if settings.workers > 1:
@@ -77,6 +92,8 @@ def serve(settings: Settings) -> None:
 
     configure_logging(settings.log_level, settings.log_format)
     app = App(settings)
+    if settings.workers <= 1:  # (the workers launch their own)
+        app.launch_depot_listener()
     try:
         started_app = app.start()
     except (StoreRefused, EstateError) as exc:
@@ -175,7 +192,10 @@ def _serve_granian(app: App, settings: Settings, cert: Path | None, key: Path | 
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, server.stop)
         # RSGI has no lifespan protocol: the application starts and stops around the server
-        await app.startup()
+        try:
+            await app.startup()
+        except OSError as exc:  # the depot port taken, say
+            sys.exit(f"vlcmsim: {exc}")
         try:
             await server.serve()
         finally:

@@ -1,8 +1,10 @@
 """A store that is not vlcmsim's, is damaged, or was emptied is refused at
-start with one line saying why, and left as it was."""
+start with one line saying why, and left as it was; so is a port another
+process listens on."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import pytest
 from vlcmsim.app import App
 from vlcmsim.config import Settings
 from vlcmsim.store.db import StoreRefused
+from vlcmsim.testing import free_port
 
 
 def start(data: Path) -> None:
@@ -71,3 +74,24 @@ def test_a_restart_on_the_same_store_is_fine(tmp_path: Path) -> None:
     start(data)
     start(data)
     assert (data / "store-id").read_text().strip()
+
+
+@pytest.mark.parametrize("which", ["port", "depot_port"])
+def test_a_port_already_taken_is_refused_in_one_line_not_a_backtrace(tmp_path: Path, which: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "taken.toml"
+        config.write_text(f"[server]\n{which} = {port}\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "vlcmsim.cli", "serve", "--data-dir", str(tmp_path / "data"), "--no-tls"]
+            + ["--config", str(config)]
+            + ([] if which == "port" else ["--port", str(free_port())]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.startswith("vlcmsim: ") and "already in use" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr

@@ -21,11 +21,13 @@ import asyncio
 import logging
 import os
 import stat
+import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
-from vlcmsim.children import as_child, end_child, start_child
+from vlcmsim.children import as_child, launch_child, stop_child
 from vlcmsim.depot.payloads import payload_path
 
 log = logging.getLogger(__name__)
@@ -170,8 +172,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 class ListenerProcess:
-    """The server's handle on the listener's process: started with the server,
-    stopped with it; what the process logs goes to the server's log."""
+    """The server's handle on the listener's process: launched before the
+    server's store opens (both start at once), listening once `start` returns,
+    stopped with the server; what the process logs goes to the server's log."""
 
     def __init__(
         self, payloads: Path, host: str, port: int, header_timeout: float = 10.0, max_connections: int = 512
@@ -181,46 +184,47 @@ class ListenerProcess:
         self.port = port
         self.header_timeout = header_timeout
         self.max_connections = max_connections
-        self._process: asyncio.subprocess.Process | None = None
-        self._relay: asyncio.Task[None] | None = None
+        self.listening = False
+        self._process: subprocess.Popen[bytes] | None = None
+        self._relay: threading.Thread | None = None
 
-    async def launch(self) -> None:
-        """The process started, not listening yet: its start overlaps the server's own."""
+    def launch(self) -> None:
+        """The process started, not listening yet (no loop needed: the CLI launches it first)."""
         if self._process is None:
-            self._process = await start_child(
+            self._process = launch_child(
                 "vlcmsim.depot.listener", str(self.payloads), "--host", self.host, "--port", str(self.port),
                 "--header-timeout", str(self.header_timeout), "--max-connections", str(self.max_connections),
-                stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
 
     async def start(self) -> int:
         """Listening; the port (the one asked for, or the one given for 0)."""
-        await self.launch()
+        self.launch()
         process = self._process
         assert process is not None and process.stdout is not None and process.stderr is not None
         try:
-            line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT)
+            line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), START_TIMEOUT)
         except TimeoutError:
             line = b""
         if not line.strip().isdigit():
             await self.stop()
-            said = (await process.stderr.read()).decode(errors="replace").strip()
+            said = process.stderr.read().decode(errors="replace").strip()
             raise OSError(said or "the depot listener did not start")
-        self.port = int(line)
-        self._relay = asyncio.get_running_loop().create_task(self._log(process.stderr))
+        self.port, self.listening = int(line), True
+        self._relay = threading.Thread(target=self._log, args=(process.stderr,), name="depot-log", daemon=True)
+        self._relay.start()
         return self.port
 
     @staticmethod
-    async def _log(stderr: asyncio.StreamReader) -> None:
-        async for line in stderr:
+    def _log(stderr: IO[bytes]) -> None:
+        for line in stderr:
             log.warning("depot listener: %s", line.decode(errors="replace").rstrip())
 
     async def stop(self) -> None:
-        if self._process is None:
-            return
-        await end_child(self._process, 10)
+        self.listening = False
+        if self._process is not None:
+            await asyncio.to_thread(stop_child, self._process, 10)
         if self._relay is not None:
-            await self._relay  # (ends with the process's stderr)
+            await asyncio.to_thread(self._relay.join, 5)  # (ends with the process's stderr)
 
 
 if __name__ == "__main__":
