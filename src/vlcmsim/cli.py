@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vlcmsim.config import Settings, default_data_dir, default_inventory, load_config_file
+from vlcmsim.config import ConfigError, Settings, default_data_dir, default_inventory, load_config_file, problem
 
 if TYPE_CHECKING:
     from vlcmsim.app import App
@@ -83,7 +83,7 @@ def serve(settings: Settings) -> None:
     from vlcmsim.estate.model import EstateError
     from vlcmsim.store.db import StoreRefused
 
-    refused = workers.refusal(settings) or port_taken(settings.host, settings.port)
+    refused = problem(settings) or workers.refusal(settings) or port_taken(settings.host, settings.port)
     if refused:
         sys.exit(f"vlcmsim: {refused}")
     if settings.workers > 1:
@@ -316,7 +316,11 @@ def main(argv: list[str] | None = None) -> None:
 
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        serve(build_settings(args))
+        try:
+            settings = build_settings(args)
+        except ConfigError as exc:
+            sys.exit(f"vlcmsim: {exc}")
+        serve(settings)
     elif args.command == "depot":
         sys.exit(depot_cli.run(args))
     elif args.command == "estate":

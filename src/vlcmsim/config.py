@@ -6,7 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 DEFAULT_PASSWORD = "VMware1!"
 
@@ -174,10 +174,21 @@ class Settings:
         return f"{self.scheme}://{host}:{self.port}"
 
 
+class ConfigError(ValueError):
+    """What is wrong with the settings, in one line."""
+
+
 def load_config_file(path: Path, settings: Settings) -> Settings:
     """Apply a TOML config file; see docs/configuration.md."""
-    raw = tomllib.loads(path.read_text())
+    try:
+        raw = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
     server = raw.get("server", {})
+    if not isinstance(server, dict):
+        raise ConfigError(f"config file {path}: [server] must be a table")
     for key in (
         "host",
         "port",
@@ -218,7 +229,7 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
         "trace",
     ):
         if key in server:
-            setattr(settings, key, server[key])
+            setattr(settings, key, _typed(key, server[key]))
     if "import_dirs" in server:
         settings.import_dirs = [Path(p).expanduser() for p in server["import_dirs"]]
     if "data_dir" in server:
@@ -236,6 +247,67 @@ def load_config_file(path: Path, settings: Settings) -> Settings:
     if "datacenters" in raw:
         settings.inventory = [_datacenter(dc) for dc in raw["datacenters"]]
     return settings
+
+
+def _typed(key: str, value: Any) -> Any:
+    """`value` when it is of the setting's type (an integer counts as a number of seconds)."""
+    wanted = {t for t in get_args(_HINTS[key]) or (_HINTS[key],) if t is not type(None)}
+    if isinstance(value, bool):
+        fits = bool in wanted
+    elif isinstance(value, int):
+        fits = int in wanted or float in wanted
+    elif isinstance(value, float):
+        fits = float in wanted
+    else:
+        fits = isinstance(value, str) and str in wanted
+    if not fits:
+        names = " or ".join(sorted(_TYPE_NAMES[t] for t in wanted))
+        raise ConfigError(f"[server] {key} must be {names}, not {value!r}")
+    return float(value) if float in wanted and not isinstance(value, bool) else value
+
+
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+_POSITIVE = (
+    "workers", "failed_logins_allowed", "task_keep_count", "max_body_bytes", "depot_max_connections",
+    "max_concurrent_downloads", "stage_tries", "worker_heartbeat_seconds", "worker_dead_seconds",
+    "session_idle_seconds", "task_retention_seconds", "header_read_timeout_seconds", "body_read_timeout_seconds",
+    "host_stage_timeout_seconds", "fetch_timeout_seconds",
+)  # fmt: skip
+_NOT_NEGATIVE = (
+    "login_lockout_max_seconds", "stage_retry_delay_seconds", "sim_time_scale", "maintenance_mode_seconds",
+    "maintenance_mode_seconds_per_vm", "reboot_seconds", "quick_boot_seconds", "exit_maintenance_mode_seconds",
+)  # fmt: skip
+_CHOICES = {
+    "server": ("granian", "uvicorn"),
+    "hosts_mode": ("internal", "external"),
+    "log_format": ("text", "json"),
+    "log_level": ("debug", "info", "warning", "error", "critical"),
+}
+
+
+def problem(settings: Settings) -> str | None:
+    """What is out of range in the settings, whatever set it (a flag or the config file)."""
+    if not 1 <= settings.port <= 65535:
+        return f"port must be from 1 to 65535, not {settings.port}"
+    if not -1 <= settings.depot_port <= 65535:
+        return f"depot_port must be from 1 to 65535, 0 (any free port) or -1 (none), not {settings.depot_port}"
+    for key in _POSITIVE:
+        if getattr(settings, key) <= 0:
+            return f"{key} must be more than 0, not {getattr(settings, key)}"
+    for key in _NOT_NEGATIVE:
+        if getattr(settings, key) < 0:
+            return f"{key} must not be negative, not {getattr(settings, key)}"
+    for key, choices in _CHOICES.items():
+        value = getattr(settings, key)
+        if (value.lower() if key == "log_level" else value) not in choices:  # (a level in any case)
+            return f"{key} must be {' or '.join(choices)}, not {value!r}"
+    if not 0 < settings.default_payload_bytes <= 1 << 30:
+        return f"default_payload_bytes must be from 1 byte to 1 GiB, not {settings.default_payload_bytes}"
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"data dir {settings.data_dir}: {exc.strerror or exc}"
+    return None
 
 
 def _datacenter(raw: dict[str, Any]) -> DatacenterConfig:
@@ -259,3 +331,6 @@ def _cluster(raw: dict[str, Any]) -> ClusterConfig:
         drs_enabled=raw.get("drs_enabled", True),
         hosts=hosts,
     )
+
+
+_HINTS = get_type_hints(Settings)
