@@ -351,9 +351,19 @@ def run_agent(args: argparse.Namespace) -> None:
         verify = ssl.create_default_context()
         for ca in args.ca_file:
             verify.load_verify_locations(cafile=ca)
+    servers = [s.strip().rstrip("/") for s in args.server.split(",") if s.strip()]
+    wrong = [s for s in servers if not s.startswith(("https://", "http://"))]
+    if wrong or not servers:
+        sys.exit(f"vlcmsim: --server takes https:// (or http://) URLs, not {', '.join(wrong) or repr(args.server)}")
+    if args.max_downloads < 1:
+        sys.exit(f"vlcmsim: --max-downloads must be more than 0, not {args.max_downloads}")
+    try:
+        token = read_token(Path(args.token_file))
+    except OSError as exc:
+        sys.exit(f"vlcmsim: token file {args.token_file}: {exc.strerror or exc}")
     config = AgentConfig(
-        servers=[s.strip().rstrip("/") for s in args.server.split(",") if s.strip()],
-        token=read_token(Path(args.token_file)),
+        servers=servers,
+        token=token,
         data_dir=Path(args.data_dir).expanduser(),
         hosts=[h.strip() for h in args.hosts.split(",") if h.strip()] if args.hosts else None,
         cluster=args.cluster,

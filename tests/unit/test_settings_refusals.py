@@ -2,7 +2,7 @@
 setting and what it must be: a config file that is missing, not TOML, or gives a setting a
 value of another type; a value out of range, from the file or a flag; a data dir that cannot
 be a folder. What can work is taken: an integer for a number of seconds, a log level in
-capitals."""
+capitals. The host agent and the depot server refuse a bad URL, port, count or token file alike."""
 
 from __future__ import annotations
 
@@ -80,3 +80,21 @@ def test_serve_refuses_in_one_line_and_starts_nothing(tmp_path: Path, args: list
     )
     assert (done.returncode, done.stderr.strip()) == (1, said)
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["hosts", "run", "--server", "vc.example", "--token-file", "token"], "--server takes https:// (or http://)"),
+        (["hosts", "run", "--server", "https://vc", "--token-file", "missing"], "token file missing: No such file"),
+        (["hosts", "run", "--server", "https://vc", "--token-file", "token", "--max-downloads", "0"], "more than 0"),
+        (["depot", "serve", "--port", "99999", "."], "a port is from 1 to 65535, not '99999'"),
+    ],
+)
+def test_the_other_commands_refuse_bad_input_in_one_line(tmp_path: Path, args: list[str], said: str) -> None:
+    (tmp_path / "token").write_text("a-token\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "vlcmsim.cli", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode in (1, 2) and said in done.stderr.splitlines()[-1], done.stderr
+    assert "Traceback" not in done.stderr

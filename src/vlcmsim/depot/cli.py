@@ -59,13 +59,20 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     s.add_argument("dir", nargs="?", help="the folder (its *.zip bundles and files)")
     s.add_argument("--embedded", action="store_true", help="serve vlcmsim's embedded content")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8090)
+    s.add_argument("--port", type=port_number, default=8090)
     s.add_argument(
         "--header-timeout", type=float, default=10.0, help="seconds a request head may take; silent connections close"
     )
     m = dsub.add_parser("mirror", help="copy an online depot into a folder (then `depot serve` it)")
     m.add_argument("url", help="the online depot: the URL of its index.xml")
     m.add_argument("dir")
+
+
+def port_number(text: str) -> int:
+    """argparse's type of a port: its refusal is a usage line, not an OverflowError's traceback."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def serve(args: argparse.Namespace) -> int:
