@@ -2,7 +2,8 @@
 name and nothing else is left, its folder made when missing; a write that fails raises the
 OSError it met, naming the file, and leaves no partial file; writes in flight together all
 land, spread over the processes; a writer whose process died starts a new one; a process ends
-when the server closes its pipe, and when the server is killed."""
+when the server closes its pipe, and when the server is killed; a file cut short by the
+server's end is not written."""
 
 from __future__ import annotations
 
@@ -106,3 +107,15 @@ async def main():
     time.sleep(60)
 asyncio.run(main())
 """
+
+
+def test_a_file_cut_short_by_the_servers_end_is_not_written(tmp_path: Path) -> None:
+    from vlcmsim.hosts.disk import _ASK
+
+    path = f"{tmp_path}/payload".encode()
+    child = subprocess.Popen([sys.executable, "-m", "vlcmsim.hosts.disk"], stdin=subprocess.PIPE)
+    assert child.stdin is not None
+    child.stdin.write(_ASK.pack(1, len(path), 65536) + path + b"x" * 1000)  # then the pipe closes
+    child.stdin.close()
+    assert child.wait(10) == 0
+    assert list(tmp_path.iterdir()) == []

@@ -46,8 +46,10 @@ def write_file(path: str, data: bytes | bytearray | memoryview, part: str) -> No
 def _serve(asks: BinaryIO, answers: BinaryIO) -> None:
     while len(head := asks.read(_ASK.size)) == _ASK.size:
         number, path_length, length = _ASK.unpack(head)
-        path = asks.read(path_length).decode()
-        data = asks.read(length)
+        encoded, data = asks.read(path_length), asks.read(length)
+        if len(encoded) != path_length or len(data) != length:
+            return  # the server ended in the middle of a file: nothing of it is written
+        path = encoded.decode()
         part = f"{path}.{number}.part"
         try:
             write_file(path, data, part)
