@@ -286,7 +286,8 @@ _CHOICES = {
 
 
 def problem(settings: Settings) -> str | None:
-    """What is out of range in the settings, whatever set it (a flag or the config file)."""
+    """What is out of range in the settings, whatever set it (a flag or the config file); the
+    data dir is made here, as the start would make it, to tell whether it can be."""
     if not 1 <= settings.port <= 65535:
         return f"port must be from 1 to 65535, not {settings.port}"
     if not -1 <= settings.depot_port <= 65535:
