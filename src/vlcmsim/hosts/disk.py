@@ -78,7 +78,7 @@ class WriterProcess:
 
     def __init__(self) -> None:
         self._process: asyncio.subprocess.Process | None = None
-        self._starting: asyncio.Future[asyncio.subprocess.Process] | None = None
+        self._starting = asyncio.Lock()  # one start, whoever asks first
         self._answers: asyncio.Task[None] | None = None
         self._waiting: dict[int, tuple[asyncio.Future[None], str]] = {}  # number -> (its end, its path)
         self._numbers = 0
@@ -102,18 +102,11 @@ class WriterProcess:
         return len(self._waiting)
 
     async def _start(self) -> asyncio.subprocess.Process:
-        if self._starting is None:
-            self._starting = asyncio.get_running_loop().create_future()
-            try:
-                process = await start_child("vlcmsim.hosts.disk")
-            except BaseException as exc:
-                self._starting.set_exception(exc)
-                self._starting = None
-                raise
-            self._process = process
-            self._answers = asyncio.get_running_loop().create_task(self._read_answers(process))
-            self._starting.set_result(process)
-        return await asyncio.shield(self._starting)
+        async with self._starting:
+            if self._process is None:
+                self._process = await start_child("vlcmsim.hosts.disk")
+                self._answers = asyncio.get_running_loop().create_task(self._read_answers(self._process))
+            return self._process
 
     async def _read_answers(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
@@ -129,7 +122,7 @@ class WriterProcess:
                 else:
                     done.set_result(None)
         except (asyncio.IncompleteReadError, ConnectionError):  # the process ended
-            self._process = self._starting = None
+            self._process = None
             for done, _ in self._waiting.values():
                 if not done.done():
                     done.set_exception(OSError(5, "the hosts' disk writer ended"))
