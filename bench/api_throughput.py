@@ -19,6 +19,7 @@ bounded by --seconds.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -187,7 +188,7 @@ def main() -> None:
     if args.vcsim:
         vport = free_port()
         vcsim = subprocess.Popen([args.vcsim, "-l", f"127.0.0.1:{vport}"], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)  # fmt: skip
+                                 stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(work)})  # fmt: skip
         wait_port(vport, vcsim)
         args.against, args.against_user, args.against_password = f"https://127.0.0.1:{vport}", "user", "pass"
     try:

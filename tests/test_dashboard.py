@@ -5,6 +5,7 @@ no JavaScript error. The screenshot is kept under .ci/artifacts/."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import ssl
 import time
@@ -25,7 +26,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / ".ci" / "artifacts"
 
 
 @pytest.fixture
-def browser() -> Iterator[WebDriver]:
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not driver:
         raise RuntimeError("the dashboard test needs Debian's chromium and chromium-driver (apt-get install ...)")
@@ -40,7 +41,8 @@ def browser() -> Iterator[WebDriver]:
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    web = webdriver.Chrome(service=Service(driver), options=options)
+    # chromium leaves folders in TMPDIR when it quits: they go with the test's own
+    web = webdriver.Chrome(service=Service(driver, env={**os.environ, "TMPDIR": str(tmp_path)}), options=options)
     yield web
     web.quit()
 

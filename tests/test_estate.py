@@ -113,6 +113,7 @@ def test_an_estate_from_vcsim_has_its_inventory_and_no_vlcm_state(tmp_path: Path
         [os.environ["VCSIM"], "-l", f"127.0.0.1:{port}", "-cluster", "2", "-host", "3", "-standalone-host", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # its datastores' folders, left when it ends
     )
     try:
         for _ in range(100):

@@ -95,6 +95,7 @@ class HostAgentProcess:
                 ssl_context,
                 int(registered["stage_tries"]),
                 float(registered["stage_retry_delay_seconds"]),
+                writers=0,  # several agents share the cores: each writes its hosts' files itself
             )
             reporter = asyncio.get_running_loop().create_task(self._report_loop())
             try:

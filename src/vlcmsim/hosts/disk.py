@@ -136,12 +136,17 @@ class WriterProcess:
 
 
 class DiskWriter:
-    """The hosts' disk: each file goes to the writing process with the fewest in flight."""
+    """The hosts' disk: each file goes to the writing process with the fewest in
+    flight. With no processes, the loop writes each file itself: a host agent's
+    loop serves no API, and its own process is already one of several writing."""
 
     def __init__(self, processes: int = WRITERS) -> None:
         self.processes = [WriterProcess() for _ in range(processes)]
 
     async def write(self, path: str, data: bytes | bytearray) -> None:
+        if not self.processes:
+            write_file(path, data, f"{path}.part")
+            return
         await min(self.processes, key=WriterProcess.in_flight).write(path, data)
 
     async def stop(self) -> None:

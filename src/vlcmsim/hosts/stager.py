@@ -15,7 +15,7 @@ from pathlib import Path
 
 from vlcmsim.depot.model import Payload
 from vlcmsim.hosts.agent import HostProgress, StageFailure, StagePlan
-from vlcmsim.hosts.disk import DiskWriter
+from vlcmsim.hosts.disk import WRITERS, DiskWriter
 from vlcmsim.hosts.download import (
     SMALL,
     AsyncDepotConnection,
@@ -43,6 +43,7 @@ class Stager:
         ssl_context: ssl.SSLContext | None,
         tries: int,
         retry_delay: float,
+        writers: int = WRITERS,
     ) -> None:
         self.staging = staging
         self.downloads = asyncio.Semaphore(max_downloads)
@@ -51,7 +52,7 @@ class Stager:
         self.ssl_context = ssl_context
         self.tries = tries
         self.retry_delay = retry_delay
-        self.disk = DiskWriter()
+        self.disk = DiskWriter(writers)
 
     async def close(self) -> None:
         await self.disk.stop()
