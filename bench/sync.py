@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+from stage_clusters import cpu_seconds  # bench/ is this script's folder
 
 from vlcmsim.depot.cli import parse_size
 from vlcmsim.testing import ADMIN, free_port, start_server
@@ -98,7 +99,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}/index.xml"
-        floors, firsts, agains = [], [], []
+        floors, firsts, agains, cpus = [], [], [], []
         try:
             for _ in range(200):
                 try:
@@ -115,7 +116,9 @@ def main() -> None:
                     os.sync()
                     with server.client(ADMIN) as client:
                         client.post("/api/esx/settings/depots/online", json={"location": url}).raise_for_status()
+                        before = cpu_seconds(server.process.pid), cpu_seconds(served.pid)
                         firsts.append(sync(client))
+                        cpus.append((cpu_seconds(server.process.pid) - before[0], cpu_seconds(served.pid) - before[1]))
                         agains.append(sync(client))
                 finally:
                     server.stop()
@@ -131,6 +134,8 @@ def main() -> None:
             f"  ({base / first:.2f}x the floor)"
         )
         print(f"  second sync (nothing new):                   {min(agains) * 1000:8.0f} ms")
+        best = cpus[firsts.index(first)]
+        print(f"  CPU of the best sync: vlcmsim {best[0]:.2f} s, the depot's server {best[1]:.2f} s")
         runs = f"floor {', '.join(f'{x:.2f}' for x in floors)} s; sync {', '.join(f'{x:.2f}' for x in firsts)} s"
         print(f"  every run: {runs}")
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from vlcmsim.depot.online_server import _range, app, mirror
+from helpers import serve
+from vlcmsim.depot.online_server import _range, mirror
 from vlcmsim.depot.reader import BundleError
 from vlcmsim.redact import redact
 from vlcmsim.tasks.manager import MAX_LISTED, TaskRecord
@@ -175,13 +176,18 @@ async def test_host_agents_numbers_are_bounded_and_an_empty_host_list_refused(tm
 # -- 6. depot serve ranges --------------------------------------------------------------------
 
 
-async def test_depot_serve_answers_416_to_an_absurd_range(tmp_path: Path) -> None:
+def test_depot_serve_answers_416_to_an_absurd_range(tmp_path: Path) -> None:
     (tmp_path / "a.bin").write_bytes(b"x" * 100)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app(tmp_path)), base_url="http://depot")
-    r = await client.get("/a.bin", headers={"range": "bytes=" + "9" * 5000 + "-"})
-    assert r.status_code == 416
-    r = await client.get("/a.bin", headers={"range": "bytes=90-" + "9" * 5000})
-    assert r.status_code == 206 and r.content == b"x" * 10
+    url, process = serve(tmp_path)
+    try:
+        a_bin = url.replace("index.xml", "a.bin")
+        r = httpx.get(a_bin, headers={"range": "bytes=" + "9" * 5000 + "-"})
+        assert r.status_code == 416
+        r = httpx.get(a_bin, headers={"range": "bytes=90-" + "9" * 5000})
+        assert r.status_code == 206 and r.content == b"x" * 10
+    finally:
+        process.kill()
+        process.wait()
     assert _range("bytes=-" + "9" * 5000, 100) == (0, 100)
 
 

@@ -28,10 +28,6 @@ import defusedxml.ElementTree as DET
 from vlcmsim.depot.payloads import file_sha256
 from vlcmsim.depot.reader import BundleError, check_entry_name
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-
 CHUNK = 1 << 20
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MAX_DIGITS = 18
@@ -41,7 +37,8 @@ MAX_DIGITS = 18
 class Found:
     size: int
     etag: str
-    chunks: Callable[[int, int], Iterator[bytes]]  # (start, end exclusive) -> bytes
+    span: tuple[Path, int] | None = None  # the file holding the bytes as they are, and where they begin
+    chunks: Callable[[int, int], Iterator[bytes]] | None = None  # or else: (start, end exclusive) -> bytes
 
 
 class FolderDepot:
@@ -79,7 +76,7 @@ class FolderDepot:
             return None
         if name == "index.xml" and not (self.root / "index.xml").is_file():
             data = self.index()
-            return Found(len(data), _etag(data), lambda a, b: iter([data[a:b]]))
+            return Found(len(data), _etag(data), chunks=lambda a, b: iter([data[a:b]]))
         parts = name.split("/")
         if len(parts) > 2 and parts[0] == "bundles" and parts[1] in self.bundles():
             return self._member(self.bundles()[parts[1]], "/".join(parts[2:]))
@@ -87,7 +84,8 @@ class FolderDepot:
         if not file.is_file() or not file.resolve().is_relative_to(self.root):
             return None
         st = file.stat()
-        return Found(st.st_size, _etag(f"{st.st_ino}-{st.st_size}-{st.st_mtime_ns}".encode()), _file_chunks(file))
+        tag = _etag(f"{st.st_ino}-{st.st_size}-{st.st_mtime_ns}".encode())
+        return Found(st.st_size, tag, span=(file, 0))
 
     def _member(self, bundle: Path, member: str) -> Found | None:
         try:
@@ -97,21 +95,18 @@ class FolderDepot:
             return None
         st = bundle.stat()
         tag = _etag(f"{st.st_ino}-{st.st_mtime_ns}-{member}-{info.file_size}-{info.CRC}".encode())
-        return Found(info.file_size, tag, _member_chunks(bundle, member))
+        if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+            # stored as it is (a VIB): its bytes straight from the bundle, no CRC pass over them
+            # (what reads them checks their sha-256), sent from the file by granian
+            try:
+                return Found(info.file_size, tag, span=(bundle, _data_offset(bundle, info)))
+            except (zipfile.BadZipFile, OSError):
+                return None
+        return Found(info.file_size, tag, chunks=_member_chunks(bundle, member))
 
 
 def _etag(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-
-
-def _file_chunks(path: Path) -> Callable[[int, int], Iterator[bytes]]:
-    return lambda start, end: _byte_range(path, start, end)
-
-
-def _byte_range(path: Path, start: int, end: int) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        f.seek(start)
-        yield from _pieces(f, end - start)
 
 
 def _pieces(f: IO[bytes], left: int) -> Iterator[bytes]:
@@ -122,15 +117,10 @@ def _pieces(f: IO[bytes], left: int) -> Iterator[bytes]:
 
 
 def _member_chunks(bundle: Path, member: str) -> Callable[[int, int], Iterator[bytes]]:
+    """A compressed member's bytes, inflated up to the range and then through it."""
+
     def chunks(start: int, end: int) -> Iterator[bytes]:
         with zipfile.ZipFile(bundle) as zf:
-            info = zf.getinfo(member)
-            if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
-                # stored as it is (a VIB): its bytes straight from the bundle, no CRC pass over them
-                # (what reads them checks their sha-256); that halves this server's CPU per byte
-                at = _data_offset(bundle, info)
-                yield from _byte_range(bundle, at + start, at + end)
-                return
             with zf.open(member) as f:
                 for _ in _pieces(f, start):  # a compressed member is read up to the range
                     pass
@@ -154,49 +144,46 @@ def _data_offset(bundle: Path, info: zipfile.ZipInfo) -> int:
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 
 
-def app(root: Path) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+def app(root: Path) -> Callable[[Any, Any], Awaitable[None]]:
+    """The server's RSGI application: bytes kept as they are in a file (a VIB stored in its
+    bundle, a mirror's files) are sent by granian from the file, no Python per chunk."""
     depot = FolderDepot(root)
 
-    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+    async def serve(scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
             return
-        method = scope["method"]
-        if method not in ("GET", "HEAD"):
-            await _plain(send, 405, b"only GET and HEAD\n", [(b"allow", b"GET, HEAD")])
+        if scope.method not in ("GET", "HEAD"):
+            _plain(protocol, 405, b"only GET and HEAD\n", [("allow", "GET, HEAD")])
             return
-        found = depot.find(scope["path"])
+        found = depot.find(scope.path)
         if found is None:
-            await _plain(send, 404, b"not found\n")
+            _plain(protocol, 404, b"not found\n")
             return
-        headers = dict(scope["headers"])
-        base = [(b"etag", found.etag.encode()), (b"accept-ranges", b"bytes")]
-        if headers.get(b"if-none-match", b"").decode() == found.etag:
-            await send({"type": "http.response.start", "status": 304, "headers": base})
-            await send({"type": "http.response.body", "body": b""})
+        base = [("etag", found.etag), ("accept-ranges", "bytes")]
+        if scope.headers.get("if-none-match", "") == found.etag:
+            protocol.response_empty(304, base)
             return
         start, end, status = 0, found.size, 200
-        wanted = headers.get(b"range", b"").decode()
+        wanted = scope.headers.get("range", "")
         if wanted:
             parsed = _range(wanted, found.size)
             if parsed is None:
-                await _plain(
-                    send, 416, b"range not satisfiable\n", [(b"content-range", f"bytes */{found.size}".encode())]
-                )
+                _plain(protocol, 416, b"range not satisfiable\n", [("content-range", f"bytes */{found.size}")])
                 return
             start, end, status = parsed[0], parsed[1], 206
-            base.append((b"content-range", f"bytes {start}-{end - 1}/{found.size}".encode()))
-        base += [(b"content-length", str(end - start).encode()), (b"content-type", b"application/octet-stream")]
-        await send({"type": "http.response.start", "status": status, "headers": base})
-        if method == "HEAD":
-            await send({"type": "http.response.body", "body": b""})
-            return
-        chunks = found.chunks(start, end)
-        while True:
-            data = await asyncio.to_thread(next, chunks, b"")
-            if not data:
-                break
-            await send({"type": "http.response.body", "body": data, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+            base.append(("content-range", f"bytes {start}-{end - 1}/{found.size}"))
+        base += [("content-length", str(end - start)), ("content-type", "application/octet-stream")]
+        if scope.method == "HEAD":
+            protocol.response_empty(status, base)
+        elif found.span is not None:
+            path, at = found.span
+            protocol.response_file_range(status, base, str(path), at + start, at + end)
+        else:
+            assert found.chunks is not None
+            transport = protocol.response_stream(status, base)
+            chunks = found.chunks(start, end)
+            while data := await asyncio.to_thread(next, chunks, b""):
+                await transport.send_bytes(data)
 
     return serve
 
@@ -220,10 +207,8 @@ def _range(header: str, size: int) -> tuple[int, int] | None:
     return start, min(end, size)
 
 
-async def _plain(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode()), *(extra or [])]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _plain(protocol: Any, status: int, body: bytes, extra: list[tuple[str, str]] | None = None) -> None:
+    protocol.response_bytes(status, [("content-type", "text/plain"), *(extra or [])], body)
 
 
 def run(root: Path, host: str, port: int, header_timeout: float = 10.0) -> None:
@@ -247,7 +232,7 @@ def run(root: Path, host: str, port: int, header_timeout: float = 10.0) -> None:
         app(root),
         address=host,
         port=port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
         websockets=False,
         log_level=LogLevels.warning,
         **http_options(header_timeout),
