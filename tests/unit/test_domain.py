@@ -134,6 +134,8 @@ def test_a_schema_2_store_gains_the_hosts_own_image_management(tmp_path: Path) -
         conn.execute(text("ALTER TABLE hosts DROP COLUMN boot_time"))  # schema 5's
         for column in ("vendor", "model", "uuid"):  # schema 7's
             conn.execute(text(f"ALTER TABLE hosts DROP COLUMN {column}"))
+        conn.execute(text("DROP INDEX ix_agent_hosts_version"))  # schema 8's
+        conn.execute(text("ALTER TABLE agent_hosts DROP COLUMN version"))
         conn.execute(text("INSERT INTO datacenters VALUES ('datacenter-1','DC')"))
         conn.execute(
             text("INSERT INTO hosts VALUES ('host-77','esx-edge',NULL,'datacenter-1','CONNECTED','POWERED_ON',0)")

@@ -106,6 +106,7 @@ class AgentApi:
         staged = _staged(body)
         ah = schema.agent_hosts
         with self.store.engine.begin() as conn:
+            version = Store.bump(conn, VERSION)  # first: held to the commit (see AgentStaging)
             self._heartbeat(conn, agent)
             held = {h.id for h in hosts}
             conn.execute(ah.delete().where(ah.c.host.in_(held)))
@@ -118,11 +119,11 @@ class AgentApi:
                         "staged": staged.get(h.id, {"payloads": [], "used_bytes": 0}),
                         # a host found NOT_RESPONDING for its agent's silence comes back
                         "marked_down": h.connection_state == "NOT_RESPONDING",
+                        "version": version,
                     }
                     for h in hosts
                 ],
             )
-            Store.bump(conn, VERSION)
             Store.bump(conn, MEMBERS_VERSION)
             # work the agent held before it restarted is not going on any more
             conn.execute(
@@ -209,6 +210,8 @@ class AgentApi:
                 }
             )
         with self.store.engine.begin() as conn:
+            # first, when what hosts hold changed: held to the commit (see AgentStaging)
+            version = Store.bump(conn, VERSION) if staged else 0
             self._heartbeat(conn, agent)
             if rows:  # one statement for all (2,500 hosts' progress is one round trip)
                 conn.execute(
@@ -224,10 +227,13 @@ class AgentApi:
                     ),
                     rows,
                 )
-            for host, held in staged.items():
-                conn.execute(update(ah).where(ah.c.host == host, ah.c.agent == agent).values(staged=held))
             if staged:
-                Store.bump(conn, VERSION)
+                conn.execute(
+                    update(ah)
+                    .where(ah.c.host == bindparam("h"), ah.c.agent == agent)
+                    .values(staged=bindparam("held"), version=version),
+                    [{"h": host, "held": held} for host, held in staged.items()],
+                )
             ids = [w["id"] for w in work]
             canceled = (
                 list(conn.execute(select(hw.c.id).where(hw.c.id.in_(ids), hw.c.status == "CANCELED")).scalars())

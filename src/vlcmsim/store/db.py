@@ -428,7 +428,7 @@ def _add_columns(conn: Connection) -> None:
     bundle's checksum (2); hosts their own image management, depots their
     enabled flag and owner data (3); tasks the worker running them and a cancel request (4);
     hosts their hardware's vendor, model and UUID, VMs
-    the solution they are system VMs of (7)."""
+    the solution they are system VMs of (7); agents' hosts the version of what they hold (8)."""
     added = {
         ("drafts", "status"): "VARCHAR(16) NOT NULL DEFAULT 'VALID'",
         ("depots", "bundle_sha256"): "VARCHAR(64)",
@@ -442,6 +442,7 @@ def _add_columns(conn: Connection) -> None:
         ("hosts", "model"): "VARCHAR(128) NOT NULL DEFAULT 'PowerEdge R760'",
         ("hosts", "uuid"): "VARCHAR(36)",
         ("vms", "solution"): "VARCHAR(128)",
+        ("agent_hosts", "version"): "BIGINT NOT NULL DEFAULT 0",
     }
     for (table, column), kind in added.items():
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 7  # 7: hosts' hardware, the image repository
+SCHEMA_VERSION = 8  # 7: hosts' hardware, the image repository; 8: agents' hosts their version
 # 2: the simulation knobs left `hosts` for `sim_hosts`; 3: standalone hosts own an image;
 # 4: several processes (workers, task locks, host agents and their work); 5: vim25's side (hosts'
 # boot time, virtual machines, events)
@@ -215,6 +215,8 @@ agent_hosts = Table(
     Column("agent", String(64), nullable=False, index=True),
     Column("staged", JSON, nullable=False),  # {"payloads": [sha-256 of sound staged payloads], "used_bytes"}
     Column("marked_down", Boolean, nullable=False, server_default=false()),  # NOT_RESPONDING for its agent's silence
+    # the agent_hosts_version counter when `staged` was written: readers read again only what moved
+    Column("version", BigInteger, nullable=False, server_default="0", index=True),
 )
 
 # work for a host agent (stage, install), queued by the worker running the task
