@@ -5,12 +5,15 @@ report held the API's loop for tens of milliseconds at 5,000 hosts."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from vlcmsim.hosts.remote import AgentStaging
+from vlcmsim.depot.model import Payload
+from vlcmsim.hosts.agent import StagePlan
+from vlcmsim.hosts.remote import AgentStaging, plan_value
 from vlcmsim.store import schema
 from vlcmsim.testing import in_process
 
@@ -46,3 +49,10 @@ async def test_a_report_is_read_again_for_the_hosts_it_names_only(tmp_path: Path
         # a second worker, starting now, reads every host as the store has it
         fresh = AgentStaging(staging.store, tmp_path / "other")
         assert fresh.staged("host-1") == {C} and fresh.staged("host-2") == {B}
+
+
+def test_a_plan_goes_to_its_agent_with_every_field() -> None:
+    """Written by hand for speed: a field added to the plan must be added there too."""
+    one, two = Payload("esx-base", "vgz", 10, A), Payload("drv", "tgz", 20, B)
+    plan = StagePlan("host-1", "esx-01", [one, two], [two], "http://127.0.0.1:1/p/", [one])
+    assert plan_value(plan) == asdict(plan)
