@@ -82,3 +82,20 @@ def test_a_compressed_member_is_served_as_a_stored_one_is(folder: Path) -> None:
             assert (client.get(f"/bundles/{bundle}/{vib}")).content == members[vib]
             part = client.get(f"/bundles/{bundle}/{vib}", headers={"range": "bytes=100-1099"})
             assert part.status_code == 206 and part.content == members[vib][100:1100]
+
+
+def test_a_client_leaving_in_the_middle_of_a_vib_leaves_the_server_answering(tmp_path: Path) -> None:
+    stored = write_default_bundle(8 << 20, tmp_path)  # VIBs larger than what sockets buffer
+    with zipfile.ZipFile(stored) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    with zipfile.ZipFile(tmp_path / "deflated.zip", "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+    stored.rename(tmp_path / "stored.zip")
+    vib = max((n for n in members if n.endswith(".vib")), key=lambda n: len(members[n]))
+    with depot_client(tmp_path) as client:
+        for bundle in ("stored", "deflated"):
+            for _ in range(3):
+                with client.stream("GET", f"/bundles/{bundle}/{vib}") as r:
+                    next(r.iter_raw(65536))
+            assert client.get(f"/bundles/{bundle}/{vib}").content == members[vib]

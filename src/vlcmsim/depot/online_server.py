@@ -183,7 +183,10 @@ def app(root: Path) -> Callable[[Any, Any], Awaitable[None]]:
             transport = protocol.response_stream(status, base)
             chunks = found.chunks(start, end)
             while data := await asyncio.to_thread(next, chunks, b""):
-                await transport.send_bytes(data)
+                try:
+                    await transport.send_bytes(data)
+                except RuntimeError:  # granian's RSGIProtocolClosed: the client went away
+                    return
 
     return serve
 
