@@ -2,7 +2,8 @@
 
 Goal 1 — stage at scale: clusters of 100 hosts (6 payloads of 64 KiB each per
 host), every cluster staged at once, one task each: wall time, time per host
-against 100 hosts, GET /api/cis/tasks/{t} latency while it runs (p99), the
+against 100 hosts (beyond 10,000 hosts: against a 10,000-host run, as the
+50,000-host goal asks), GET /api/cis/tasks/{t} latency while it runs (p99), the
 server's peak RSS; the floor of the same work (each staged byte read,
 sha-256'd and written once per host to a file of its own, one thread) measured
 in the same run.
@@ -27,6 +28,8 @@ import httpx
 from stage_clusters import floor, wait  # bench/ is this script's folder
 
 from vlcmsim.testing import Server, start_server
+
+TEN_THOUSAND = 10_000  # the size of the issue's main goal; larger runs are compared with it
 
 CLUSTER_SIZE = 100
 
@@ -109,17 +112,22 @@ def stage_run(hosts: int) -> dict[str, float]:
 
 
 def goal_1(hosts: int) -> None:
-    small = stage_run(CLUSTER_SIZE)
+    """Against the 100-host run; beyond 10,000 hosts, against a 10,000-host run (the issue's 50,000-host
+    goal), whose wall and memory goals are its own."""
+    small = stage_run(TEN_THOUSAND if hosts > TEN_THOUSAND else CLUSTER_SIZE)
     big = stage_run(hosts)
     per_small = small["wall"] / small["hosts"] * 1000
     per_big = big["wall"] / big["hosts"] * 1000
+    wall_goal = (
+        "goal <= 60 s" if hosts <= TEN_THOUSAND else f"the {int(small['hosts'])}-host run: {small['wall']:.1f} s"
+    )
     print(f"goal 1: stage {int(big['hosts'])} hosts in {int(big['tasks'])} tasks ({int(big['tasks_ok'])} SUCCEEDED)")
-    print(f"  wall                 {big['wall']:8.1f} s      goal <= 60 s; floor {big['floor']:.1f} s "
+    print(f"  wall                 {big['wall']:8.1f} s      {wall_goal}; floor {big['floor']:.1f} s "
           f"(ratio {big['wall'] / big['floor']:.1f})")  # fmt: skip
     print(f"  time per host        {per_big:8.2f} ms     {per_big / per_small:.2f}x the {int(small['hosts'])}-host run "
           f"({per_small:.2f} ms); goal <= 1.3x")  # fmt: skip
     print(f"  task GET p99         {big['p99_ms']:8.1f} ms     goal <= 50 ms")
-    print(f"  server peak RSS      {big['rss_mib']:8.0f} MiB    goal <= 500 MiB")
+    print(f"  server peak RSS      {big['rss_mib']:8.0f} MiB    goal <= {500 if hosts <= TEN_THOUSAND else 1024} MiB")
 
 
 def timed(c: httpx.Client, path: str, n: int) -> list[float]:
