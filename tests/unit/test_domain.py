@@ -88,6 +88,26 @@ def test_a_snapshot_is_reloaded_after_its_time_to_live_or_an_invalidation() -> N
     assert TTLSnapshot(lambda: object(), ttl=0).get() is not None
 
 
+def test_a_snapshot_with_a_refresh_reads_only_what_moved_since_its_version() -> None:
+    version = [1]
+    asked: list[int] = []
+
+    def refresh(value: list[str], since: int) -> list[str]:
+        asked.append(since)
+        return value + [f"moved after {since}"]
+
+    snap = TTLSnapshot(lambda: ["all"], ttl=3600, version=lambda: version[0], refresh=refresh)
+    assert snap.get() == ["all"]
+    version[0] = 2
+    assert snap.get() == ["all"]  # young: the version is not looked at
+    snap.expire()
+    assert snap.get() == ["all", "moved after 1"] and asked == [1]
+    snap.expire()
+    assert snap.get() == ["all", "moved after 1"] and asked == [1]  # the same version: nothing read
+    snap.invalidate()
+    assert snap.get() == ["all"]  # a whole load
+
+
 def test_a_logout_in_one_process_ends_the_session_in_another(tmp_path: Path) -> None:
     store = Store.open(None, tmp_path)
     settings = Settings(data_dir=tmp_path)

@@ -98,37 +98,32 @@ class AgentStaging(StagingAreas):
     def __init__(self, store: Store, root: Path) -> None:
         super().__init__(root)
         self.store = store
-        self._held: dict[str, dict[str, Any]] = {}
-        self._upto = -1  # every row written at this version or before is in `_held` (-1: none read)
-        self._taken = 0.0
+        self._snap = TTLSnapshot(self._load, 0.0, lambda: store.version(VERSION), self._moved_since)
 
-    def _reported(self, max_age: float = 0.0) -> dict[str, dict[str, Any]]:
-        if time.monotonic() - self._taken >= max_age:
-            # a writer bumps the counter first and holds it to its commit, so every row of a
-            # version up to the one read here is committed
-            current = self.store.version(VERSION)
-            if current != self._upto:
-                ah = schema.agent_hosts
-                query = select(ah.c.host, ah.c.staged)
-                if self._upto >= 0:
-                    query = query.where(ah.c.version > self._upto)
-                with self.store.engine.connect() as conn:
-                    self._held.update({r.host: r.staged for r in conn.execute(query)})
-                self._upto = current
-            self._taken = time.monotonic()
-        return self._held
+    def _load(self) -> dict[str, dict[str, Any]]:
+        return self._moved_since({}, -1)
+
+    def _moved_since(self, held: dict[str, dict[str, Any]], version: int) -> dict[str, dict[str, Any]]:
+        """`held` with the rows written after `version`: a writer bumps the counter first and
+        holds it to its commit, so every row up to the version the snapshot reads is committed."""
+        ah = schema.agent_hosts
+        with self.store.engine.connect() as conn:
+            held.update(
+                {r.host: r.staged for r in conn.execute(select(ah.c.host, ah.c.staged).where(ah.c.version > version))}
+            )
+        return held
 
     def staged(self, host: str) -> set[str]:
         # a stage of 10,000 hosts asks once per host: one look at the store serves a moment
         # (the work this process sees end makes the next look at once: its scan reads what the
         # agent reported)
-        return set((self._reported(STAGED_MAX_AGE).get(host) or {}).get("payloads", ()))
+        return set((self._snap.get(STAGED_MAX_AGE).get(host) or {}).get("payloads", ()))
 
     def used_bytes(self, host: str) -> int:
-        return int((self._reported().get(host) or {}).get("used_bytes", 0))
+        return int((self._snap.get().get(host) or {}).get("used_bytes", 0))
 
     def changed(self) -> None:
-        self._taken = 0.0
+        self._snap.expire()
 
     def verify(self, host: str, sha256: str) -> bool:
         return sha256 in self.staged(host)
@@ -137,7 +132,7 @@ class AgentStaging(StagingAreas):
         with self.store.engine.begin() as conn:
             conn.execute(schema.agent_hosts.delete().where(schema.agent_hosts.c.host == host))
             Store.bump(conn, VERSION)
-        self._held.pop(host, None)
+        self._snap.invalidate()  # (a refresh sees no removed row)
 
 
 @dataclass

@@ -20,13 +20,23 @@ class TTLSnapshot(Generic[T]):
     hosts = TTLSnapshot(load_hosts, ttl=1.0)
     hosts.get()          # loads, or returns the snapshot taken less than 1 s ago
     hosts.invalidate()   # after a write of our own: the next get() reloads
+    hosts.expire()       # the next get() checks the version now (a refresh reads only what moved)
     hosts.wrote(7, add)  # ... or, when the write moved the version on by one, changed in place
     """
 
-    def __init__(self, load: Callable[[], T], ttl: float, version: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        load: Callable[[], T],
+        ttl: float,
+        version: Callable[[], int] | None = None,
+        refresh: Callable[[T, int], T] | None = None,
+    ) -> None:
         self._load = load
         self.ttl = ttl
         self._version = version
+        # with a version: what the snapshot taken at a version becomes, read again for what
+        # moved since (the rows stamped later), instead of a whole load
+        self._refresh = refresh
         self._value: T | None = None
         self._taken = 0.0
         self._loaded_version: int | None = None
@@ -37,13 +47,20 @@ class TTLSnapshot(Generic[T]):
         if value is None or time.monotonic() - self._taken >= max(self.ttl, max_age):
             current = self._version() if self._version is not None else None
             if value is None or current is None or current != self._loaded_version:
-                value = self._value = self._load()
+                if value is not None and self._refresh is not None and self._loaded_version is not None:
+                    value = self._value = self._refresh(value, self._loaded_version)
+                else:
+                    value = self._value = self._load()
                 self._loaded_version = current
             self._taken = time.monotonic()
         return value
 
     def invalidate(self) -> None:
         self._value = None
+
+    def expire(self) -> None:
+        """The next `get` looks at the version, however young the snapshot (and refreshes it)."""
+        self._taken = 0.0
 
     def wrote(self, version: int, change: Callable[[T], T]) -> None:
         """After this process committed a write that moved the version to `version`. When the
